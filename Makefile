@@ -1,0 +1,61 @@
+# Two commands: `make run` (set up and serve) and `make test` (set up and run the suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
+
+# `make test` runs against the real services (override on the command line or in the environment).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run test setup install lint format messages clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+# Compile .po files when a .mo is missing or older than its .po.
+messages: install
+	@for po in $$(find locale -name '*.po'); do mo=$${po%.po}.mo; \
+	  if [ ! -f $$mo ] || [ $$po -nt $$mo ]; then $(BIN)/python manage.py compilemessages --ignore=.venv -v0 && break; fi; done
+
+setup: install messages
+	mkdir -p var/mail var/media
+	$(BIN)/python manage.py migrate --noinput -v0
+
+run: setup
+	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
+	@if [ -n "$$REDIS_URL" ]; then \
+	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	else \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
+	fi
+
+test: install messages
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings.test -v0
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix . && $(BIN)/ruff format .
+
+# Refresh the catalogues after changing user-facing strings, then translate locale/vi/.
+makemessages:
+	$(BIN)/python manage.py makemessages -l vi --ignore=.venv --ignore=var --no-obsolete
+
+clean:
+	rm -rf var/ .pytest_cache

@@ -1,0 +1,169 @@
+"""Signup, login and profile forms. Forms validate and normalise; services write."""
+
+from allauth.account import forms as allauth_forms
+from captcha.fields import CaptchaField, CaptchaTextInput
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from . import validators
+from .constants import AccountType, Gender
+from .models import User
+from .services import ORGANISATION_FIELDS, PERSONAL_FIELDS
+
+CAPTCHA_ERRORS = {
+    "invalid": _("The confirmation code is not correct. Type the characters shown in the new picture."),
+    "required": _("Type the confirmation code shown in the picture."),
+}
+
+
+class PortalCaptchaField(CaptchaField):
+    """The confirmation code ("mã xác nhận") with Vietnamese messages and an accessible input."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Confirmation code"))
+        kwargs.setdefault("error_messages", CAPTCHA_ERRORS)
+        kwargs.setdefault(
+            "help_text", _("Type the characters in the picture. Cannot read them? Use “Another picture”.")
+        )
+        kwargs.setdefault(
+            "widget",
+            CaptchaTextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
+        )
+        super().__init__(**kwargs)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class ProfileFieldsMixin:
+    """Field definitions and validation shared by signup and the profile page."""
+
+    def _add_profile_fields(self, account_type: str) -> None:
+        f = self.fields
+        if account_type == AccountType.ORGANISATION:
+            f["organisation_name"] = forms.CharField(
+                label=_("Organisation name"),
+                max_length=255,
+                validators=[validators.validate_plain_text],
+                widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+            )
+            f["tax_code"] = forms.CharField(
+                label=_("Tax code"),
+                max_length=14,
+                validators=[validators.validate_tax_code],
+                help_text=_("10 digits, or 10 digits-3 digits for a branch."),
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            )
+            f["legal_representative"] = forms.CharField(
+                label=_("Legal representative"),
+                max_length=100,
+                validators=[validators.validate_person_name],
+                widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            )
+        else:
+            f["full_name"] = forms.CharField(
+                label=_("Full name"),
+                max_length=100,
+                validators=[validators.validate_person_name],
+                widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            )
+            f["date_of_birth"] = forms.DateField(
+                label=_("Date of birth"),
+                validators=[validators.validate_birth_date],
+                widget=DateInput(attrs={"autocomplete": "bday"}),
+                help_text=_("Day/month/year, e.g. 25/12/1990."),
+                input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
+                error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
+            )
+            f["gender"] = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
+            f["citizen_id"] = forms.CharField(
+                label=_("Citizen ID (CCCD)"),
+                max_length=12,
+                validators=[validators.validate_citizen_id],
+                help_text=_("The 12 digits on your citizen identity card."),
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            )
+        f["phone"] = forms.CharField(
+            label=_("Phone"),
+            max_length=20,
+            validators=[validators.validate_phone],
+            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        )
+        f["address"] = forms.CharField(
+            label=_("Address"),
+            max_length=255,
+            validators=[validators.validate_plain_text],
+            help_text=_("House number, street, ward/commune, district, province."),
+            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        )
+
+    def clean_phone(self) -> str:
+        return validators.normalise_phone(self.cleaned_data["phone"])
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_organisation_name(self) -> str:
+        return " ".join(self.cleaned_data["organisation_name"].split())
+
+    def clean_legal_representative(self) -> str:
+        return " ".join(self.cleaned_data["legal_representative"].split())
+
+
+class SignupForm(ProfileFieldsMixin, allauth_forms.SignupForm):
+    """Signup for a personal or an organisation account.
+
+    The kind comes from a hidden field (chosen with two links above the form), so each kind shows
+    only its own fields and everything works without JavaScript.
+    """
+
+    account_type = forms.ChoiceField(choices=AccountType.choices, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        account_type = kwargs.pop("account_type", None)
+        super().__init__(*args, **kwargs)
+        if self.is_bound:
+            account_type = self.data.get("account_type")
+        if account_type not in AccountType.values:
+            account_type = AccountType.PERSONAL
+        self.account_type = account_type
+        self.initial["account_type"] = account_type
+        self.fields["email"].label = _("Email")
+        self.fields["email"].help_text = _("The activation link will be sent to this address.")
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        self.fields["password1"].label = _("Password")
+        self.fields["password1"].help_text = _(
+            "At least 8 characters, not only digits, not a common password, not like your email."
+        )
+        self.fields["password2"].label = _("Password (again)")
+        for name in ("password1", "password2"):
+            self.fields[name].widget.attrs.pop("placeholder", None)
+        self._add_profile_fields(account_type)
+        self.fields["captcha"] = PortalCaptchaField()
+        names = ORGANISATION_FIELDS if account_type == AccountType.ORGANISATION else PERSONAL_FIELDS
+        order = ["account_type", *names, "email", "password1", "password2", "captcha"]
+        self.order_fields(order)
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.account_type == AccountType.ORGANISATION
+
+    def clean_email(self):
+        return super().clean_email().lower()
+
+
+class ProfileForm(ProfileFieldsMixin, forms.Form):
+    """The profile page: the fields of the account's own kind, plus the email language."""
+
+    def __init__(self, *args, user: User, **kwargs):
+        initial = {name: getattr(user, name) for name in (*PERSONAL_FIELDS, *ORGANISATION_FIELDS, "language")}
+        kwargs.setdefault("initial", initial)
+        super().__init__(*args, **kwargs)
+        self._add_profile_fields(user.account_type)
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language of emails"), choices=User._meta.get_field("language").choices
+        )

@@ -1,0 +1,115 @@
+"""Writes for accounts: signup profile, profile edits and the email outbox."""
+
+import logging
+import smtplib
+
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.utils import timezone
+
+from .constants import AccountType, EmailStatus
+from .models import OutgoingEmail, User
+
+logger = logging.getLogger(__name__)
+
+PERSONAL_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "phone", "address")
+ORGANISATION_FIELDS = ("organisation_name", "tax_code", "legal_representative", "phone", "address")
+
+
+def profile_fields_for(account_type: str) -> tuple[str, ...]:
+    return ORGANISATION_FIELDS if account_type == AccountType.ORGANISATION else PERSONAL_FIELDS
+
+
+def user_apply_profile(*, user: User, account_type: str, data: dict, language: str | None = None) -> User:
+    """Copy the fields of one account kind onto the user; the other kind's fields are cleared so a
+    personal account never carries a stale tax code (and vice versa)."""
+    user.account_type = account_type
+    wanted = profile_fields_for(account_type)
+    for name in set(PERSONAL_FIELDS) | set(ORGANISATION_FIELDS):
+        if name in wanted:
+            setattr(user, name, data.get(name) or ("" if name != "date_of_birth" else None))
+        elif name not in ("phone", "address"):
+            setattr(user, name, None if name == "date_of_birth" else "")
+    if language:
+        user.language = language
+    return user
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, data: dict) -> User:
+    user_apply_profile(user=user, account_type=user.account_type, data=data, language=data.get("language"))
+    user.full_clean(exclude=["password"])
+    user.save()
+    return user
+
+
+def email_queue(message: EmailMessage) -> OutgoingEmail:
+    """Store a rendered message in the outbox and deliver it after the current transaction commits.
+
+    Why the outbox: the email must not go out if the transaction that caused it rolls back, and
+    must not be lost if the broker is down at commit time (the sweeper re-enqueues it).
+    """
+    html = ""
+    if isinstance(message, EmailMultiAlternatives):
+        for content, mimetype in message.alternatives:
+            if mimetype == "text/html":
+                html = content
+    email = OutgoingEmail.objects.create(
+        to=list(message.to),
+        subject=str(message.subject)[:255],
+        body_text=message.body,
+        body_html=html,
+        from_email=message.from_email,
+    )
+    from .tasks import send_outgoing_email
+
+    transaction.on_commit(lambda: _enqueue(email.pk, send_outgoing_email))
+    return email
+
+
+def _enqueue(email_id: int, task) -> None:
+    try:
+        task.delay(email_id)
+    except Exception:  # broker unreachable: the row stays pending and the sweeper sends it later
+        logger.warning("Could not enqueue outgoing email %s; it stays pending", email_id, exc_info=True)
+
+
+TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+def email_deliver(*, email_id: int) -> bool:
+    """Deliver one outbox row at most once. Returns False when there was nothing to do.
+
+    The row is locked while sending so two deliveries of the same task cannot both send.
+    Transient errors propagate (the task retries them); the attempt is counted either way.
+    """
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != EmailStatus.PENDING:
+            return False
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=email.from_email,
+            to=email.to,
+            connection=get_connection(),
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        try:
+            message.send()
+        except TRANSIENT_EMAIL_ERRORS as exc:
+            OutgoingEmail.objects.filter(pk=email.pk).update(attempts=email.attempts + 1, last_error=repr(exc)[:2000])
+            raise
+        email.status = EmailStatus.SENT
+        email.sent_at = timezone.now()
+        email.attempts += 1
+        email.last_error = ""
+        email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    return True
+
+
+def email_mark_failed(*, email_id: int, error: str) -> None:
+    OutgoingEmail.objects.filter(pk=email_id, status=EmailStatus.PENDING).update(
+        status=EmailStatus.FAILED, last_error=error[:2000]
+    )

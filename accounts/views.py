@@ -1,0 +1,40 @@
+from allauth.account.views import SignupView as AllauthSignupView
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import FormView
+
+from . import services
+from .constants import AccountType
+from .forms import ProfileForm
+
+
+class SignupView(AllauthSignupView):
+    """allauth's signup, told which kind of account (``?type=organisation``) to show."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["account_type"] = self.request.GET.get("type", AccountType.PERSONAL)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["account_types"] = AccountType
+        return ctx
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    template_name = "accounts/profile.html"
+    form_class = ProfileForm
+    success_url = reverse_lazy("accounts:profile")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        services.user_update_profile(user=self.request.user, data=form.cleaned_data)
+        messages.success(self.request, _("Your profile has been saved."))
+        return super().form_valid(form)
