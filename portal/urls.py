@@ -14,6 +14,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("captcha/", include("captcha.urls")),
+    path("", include("procedures.urls")),
+    path("dossiers/", include("dossiers.urls")),
+    path("", include("lookup.urls")),
     path("admin/", admin.site.urls),
 ]
 
