@@ -161,9 +161,23 @@ class ProfileForm(ProfileFieldsMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         initial = {name: getattr(user, name) for name in (*PERSONAL_FIELDS, *ORGANISATION_FIELDS, "language")}
-        kwargs.setdefault("initial", initial)
+        kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self._add_profile_fields(user.account_type)
         self.fields["language"] = forms.ChoiceField(
             label=_("Language of emails"), choices=User._meta.get_field("language").choices
         )
+
+
+class LoginForm(allauth_forms.LoginForm):
+    """allauth's login with our labels (placeholders are no substitute for labels)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["login"].label = _("Email")
+        self.fields["password"].label = _("Password")
+        if "remember" in self.fields:
+            self.fields["remember"].label = _("Remember me on this device")
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = ""

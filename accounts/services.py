@@ -96,16 +96,20 @@ def email_deliver(*, email_id: int) -> bool:
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")
+        error: Exception | None = None
         try:
             message.send()
         except TRANSIENT_EMAIL_ERRORS as exc:
-            OutgoingEmail.objects.filter(pk=email.pk).update(attempts=email.attempts + 1, last_error=repr(exc)[:2000])
-            raise
-        email.status = EmailStatus.SENT
-        email.sent_at = timezone.now()
+            error = exc
+            email.last_error = repr(exc)[:2000]
+        else:
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
         email.attempts += 1
-        email.last_error = ""
         email.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+    if error is not None:
+        raise error
     return True
 
 

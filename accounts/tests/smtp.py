@@ -1,0 +1,48 @@
+"""A real SMTP server on localhost for tests (aiosmtpd): records what it accepts, can refuse."""
+
+import email
+import socket
+import threading
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Handler:
+    def __init__(self, sink: "SmtpSink"):
+        self.sink = sink
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.sink.lock:
+            if self.sink.refuse_next > 0:
+                self.sink.refuse_next -= 1
+                self.sink.refused += 1
+                return "451 4.3.0 Temporary failure, try again later"
+            self.sink.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpSink:
+    def __init__(self, refuse_next: int = 0):
+        self.port = free_port()
+        self.messages: list = []
+        self.refused = 0
+        self.refuse_next = refuse_next
+        self.lock = threading.Lock()
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self) -> "SmtpSink":
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.controller.stop()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"

@@ -1,0 +1,107 @@
+import pytest
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+
+from accounts.constants import EmailStatus
+from accounts.models import OutgoingEmail
+from accounts.services import email_deliver, email_queue
+
+from .smtp import SmtpSink
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def smtp_settings(settings):
+    """Send through a real SMTP server; eager retries run inline as they do in `make run`."""
+    from portal.celery import app
+
+    previous = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+
+    def use(sink: SmtpSink):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = "127.0.0.1"
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = False
+
+    yield use
+    app.conf.task_eager_propagates = previous
+
+
+def message(to="dan@example.vn"):
+    msg = EmailMultiAlternatives("Thông báo", "Nội dung", "no-reply@dichvucong.local", [to])
+    msg.attach_alternative("<p>Nội dung</p>", "text/html")
+    return msg
+
+
+def test_email_is_not_sent_when_the_transaction_rolls_back(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        try:
+            with transaction.atomic():
+                email_queue(message())
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert callbacks == []
+    assert mailoutbox == []
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_email_is_sent_after_commit_once(mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = email_queue(message())
+        assert mailoutbox == []  # nothing before commit
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].alternatives[0][1] == "text/html"
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT and email.attempts == 1
+    # A redelivered task finds the row sent and does nothing.
+    assert email_deliver(email_id=email.pk) is False
+    assert len(mailoutbox) == 1
+
+
+def test_smtp_refusals_are_retried_until_delivered_once(smtp_settings, django_capture_on_commit_callbacks):
+    with SmtpSink(refuse_next=2) as sink:
+        smtp_settings(sink)
+        with django_capture_on_commit_callbacks(execute=True):
+            email = email_queue(message())
+    email.refresh_from_db()
+    assert sink.refused == 2
+    assert len(sink.messages) == 1
+    assert email.status == EmailStatus.SENT
+    assert email.attempts == 3
+
+
+def test_email_marked_failed_after_last_retry(smtp_settings, django_capture_on_commit_callbacks, settings):
+    from accounts.tasks import send_outgoing_email
+
+    with SmtpSink(refuse_next=100) as sink:
+        smtp_settings(sink)
+        send_outgoing_email.max_retries = 2
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                email = email_queue(message())
+        finally:
+            send_outgoing_email.max_retries = 10
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED
+    assert email.attempts == 3
+    assert "451" in email.last_error
+    assert sink.messages == []
+
+
+def test_requeue_command_sends_pending_rows(mailoutbox):
+    from django.core.management import call_command
+
+    email = OutgoingEmail.objects.create(to=["a@example.vn"], subject="S", body_text="B", from_email="x@example.vn")
+    call_command("requeue_emails", "--older-than", "0")
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_connection_is_real_smtp(smtp_settings):
+    with SmtpSink() as sink:
+        smtp_settings(sink)
+        assert get_connection().__class__.__name__ == "EmailBackend"
