@@ -42,7 +42,18 @@ def real_worker(tmp_path):
         }
         log = open(tmp_path / "worker.log", "w")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=solo", "--loglevel=INFO", "-n", "test@%h"],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "-n",
+                "test@%h",
+            ],
             cwd=Path(settings.BASE_DIR),
             env=env,
             stdout=log,

@@ -13,7 +13,15 @@ def run_check(extra_env: dict) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "CAPTCHA_TEST_MODE", "DJANGO_SETTINGS_MODULE"}}
     env.update(extra_env)
     return subprocess.run(
-        [sys.executable, MANAGE, "check", "--deploy", "--fail-level", "WARNING", "--settings=portal.settings.production"],
+        [
+            sys.executable,
+            MANAGE,
+            "check",
+            "--deploy",
+            "--fail-level",
+            "WARNING",
+            "--settings=portal.settings.production",
+        ],
         capture_output=True,
         text=True,
         env=env,
