@@ -14,6 +14,11 @@ def test_vietnamese_is_the_default(client):
     assert "Cổng Dịch vụ công" in html and "Đăng nhập" in html
 
 
+def test_browser_language_does_not_override_vietnamese(client):
+    html = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="vi">' in html
+
+
 def test_language_switch_to_english_and_back(client):
     response = client.post(reverse("set_language"), {"language": "en", "next": reverse("account_login")})
     assert response.status_code == 302
