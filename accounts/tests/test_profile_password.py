@@ -132,3 +132,12 @@ def test_password_reset_for_unknown_email_looks_the_same(client, django_capture_
     # The unknown address is told no account exists (only its owner reads that).
     assert {m.to[0] for m in mail.outbox} == {"co@example.vn", "khong@example.vn"}
     assert User.objects.count() == 1
+
+
+def test_email_addresses_page_lists_own_addresses_only(client):
+    user = UserFactory()
+    other = UserFactory()
+    client.force_login(user)
+    html = client.get(reverse("account_email")).content.decode()
+    assert user.email in html and other.email not in html
+    assert "Đặt làm email chính" in html
