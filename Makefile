@@ -32,7 +32,7 @@ setup: install messages
 run: setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
 	@if [ -n "$$REDIS_URL" ]; then \
-	  $(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2 & worker=$$!; \
+	  $(BIN)/celery -A portal worker --beat --schedule var/celerybeat-schedule --loglevel=INFO --concurrency=2 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	else \

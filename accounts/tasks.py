@@ -1,6 +1,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -22,7 +23,7 @@ def send_outgoing_email(self, email_id: int) -> bool:
             services.email_mark_failed(email_id=email_id, error=repr(exc))
             logger.error("Giving up on outgoing email %s: %r", email_id, exc)
             return False
-        countdown = min(30 * 2**self.request.retries, 1800)
+        countdown = min(settings.EMAIL_RETRY_BASE_SECONDS * 2**self.request.retries, 1800)
         raise self.retry(exc=exc, countdown=countdown) from exc
 
 

@@ -17,6 +17,16 @@ class _Handler:
     def __init__(self, sink: "SmtpSink"):
         self.sink = sink
 
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.sink.stall_next_rcpt > 0:  # hold the client mid-conversation (a slow server)
+            import asyncio
+
+            self.sink.stall_next_rcpt -= 1
+            self.sink.stalled.set()
+            await asyncio.sleep(self.sink.stall_seconds)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with self.sink.lock:
             if self.sink.refuse_next > 0:
@@ -28,12 +38,15 @@ class _Handler:
 
 
 class SmtpSink:
-    def __init__(self, refuse_next: int = 0):
+    def __init__(self, refuse_next: int = 0, stall_next_rcpt: int = 0, stall_seconds: float = 30.0):
         self.port = free_port()
         self.messages: list = []
         self.refused = 0
         self.refuse_next = refuse_next
         self.lock = threading.Lock()
+        self.stall_next_rcpt = stall_next_rcpt
+        self.stall_seconds = stall_seconds
+        self.stalled = threading.Event()
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> "SmtpSink":

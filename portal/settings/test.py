@@ -6,7 +6,7 @@ from .base import CACHES, EMAIL_URL, LOGGING, env
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz")
 # Tests run tasks in-process unless a test starts its own worker (see accounts/tests/test_celery_worker.py).
-CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)  # workers started by tests say 0
 CELERY_TASK_EAGER_PROPAGATES = True
 CAPTCHA_TEST_MODE = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
