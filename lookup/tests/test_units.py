@@ -1,0 +1,56 @@
+import pytest
+from django.test import RequestFactory
+
+from lookup.charts import Series, bar_chart
+from lookup.masking import mask_person_name
+from lookup.ratelimit import hit
+
+
+@pytest.mark.parametrize(
+    ("name", "masked"),
+    [
+        ("Nguyễn Văn An", "Nguyễn V. A."),
+        ("  Trần   thị   bình ", "Trần T. B."),
+        ("Lê", "L."),
+        ("", ""),
+        ("Đỗ Đức Độ", "Đỗ Đ. Đ."),
+    ],
+)
+def test_mask_person_name(name, masked):
+    assert mask_person_name(name) == masked
+
+
+def test_bar_chart_is_accessible_and_escapes_labels():
+    svg = bar_chart(
+        title="Hồ sơ theo cơ quan",
+        description="Số hồ sơ đúng hạn và trễ hạn",
+        categories=["Sở <Tư pháp>", "UBND phường"],
+        series=[Series("Đúng hạn", [10, 3]), Series("Trễ hạn", [2, 0])],
+    )
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert '<title id="chart-title">Hồ sơ theo cơ quan</title>' in svg
+    assert "&lt;Tư pháp&gt;" in svg and "<Tư pháp>" not in svg
+    assert svg.count("<rect") == 2 + 4  # legend + bars
+
+
+def test_bar_chart_with_no_data():
+    svg = bar_chart(title="t", description="d", categories=[], series=[Series("a", [])])
+    assert "</svg>" in svg
+
+
+@pytest.mark.django_db
+def test_rate_limit_counts_per_client_address():
+    rf = RequestFactory()
+    a = rf.get("/", REMOTE_ADDR="10.0.0.1")
+    b = rf.get("/", REMOTE_ADDR="10.0.0.2")
+    assert all(hit(a, scope="t", limit=3) for _ in range(3))
+    assert not hit(a, scope="t", limit=3)
+    assert hit(b, scope="t", limit=3)
+
+
+@pytest.mark.django_db
+def test_rate_limit_ignores_spoofed_forwarded_for_without_trusted_proxies():
+    rf = RequestFactory()
+    for i in range(3):
+        assert hit(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}"), scope="s", limit=3)
+    assert not hit(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="9.9.9.9"), scope="s", limit=3)
