@@ -240,8 +240,16 @@ class AttachmentsForm(forms.Form):
                     self.add_error(slot.field_name, exc.message)
         return data
 
-    def has_files(self) -> bool:
-        return any(self.files.getlist(slot.field_name) for slot in self.slots) if self.files else False
+    @classmethod
+    def showing_errors(cls, *, slots: list[Slot], errors) -> "AttachmentsForm":
+        """An empty form over ``slots`` (refreshed after storing files) that displays ``errors``."""
+        form = cls(slots=slots)
+        form.cleaned_data = {}
+        form._errors = forms.utils.ErrorDict()
+        for name, messages in (errors or {}).items():
+            for message in messages:
+                form.add_error(None if name == forms.forms.NON_FIELD_ERRORS else name, message)
+        return form
 
 
 class SendForm(forms.Form):

@@ -7,6 +7,7 @@ code gives 404 exactly like a code that does not exist. Status changes are one w
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -250,20 +251,17 @@ class DossierStepView(LimitedUploadsMixin, LoginRequiredMixin, View):
         if changed or added:
             self.dossier = selectors.dossier_for_wizard(user=request.user, code=self.dossier.code)
         if form.errors:
-            return self.render_attachments(_rebind_errors(form, self.slots()))
+            return self.render_attachments(AttachmentsForm.showing_errors(slots=self.slots(), errors=form.errors))
         action = request.POST.get("action")
         if action == NEXT:
             problems = wizard.attachment_problems(self.dossier)
             missing = {s.field_name for s in self.slots() if s.required and not s.files}
             if missing or problems:
-                fresh = AttachmentsForm(slots=self.slots())
-                for slot in fresh.slots:
-                    if slot.field_name in missing:
-                        fresh.add_error(slot.field_name, _("This document is required: attach at least one file."))
+                required = _("This document is required: attach at least one file.")
+                errors = {name: [required] for name in missing}
                 if not missing:
-                    for problem in problems:
-                        fresh.add_error(None, problem.message)
-                return self.render_attachments(fresh)
+                    errors[NON_FIELD_ERRORS] = [p.message for p in problems]
+                return self.render_attachments(AttachmentsForm.showing_errors(slots=self.slots(), errors=errors))
             services.dossier_mark_step_done(dossier=self.dossier, step=WizardStep.ATTACHMENTS)
             return self.after_save()
         if action == SAVE:
@@ -345,13 +343,6 @@ def _store_accepted(request, dossier: Dossier, form: AttachmentsForm, *, kind: s
         else:
             added += 1
     return added
-
-
-def _rebind_errors(form: AttachmentsForm, slots) -> AttachmentsForm:
-    """A fresh form over the refreshed slots (new files listed) carrying the errors of the upload."""
-    fresh = AttachmentsForm(slots=slots)
-    fresh._errors = form.errors
-    return fresh
 
 
 class ResumeView(LoginRequiredMixin, View):
@@ -618,7 +609,7 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, View):
         added = _store_accepted(request, self.dossier, files_form, kind=AttachmentKind.SUPPLEMENT)
         if changed or added:
             self.dossier = selectors.dossier_for_wizard(user=request.user, code=self.dossier.code)
-        files_form = _rebind_errors(files_form, self.slots())
+        files_form = AttachmentsForm.showing_errors(slots=self.slots(), errors=files_form.errors)
         form = self.answers_form(request.POST)
         if request.POST.get("action") != SEND or files_form.errors:
             if added and not files_form.errors:

@@ -80,7 +80,7 @@ def test_step_one_is_prefilled_from_a_personal_profile(citizen_client, citizen, 
     assert response.status_code == 200
     assert "Nguyễn Thị Hoa" in html
     assert 'value="001190012345"' in html
-    assert "Căn cước công dân" in html
+    assert "Số CCCD" in html
     assert "Mã số thuế" not in html
     assert "Thông tin người nộp" in html  # progress indicator label of step 1
     assert Dossier.objects.count() == 0  # nothing is written by opening the page
@@ -117,7 +117,7 @@ def test_step_one_errors_are_shown_beside_the_field_and_input_kept(citizen_clien
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Số căn cước công dân (CCCD) phải gồm đúng 12 chữ số." in html
+    assert "Số CCCD phải gồm đúng 12 chữ số." in html
     assert "Cho biết địa chỉ gửi kết quả qua bưu điện." in html
     assert 'value="12345"' in html
     assert "&lt;b&gt;Hoa&lt;/b&gt;" in html
@@ -165,7 +165,7 @@ def test_form_answers_are_validated_by_type_and_saved(citizen_client, citizen, p
     html = response.content.decode()
     assert response.status_code == 200
     assert "Nhập một số, ví dụ 3 hoặc 2,5." in html
-    assert "Nhập ngày hợp lệ, ví dụ 25/12/1990." in html
+    assert "Vui lòng nhập ngày hợp lệ, ví dụ 25/12/1990." in html
     assert "Chọn một trong các phương án đã liệt kê." in html
     assert "Nhập địa chỉ email hợp lệ" in html
     assert "THPT Chu Văn An" in html  # what was typed is kept
@@ -269,7 +269,7 @@ def test_several_files_per_slot_are_stored_outside_public_folders(citizen_client
     assert [f.name for f in files] == ["Đơn.pdf", "trang2.jpg"]
     assert [f.content_type for f in files] == ["application/pdf", "image/jpeg"]
     assert all(f.document == first and f.kind == AttachmentKind.APPLICANT for f in files)
-    assert files[0].original_name == "../../Đơn.pdf"
+    assert files[0].original_name == "Đơn.pdf"  # Django's parser already drops the directories
     assert files[0].file.name.startswith(f"dossiers/{draft.code}/")
     assert "Đơn" not in files[0].file.name  # the disk name is random
     assert files[0].file.path.startswith(str(settings.MEDIA_ROOT))
@@ -335,7 +335,9 @@ def test_next_requires_the_required_documents(citizen_client, citizen, procedure
     response = citizen_client.post(step_url(draft, WizardStep.ATTACHMENTS), {"action": "next"})
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count("Thành phần hồ sơ này là bắt buộc") == 2
+    assert html.count("Thành phần hồ sơ này là bắt buộc") == 4  # at each required slot and in the summary
+    for document in procedure.documents.filter(is_required=True):
+        assert f'id="id_slot-{document.pk}_error"' in html
     for document in procedure.documents.filter(is_required=True):
         AttachmentFactory(dossier=draft, document=document)
     response = citizen_client.post(step_url(draft, WizardStep.ATTACHMENTS), {"action": "next"})
@@ -416,7 +418,7 @@ def test_send_then_success_page(citizen_client, ready_draft, captcha_ok, django_
     html = citizen_client.get(response["Location"]).content.decode()
     assert ready_draft.code in html
     assert "5 ngày làm việc" in html
-    assert "Giấy tiếp nhận" in html
+    assert "Tải giấy tiếp nhận (PDF)" in html
     # Editing is over: the wizard sends the user to the detail page.
     after = citizen_client.get(step_url(ready_draft, WizardStep.APPLICANT))
     assert after["Location"] == reverse("dossiers:detail", args=[ready_draft.code])
