@@ -157,7 +157,10 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     max_size = settings.DOSSIER_MAX_FILE_SIZE
     if getattr(upload, "oversize", False) or upload.size > max_size:
         raise FileRejected(
-            _("The file “%(name)s” is larger than %(max)s. Reduce it (for example scan in black and white) and try again.")
+            _(
+                "The file “%(name)s” is larger than %(max)s. "
+                "Reduce it (for example scan in black and white) and try again."
+            )
             % {"name": name, "max": filesizeformat(max_size)}
         )
     if not upload.size:

@@ -23,7 +23,10 @@ OTHER_SLOT = "other"
 
 def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
     """Counter and post for every procedure; online delivery only for fully online ones (Decree 42)."""
-    choices = [(ResultDelivery.COUNTER.value, ResultDelivery.COUNTER.label), (ResultDelivery.POST, ResultDelivery.POST.label)]
+    choices = [
+        (ResultDelivery.COUNTER.value, ResultDelivery.COUNTER.label),
+        (ResultDelivery.POST, ResultDelivery.POST.label),
+    ]
     if procedure.service_level == ServiceLevel.FULL_ONLINE:
         choices.append((ResultDelivery.ONLINE.value, ResultDelivery.ONLINE.label))
     return choices

@@ -124,7 +124,9 @@ class Attachment(models.Model):
     and used for downloads, ``content_type`` was detected from the content, not the extension.
     """
 
-    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments")
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments"
+    )
     document = models.ForeignKey(
         RequiredDocument,
         verbose_name=_("required document"),
@@ -165,7 +167,12 @@ class History(models.Model):
 
     dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     action = models.CharField(_("action"), max_length=30)
     from_status = models.CharField(_("from"), max_length=30, choices=DossierStatus.choices)

@@ -44,19 +44,19 @@ def receipt_rows(dossier: Dossier) -> list[tuple[str, str]]:
     sent = timezone.localtime(dossier.sent_at) if dossier.sent_at else None
     identity_label = _("Tax code") if dossier.is_organisation else _("Citizen ID (CCCD)")
     if dossier.due_date:
-        due = date_format(dossier.due_date, "SHORT_DATE_FORMAT")
+        due = date_format(dossier.due_date, "d/m/Y")
     else:
         due = _("Given when the agency receives the dossier")
     rows = [
         (_("Dossier code"), dossier.code),
         (_("Procedure"), f"{dossier.procedure.code} — {dossier.procedure.name}"),
         (_("Receiving agency"), dossier.agency.name),
-        (_("Applicant"), dossier.applicant_name),
+        (_("Submitted by"), dossier.applicant_name),
         (identity_label, dossier.applicant_id_number),
         (_("Address"), dossier.applicant_address),
         (_("Phone"), dossier.applicant_phone),
         (_("Email"), dossier.applicant_email),
-        (_("Sent at"), date_format(sent, "SHORT_DATETIME_FORMAT") if sent else "—"),
+        (_("Sent at"), date_format(sent, "d/m/Y H:i") if sent else "—"),
         (
             _("Processing time"),
             _("%(days)s working days from reception") % {"days": dossier.processing_days or 0},
@@ -96,7 +96,9 @@ def receipt_pdf(dossier: Dossier, *, lookup_url: str) -> bytes:
     pdf.multi_cell(width, 7, _nfc(_("RECEIPT OF DOSSIER AND APPOINTMENT FOR THE RESULT")), align="C")
     pdf.ln(2)
     pdf.set_font(FONT, "B", 13)
-    pdf.cell(width, 8, _nfc(_("Dossier code: %(code)s") % {"code": dossier.code}), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(
+        width, 8, _nfc(_("Dossier code: %(code)s") % {"code": dossier.code}), align="C", new_x="LMARGIN", new_y="NEXT"
+    )
     pdf.ln(4)
 
     label_width = 55
@@ -105,7 +107,7 @@ def receipt_pdf(dossier: Dossier, *, lookup_url: str) -> bytes:
         y = pdf.get_y()
         pdf.multi_cell(label_width, 6, _nfc(label), new_x="RIGHT", new_y="TOP")
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(width - label_width, 6, _nfc(value or "—"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width - label_width, 6, _nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), y + 6) + 1)
 
     documents = receipt_documents(dossier)

@@ -201,9 +201,9 @@ def attachment_delete(*, dossier: Dossier, attachment_id: int, user: User) -> bo
     if attachment.kind == AttachmentKind.RESULT:
         raise DossierLocked(_("Result files cannot be removed."))
     _upload_allowed(locked, attachment.kind)
-    if attachment.kind == AttachmentKind.SUPPLEMENT and locked.supplement_requested_at:
-        if attachment.uploaded_at < locked.supplement_requested_at:
-            raise DossierLocked(_("Files already sent to the agency cannot be removed."))
+    sent_before = locked.supplement_requested_at and attachment.uploaded_at < locked.supplement_requested_at
+    if attachment.kind == AttachmentKind.SUPPLEMENT and sent_before:
+        raise DossierLocked(_("Files already sent to the agency cannot be removed."))
     name, storage = attachment.file.name, attachment.file.storage
     attachment.delete()
     transaction.on_commit(lambda: storage.delete(name))

@@ -122,7 +122,9 @@ class NewDossierView(LoginRequiredMixin, View):
             owner=request.user, procedure=self.procedure, applicant=form.applicant_data()
         )
         if request.POST.get("action") == SAVE:
-            messages.success(request, _("Dossier %(code)s has been saved. You can continue it later.") % {"code": dossier.code})
+            messages.success(
+                request, _("Dossier %(code)s has been saved. You can continue it later.") % {"code": dossier.code}
+            )
             return redirect("dossiers:list")
         following = wizard.steps_for_procedure(self.procedure)[1]
         return redirect(_step_url(dossier, following))
@@ -193,7 +195,7 @@ class DossierStepView(LimitedUploadsMixin, LoginRequiredMixin, View):
         if self.request.POST.get("action") == SAVE:
             messages.success(self.request, message or _("Saved. You can continue later from “My dossiers”."))
             return redirect(_step_url(self.dossier, self.step))
-        _, following = wizard.neighbours(self.dossier, self.step)
+        following = wizard.neighbours(self.dossier, self.step)[1]
         return redirect(_step_url(self.dossier, following or self.step))
 
     # Step 1: applicant
@@ -334,7 +336,9 @@ def _store_accepted(request, dossier: Dossier, form: AttachmentsForm, *, kind: s
     added = 0
     for slot, checked in form.accepted:
         try:
-            services.attachment_add(dossier=dossier, checked=checked, user=request.user, kind=kind, document=slot.document)
+            services.attachment_add(
+                dossier=dossier, checked=checked, user=request.user, kind=kind, document=slot.document
+            )
         except FileRejected as exc:
             form.add_error(slot.field_name, exc.message)
         except services.DossierLocked as exc:
@@ -346,7 +350,7 @@ def _store_accepted(request, dossier: Dossier, form: AttachmentsForm, *, kind: s
 
 
 class ResumeView(LoginRequiredMixin, View):
-    """"Continue" from My dossiers: the first step that is not complete yet."""
+    """ "Continue" from My dossiers: the first step that is not complete yet."""
 
     def get(self, request, code):
         dossier = selectors.dossier_for_wizard(user=request.user, code=code)
@@ -382,7 +386,10 @@ class DossierListView(LoginRequiredMixin, ListView):
         counts = selectors.dossier_tab_counts(user=self.request.user)
         current = self.get_tab()
         context.update(
-            tabs=[{"value": v, "label": label, "count": counts.get(v, 0), "current": v == current} for v, label in ListTab.choices],
+            tabs=[
+                {"value": v, "label": label, "count": counts.get(v, 0), "current": v == current}
+                for v, label in ListTab.choices
+            ],
             tab=current,
             search_form=self.search if self.search.is_bound else DossierSearchForm(),
             query=self.query,
@@ -546,7 +553,9 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
             handle = attachment.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
-        response = FileResponse(handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type)
+        response = FileResponse(
+            handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        )
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         response["Cache-Control"] = "private, no-store"
         return response
@@ -578,7 +587,10 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, View):
 
     def slots(self):
         return build_slots(
-            wizard.documents_of(self.dossier), self.dossier.attachments.all(), kind=AttachmentKind.SUPPLEMENT, other=True
+            wizard.documents_of(self.dossier),
+            self.dossier.attachments.all(),
+            kind=AttachmentKind.SUPPLEMENT,
+            other=True,
         )
 
     def answers_form(self, data=None):
@@ -641,7 +653,10 @@ class RatingView(LoginRequiredMixin, View):
         if form.is_valid():
             try:
                 services.rating_create(
-                    dossier=dossier, user=request.user, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"]
+                    dossier=dossier,
+                    user=request.user,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
                 )
             except services.DossierLocked as exc:
                 messages.error(request, exc.message)
@@ -649,4 +664,3 @@ class RatingView(LoginRequiredMixin, View):
                 messages.success(request, _("Thank you for rating the service."))
             return redirect(reverse("dossiers:detail", args=[dossier.code]) + "#rating")
         return render(request, "dossiers/dossier_detail.html", _detail_context(request, dossier, rating_form=form))
-

@@ -104,9 +104,7 @@ TRANSITIONS: dict[str, Transition] = {
 
 def allowed_transitions(dossier: Dossier, *, actor: str | None = None) -> list[Transition]:
     """The transitions the dossier's current status allows (optionally only one actor's)."""
-    return [
-        t for t in TRANSITIONS.values() if dossier.status in t.sources and (actor is None or t.actor == actor)
-    ]
+    return [t for t in TRANSITIONS.values() if dossier.status in t.sources and (actor is None or t.actor == actor)]
 
 
 def can(dossier: Dossier, name: str) -> bool:
@@ -223,7 +221,9 @@ def dossier_resubmit(
         if locked.supplement_requested_at:
             new_files = new_files.filter(uploaded_at__gte=locked.supplement_requested_at)
         if not (changed or note.strip() or new_files.exists()):
-            raise TransitionError(gettext("Add a file, correct an answer or write a note before sending the supplement."))
+            raise TransitionError(
+                gettext("Add a file, correct an answer or write a note before sending the supplement.")
+            )
         if changed:
             locked.form_data = answers
 

@@ -111,7 +111,13 @@ def procedure_with_form(**kwargs) -> Procedure:
     ]
     for order, (key, label, kind, required, choices) in enumerate(fields):
         DossierFormFieldFactory(
-            procedure=procedure, key=key, label=label, field_type=kind, is_required=required, choices=choices, order=order
+            procedure=procedure,
+            key=key,
+            label=label,
+            field_type=kind,
+            is_required=required,
+            choices=choices,
+            order=order,
         )
     return procedure
 
@@ -179,7 +185,10 @@ class DossierFactory(factory.django.DjangoModelFactory):
             DossierStatus.RECEIVED: [DossierStatus.SENT, DossierStatus.RECEIVED],
             DossierStatus.IN_PROGRESS: [DossierStatus.SENT, DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS],
         }
-        path[DossierStatus.SUPPLEMENT_REQUESTED] = [*path[DossierStatus.IN_PROGRESS], DossierStatus.SUPPLEMENT_REQUESTED]
+        path[DossierStatus.SUPPLEMENT_REQUESTED] = [
+            *path[DossierStatus.IN_PROGRESS],
+            DossierStatus.SUPPLEMENT_REQUESTED,
+        ]
         path[DossierStatus.FINISHED] = [*path[DossierStatus.IN_PROGRESS], DossierStatus.FINISHED]
         path[DossierStatus.REJECTED] = [*path[DossierStatus.IN_PROGRESS], DossierStatus.REJECTED]
         previous = DossierStatus.DRAFT

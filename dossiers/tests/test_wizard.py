@@ -126,7 +126,9 @@ def test_step_one_errors_are_shown_beside_the_field_and_input_kept(citizen_clien
 
 def test_online_delivery_only_for_fully_online_procedures(citizen_client):
     partial = DossierProcedureFactory(service_level="partial_online")
-    response = citizen_client.post(reverse("dossiers:new", args=[partial.code]), applicant_post(result_delivery="online"))
+    response = citizen_client.post(
+        reverse("dossiers:new", args=[partial.code]), applicant_post(result_delivery="online")
+    )
     assert response.status_code == 200
     assert Dossier.objects.count() == 0
 
@@ -234,9 +236,7 @@ def test_after_logging_in_again_the_user_is_pointed_back_to_the_step(client, cit
     assert response.status_code == 302
     assert "next=" in response["Location"]
     # A fresh login: a message links to the step they were on.
-    response = client.post(
-        reverse("account_login"), {"login": citizen.email, "password": PASSWORD}, follow=True
-    )
+    response = client.post(reverse("account_login"), {"login": citizen.email, "password": PASSWORD}, follow=True)
     html = response.content.decode()
     assert step_url(draft, WizardStep.ATTACHMENTS) in html
     assert "Tiếp tục từ chỗ bạn đã dừng" in html
@@ -331,7 +331,9 @@ def test_dossier_total_limit_is_enforced(citizen_client, citizen, procedure, set
 
 
 def test_next_requires_the_required_documents(citizen_client, citizen, procedure):
-    draft = DossierFactory(owner=citizen, procedure=procedure, form_data=VALID_ANSWERS, steps_done=["applicant", "form"])
+    draft = DossierFactory(
+        owner=citizen, procedure=procedure, form_data=VALID_ANSWERS, steps_done=["applicant", "form"]
+    )
     response = citizen_client.post(step_url(draft, WizardStep.ATTACHMENTS), {"action": "next"})
     html = response.content.decode()
     assert response.status_code == 200
@@ -344,13 +346,34 @@ def test_next_requires_the_required_documents(citizen_client, citizen, procedure
     assert response["Location"] == step_url(draft, WizardStep.REVIEW)
 
 
-def test_a_file_can_be_removed_from_a_draft(citizen_client, citizen, procedure):
+def test_a_file_can_be_removed_from_a_draft(citizen_client, citizen, procedure, django_capture_on_commit_callbacks):
     draft = DossierFactory(owner=citizen, procedure=procedure)
     attachment = AttachmentFactory(dossier=draft)
-    path = attachment.file.path
-    with_commit = citizen_client.post(step_url(draft, WizardStep.ATTACHMENTS), {"delete": attachment.pk, "action": "upload"})
-    assert with_commit.status_code == 302
+    storage, name = attachment.file.storage, attachment.file.name
+    with django_capture_on_commit_callbacks(execute=True):
+        response = citizen_client.post(
+            step_url(draft, WizardStep.ATTACHMENTS), {"delete": attachment.pk, "action": "upload"}
+        )
+    assert response.status_code == 302
     assert not Attachment.objects.filter(pk=attachment.pk).exists()
+    assert not storage.exists(name)
+
+
+@pytest.mark.parametrize("step", ["form", "attachments"])
+def test_save_on_a_step_stays_on_it_with_a_message(citizen_client, citizen, procedure, step):
+    draft = DossierFactory(owner=citizen, procedure=procedure)
+    data = answers_post(action="save") if step == "form" else {"action": "save"}
+    response = citizen_client.post(step_url(draft, step), data, follow=True)
+    assert response.redirect_chain[-1][0] == step_url(draft, step)
+    assert "Đã lưu. Bạn có thể tiếp tục sau" in response.content.decode()
+
+
+def test_save_on_the_applicant_step_of_a_draft(citizen_client, citizen, procedure):
+    draft = DossierFactory(owner=citizen, procedure=procedure)
+    response = citizen_client.post(step_url(draft, "applicant"), applicant_post(action="save", applicant_address="Mới"))
+    assert response["Location"] == step_url(draft, "applicant")
+    draft.refresh_from_db()
+    assert draft.applicant_address == "Mới"
 
 
 def test_a_stranger_cannot_remove_a_file_through_their_own_draft(citizen_client, citizen, procedure, stranger):
@@ -364,7 +387,9 @@ def test_a_stranger_cannot_remove_a_file_through_their_own_draft(citizen_client,
 
 
 def test_review_lists_everything_and_what_is_missing(citizen_client, citizen, procedure):
-    draft = DossierFactory(owner=citizen, procedure=procedure, form_data=VALID_ANSWERS, steps_done=["applicant", "form"])
+    draft = DossierFactory(
+        owner=citizen, procedure=procedure, form_data=VALID_ANSWERS, steps_done=["applicant", "form"]
+    )
     html = citizen_client.get(step_url(draft, WizardStep.REVIEW)).content.decode()
     assert "THPT Chu Văn An" in html
     assert "Hồ sơ chưa thể gửi" in html
@@ -403,7 +428,9 @@ def test_send_refuses_an_incomplete_dossier(citizen_client, citizen, procedure, 
     assert draft.status == DossierStatus.DRAFT
 
 
-def test_send_then_success_page(citizen_client, ready_draft, captcha_ok, django_capture_on_commit_callbacks, mailoutbox):
+def test_send_then_success_page(
+    citizen_client, ready_draft, captcha_ok, django_capture_on_commit_callbacks, mailoutbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = citizen_client.post(
             step_url(ready_draft, WizardStep.REVIEW),
