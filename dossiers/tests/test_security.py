@@ -165,3 +165,23 @@ def test_a_sent_dossier_cannot_be_edited_or_deleted_by_its_owner(citizen_client,
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.SENT
     assert dossier.applicant_name != "Đổi"
+
+
+@pytest.mark.parametrize("name", ["step", "supplement"])
+def test_upload_views_still_check_csrf(citizen, procedure, name):
+    """The upload views swap Django's upload handlers, which needs csrf_exempt outside: CSRF is
+    enforced again inside (csrf_protect), so a cross-site POST is refused."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.login(email=citizen.email, password=PASSWORD)
+    if name == "step":
+        dossier = DossierFactory(owner=citizen, procedure=procedure)
+        url = reverse("dossiers:step", args=[dossier.code, "applicant"])
+    else:
+        dossier = DossierFactory(owner=citizen, procedure=procedure, supplement_requested=True)
+        url = reverse("dossiers:supplement", args=[dossier.code])
+    response = client.post(url, {"applicant_name": "Kẻ Gian", "action": "save", "note": "x"})
+    assert response.status_code == 403
+    dossier.refresh_from_db()
+    assert dossier.applicant_name != "Kẻ Gian"
