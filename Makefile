@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install lint format messages clean
+.PHONY: run test setup install lint format messages clean bench-dossiers
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: install messages
 	$(BIN)/ruff format --check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+# Send 200 dossiers (three 2 MB files each) through the views on PostgreSQL; see docs/benchmarks/dossiers.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
+bench-dossiers: install messages
+	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -250,6 +250,21 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bigger uploads stream to temporary fi
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Dossiers (issue 4) ----------------------------------------------------------------------
+# Limits for the attachments a citizen uploads; the wizard, the upload handler and the send check
+# all read these. Files go to STORAGES["default"] (disk by default, object storage later) under
+# DOSSIER_UPLOAD_DIR, which is never served by a public URL.
+DOSSIER_MAX_FILE_SIZE = env.int("DOSSIER_MAX_FILE_SIZE", default=10 * 1024 * 1024)  # per file
+DOSSIER_MAX_TOTAL_SIZE = env.int("DOSSIER_MAX_TOTAL_SIZE", default=50 * 1024 * 1024)  # per dossier
+# Pillow warns above its own limit (89 MP) and only raises at twice that: we refuse anything above
+# this many pixels (a 50 MP phone photo passes). https://pillow.readthedocs.io/en/stable/reference/Image.html
+DOSSIER_MAX_IMAGE_PIXELS = env.int("DOSSIER_MAX_IMAGE_PIXELS", default=50_000_000)
+DOSSIER_MAX_FILES_PER_DOSSIER = env.int("DOSSIER_MAX_FILES_PER_DOSSIER", default=60)
+DOSSIER_UPLOAD_DIR = "dossiers"
+DOSSIER_LIST_PAGE_SIZE = 20
+# The public lookup page the receipt's QR code opens (served by the lookup app).
+DOSSIER_LOOKUP_PATH = "/lookup/"
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,312 @@
+"""Forms of the dossier pages. They validate and normalise; services and the workflow write."""
+
+import uuid
+from dataclasses import dataclass, field
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts import validators
+from accounts.constants import AccountType, Gender
+from accounts.forms import DateInput, PortalCaptchaField
+from accounts.models import User
+from procedures.constants import ServiceLevel
+from procedures.models import Procedure, RequiredDocument
+
+from .constants import ResultDelivery
+from .eform import EForm
+from .files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, check_upload
+from .models import Attachment, Dossier
+
+OTHER_SLOT = "other"
+
+
+def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
+    """Counter and post for every procedure; online delivery only for fully online ones (Decree 42)."""
+    choices = [
+        (ResultDelivery.COUNTER.value, ResultDelivery.COUNTER.label),
+        (ResultDelivery.POST, ResultDelivery.POST.label),
+    ]
+    if procedure.service_level == ServiceLevel.FULL_ONLINE:
+        choices.append((ResultDelivery.ONLINE.value, ResultDelivery.ONLINE.label))
+    return choices
+
+
+def applicant_initial(user: User) -> dict:
+    """Step 1 prefilled from the profile of the account, personal or organisation."""
+    organisation = user.is_organisation
+    return {
+        "applicant_name": user.organisation_name if organisation else user.full_name,
+        "applicant_id_number": user.identity_number,
+        "applicant_date_of_birth": None if organisation else user.date_of_birth,
+        "applicant_gender": "" if organisation else user.gender,
+        "applicant_representative": user.legal_representative if organisation else "",
+        "applicant_phone": user.phone,
+        "applicant_email": user.email,
+        "applicant_address": user.address,
+        "result_delivery": ResultDelivery.COUNTER.value,
+        "result_address": user.address,
+    }
+
+
+def dossier_applicant_initial(dossier: Dossier) -> dict:
+    names = (
+        "applicant_name",
+        "applicant_id_number",
+        "applicant_date_of_birth",
+        "applicant_gender",
+        "applicant_representative",
+        "applicant_phone",
+        "applicant_email",
+        "applicant_address",
+        "result_delivery",
+        "result_address",
+    )
+    return {name: getattr(dossier, name) for name in names}
+
+
+class ApplicantForm(forms.Form):
+    """Step 1: who applies (personal or organisation, as the account is) and how the result comes back."""
+
+    def __init__(self, *args, account_type: str, procedure: Procedure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_type = account_type
+        f = self.fields
+        if account_type == AccountType.ORGANISATION:
+            f["applicant_name"] = forms.CharField(
+                label=_("Organisation name"), max_length=255, validators=[validators.validate_plain_text]
+            )
+            f["applicant_id_number"] = forms.CharField(
+                label=_("Tax code"),
+                max_length=14,
+                validators=[validators.validate_tax_code],
+                help_text=_("10 digits, or 10 digits-3 digits for a branch."),
+                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+            )
+            f["applicant_representative"] = forms.CharField(
+                label=_("Legal representative"), max_length=100, validators=[validators.validate_person_name]
+            )
+        else:
+            f["applicant_name"] = forms.CharField(
+                label=_("Full name"),
+                max_length=100,
+                validators=[validators.validate_person_name],
+                widget=forms.TextInput(attrs={"autocomplete": "name"}),
+            )
+            f["applicant_id_number"] = forms.CharField(
+                label=_("Citizen ID (CCCD)"),
+                max_length=12,
+                validators=[validators.validate_citizen_id],
+                help_text=_("The 12 digits on your citizen identity card."),
+                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+            )
+            f["applicant_date_of_birth"] = forms.DateField(
+                label=_("Date of birth"),
+                validators=[validators.validate_birth_date],
+                widget=DateInput(attrs={"autocomplete": "bday"}),
+                input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
+                help_text=_("Day/month/year, e.g. 25/12/1990."),
+                error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
+            )
+            f["applicant_gender"] = forms.ChoiceField(
+                label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect
+            )
+        f["applicant_phone"] = forms.CharField(
+            label=_("Phone"),
+            max_length=20,
+            validators=[validators.validate_phone],
+            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        )
+        f["applicant_email"] = forms.EmailField(
+            label=_("Email"),
+            max_length=254,
+            help_text=_("The agency writes to this address about the dossier."),
+            widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        )
+        f["applicant_address"] = forms.CharField(
+            label=_("Address"),
+            max_length=255,
+            validators=[validators.validate_plain_text],
+            help_text=_("House number, street, ward/commune, district, province."),
+            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+        )
+        f["result_delivery"] = forms.ChoiceField(
+            label=_("How do you want to receive the result?"),
+            choices=delivery_choices(procedure),
+            widget=forms.RadioSelect,
+        )
+        f["result_address"] = forms.CharField(
+            label=_("Postal address for the result"),
+            max_length=255,
+            required=False,
+            validators=[validators.validate_plain_text],
+            help_text=_("Only when the result is sent by post."),
+        )
+
+    def clean_applicant_phone(self) -> str:
+        return validators.normalise_phone(self.cleaned_data["applicant_phone"])
+
+    def clean_applicant_name(self) -> str:
+        return " ".join(self.cleaned_data["applicant_name"].split())
+
+    def clean_applicant_email(self) -> str:
+        return self.cleaned_data["applicant_email"].strip().lower()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("result_delivery") == ResultDelivery.POST and not (data.get("result_address") or "").strip():
+            self.add_error("result_address", _("Give the address where the result should be posted."))
+        return data
+
+    def applicant_data(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["applicant_type"] = self.account_type
+        if self.account_type == AccountType.ORGANISATION:
+            data.update(applicant_date_of_birth=None, applicant_gender="")
+        else:
+            data["applicant_representative"] = ""
+        return data
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.Field):
+    """Several files in one input; each is checked by ``check_upload`` in the form, not here."""
+
+    widget = MultipleFileInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPT_ATTRIBUTE, "data-upload-check": ""}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        return [v for v in value if hasattr(v, "chunks")]
+
+    def bound_data(self, data, initial):
+        return initial
+
+
+@dataclass
+class Slot:
+    """One upload slot: a required document of the procedure, or "other documents" (None)."""
+
+    document: RequiredDocument | None
+    field_name: str
+    label: str
+    files: list[Attachment] = field(default_factory=list)
+
+    @property
+    def required(self) -> bool:
+        return bool(self.document and self.document.is_required)
+
+
+def build_slots(documents, attachments, *, kind: str, other: bool = False) -> list[Slot]:
+    slots = [Slot(document=d, field_name=f"slot-{d.pk}", label=d.name) for d in documents]
+    if other:
+        slots.append(Slot(document=None, field_name=f"slot-{OTHER_SLOT}", label=str(_("Other documents"))))
+    by_document = {s.document.pk if s.document else None: s for s in slots}
+    for attachment in attachments:
+        if attachment.kind != kind:
+            continue
+        slot = by_document.get(attachment.document_id) or by_document.get(None)
+        if slot is not None:
+            slot.files.append(attachment)
+    return slots
+
+
+class AttachmentsForm(forms.Form):
+    """One multiple-file input per slot. Each file is checked on its own: accepted files are kept
+    in ``accepted`` while a rejected one gets its message at its slot."""
+
+    def __init__(self, *args, slots: list[Slot], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.slots = slots
+        for slot in slots:
+            self.fields[slot.field_name] = MultipleFileField(label=slot.label)
+        self.accepted: list[tuple[Slot, CheckedFile]] = []
+
+    def clean(self):
+        data = super().clean()
+        self.accepted = []
+        for slot in self.slots:
+            for upload in data.get(slot.field_name) or []:
+                try:
+                    self.accepted.append((slot, check_upload(upload)))
+                except FileRejected as exc:
+                    self.add_error(slot.field_name, exc.message)
+        return data
+
+    @classmethod
+    def showing_errors(cls, *, slots: list[Slot], errors) -> "AttachmentsForm":
+        """An empty form over ``slots`` (refreshed after storing files) that displays ``errors``."""
+        form = cls(slots=slots)
+        form.cleaned_data = {}
+        form._errors = forms.utils.ErrorDict()
+        for name, messages in (errors or {}).items():
+            for message in messages:
+                form.add_error(None if name == forms.forms.NON_FIELD_ERRORS else name, message)
+        return form
+
+
+class SendForm(forms.Form):
+    """The review page: the confirmation code, and the token that makes a replayed send harmless."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    captcha = PortalCaptchaField()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"token": uuid.uuid4()})
+        super().__init__(*args, **kwargs)
+
+
+class WithdrawForm(forms.Form):
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"token": uuid.uuid4()})
+        super().__init__(*args, **kwargs)
+
+
+class SupplementForm(EForm):
+    """Corrected answers and a note to the agency, sent with the supplement files."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["note"] = forms.CharField(
+            label=_("Message to the agency"),
+            required=False,
+            max_length=2000,
+            widget=forms.Textarea(attrs={"rows": 4}),
+            help_text=_("Say what you added or corrected."),
+        )
+        self.fields["token"] = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+
+
+class RatingForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label=_("How satisfied are you with how your dossier was handled?"),
+        choices=[(5, _("5 — Very satisfied")), (4, _("4")), (3, _("3")), (2, _("2")), (1, _("1 — Not satisfied"))],
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a score from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DossierSearchForm(forms.Form):
+    q = forms.CharField(label=_("Dossier code"), required=False, max_length=60)

@@ -1,0 +1,215 @@
+import uuid
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.constants import AccountType, Gender
+from procedures.models import Agency, Procedure, RequiredDocument
+
+from .constants import AttachmentKind, DossierStatus, ResultDelivery, WizardStep
+
+
+class Dossier(models.Model):
+    """A citizen's application (hồ sơ) for one procedure, from draft to result.
+
+    The code is given when the draft is created, not at sending: the wizard's URLs, the "resume"
+    link and a bookmark all keep working through the whole life of the dossier, and the random
+    part makes a code useless for guessing another. Its date part is the day the dossier was opened;
+    the receipt shows the sending time separately.
+
+    The applicant fields are the snapshot the citizen confirmed in step 1 (prefilled from the
+    profile); they are frozen when the dossier is sent, so later profile edits never rewrite what
+    the agency received. ``status`` is changed only by ``dossiers.workflow``.
+    """
+
+    code = models.CharField(_("dossier code"), max_length=60, unique=True, editable=False)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("receiving agency"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=DossierStatus.choices, default=DossierStatus.DRAFT, editable=False
+    )
+
+    # Applicant snapshot (step 1)
+    applicant_type = models.CharField(
+        _("kind of applicant"), max_length=20, choices=AccountType.choices, default=AccountType.PERSONAL
+    )
+    applicant_name = models.CharField(_("applicant name"), max_length=255, blank=True)
+    applicant_id_number = models.CharField(_("citizen ID or tax code"), max_length=14, blank=True)
+    applicant_date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    applicant_gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    applicant_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
+    applicant_phone = models.CharField(_("phone"), max_length=15, blank=True)
+    applicant_email = models.EmailField(_("email"), blank=True)
+    applicant_address = models.CharField(_("address"), max_length=255, blank=True)
+
+    # Electronic declaration form (step 2): {FormField.key: JSON value}, validated against the
+    # procedure's FormFields by dossiers.eform.
+    form_data = models.JSONField(_("declaration form answers"), default=dict, blank=True)
+
+    result_delivery = models.CharField(
+        _("how to receive the result"), max_length=20, choices=ResultDelivery.choices, default=ResultDelivery.COUNTER
+    )
+    result_address = models.CharField(_("postal address for the result"), max_length=255, blank=True)
+
+    # Wizard progress: the step last opened (to return to it) and the steps completed with "Next".
+    current_step = models.CharField(
+        _("current step"), max_length=20, choices=WizardStep.choices, default=WizardStep.APPLICANT
+    )
+    steps_done = models.JSONField(_("completed steps"), default=list, blank=True)
+
+    # Supplement request (set by the agency's transition, shown to the citizen).
+    supplement_request = models.TextField(_("supplement requested"), blank=True)
+    supplement_requested_at = models.DateTimeField(_("supplement requested at"), null=True, blank=True)
+    supplement_due = models.DateField(_("supplement due by"), null=True, blank=True)
+
+    processing_days = models.PositiveSmallIntegerField(_("processing time (working days)"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="dossier_owner_status_idx"),
+            models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=DossierStatus.DRAFT) | models.Q(sent_at__isnull=True),
+                name="dossier_draft_not_sent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status=DossierStatus.DRAFT) | models.Q(sent_at__isnull=False),
+                name="dossier_sent_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DossierStatus.DRAFT
+
+    @property
+    def is_organisation(self) -> bool:
+        return self.applicant_type == AccountType.ORGANISATION
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    """A random name under the dossier's folder: the citizen's file name never reaches the disk."""
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"{settings.DOSSIER_UPLOAD_DIR}/{instance.dossier.code}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """One file of a dossier: a document of the applicant, a supplement, or a result.
+
+    Stored in the default storage under a random name; ``name`` is the sanitised file name shown
+    and used for downloads, ``content_type`` was detected from the content, not the extension.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    document = models.ForeignKey(
+        RequiredDocument,
+        verbose_name=_("required document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.APPLICANT)
+    file = models.FileField(_("file"), upload_to=attachment_upload_to, max_length=255)
+    original_name = models.CharField(_("original file name"), max_length=255)
+    name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=50)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(size__gt=0), name="attachment_not_empty")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class History(models.Model):
+    """One status change of a dossier ("Quá trình xử lý"), written by the transition itself.
+
+    ``note`` is shown to the citizen; ``internal_note`` only to agency staff. ``request_token``
+    identifies the form submission that caused it, so a replayed request is recognised (unique per
+    dossier) instead of being applied twice.
+    """
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=30, choices=DossierStatus.choices)
+    to_status = models.CharField(_("to"), max_length=30, choices=DossierStatus.choices)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    note = models.TextField(_("note for the citizen"), blank=True)
+    internal_note = models.TextField(_("internal note"), blank=True)
+    request_token = models.UUIDField(_("request token"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "request_token"],
+                condition=models.Q(request_token__isnull=False),
+                name="history_unique_request_token",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.from_status} → {self.to_status}"
+
+
+class Rating(models.Model):
+    """The owner's one rating of how the dossier was handled, once it is finished."""
+
+    dossier = models.OneToOneField(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("score"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_5")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.score}"

@@ -1,0 +1,247 @@
+"""Writes for dossiers other than status changes (those live in ``dossiers.workflow``)."""
+
+import datetime
+import secrets
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from procedures.models import Procedure, RequiredDocument
+
+from .constants import CODE_ALPHABET, CODE_RANDOM_LENGTH, AttachmentKind, DossierStatus, WizardStep
+from .files import CheckedFile, FileRejected
+from .models import Attachment, Dossier, Rating
+
+CODE_ATTEMPTS = 8
+APPLICANT_FIELDS = (
+    "applicant_type",
+    "applicant_name",
+    "applicant_id_number",
+    "applicant_date_of_birth",
+    "applicant_gender",
+    "applicant_representative",
+    "applicant_phone",
+    "applicant_email",
+    "applicant_address",
+    "result_delivery",
+    "result_address",
+)
+
+
+class DossierLocked(Exception):
+    """The dossier is no longer in a state where this change is allowed."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def new_dossier_code(*, agency_code: str, day: datetime.date) -> str:
+    """``<AGENCY>-<YYMMDD>-<6 random characters>``: typed from paper, read aloud, never guessed."""
+    random_part = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_RANDOM_LENGTH))
+    return f"{agency_code}-{day:%y%m%d}-{random_part}"
+
+
+def _mark_done(dossier: Dossier, step: str) -> None:
+    done = list(dossier.steps_done or [])
+    if step not in done:
+        done.append(step)
+    dossier.steps_done = done
+
+
+def _apply_applicant(dossier: Dossier, data: dict) -> None:
+    for name in APPLICANT_FIELDS:
+        if name in data:
+            value = data[name]
+            setattr(dossier, name, value if value is not None or name == "applicant_date_of_birth" else "")
+    if dossier.result_delivery != "post":
+        dossier.result_address = ""
+
+
+def dossier_create_draft(*, owner: User, procedure: Procedure, applicant: dict) -> Dossier:
+    """Open a draft with step 1 saved; the code is drawn with ``secrets`` and redrawn on a collision.
+
+    Each attempt runs in its own savepoint so a collision (unique code) costs one retry, not the
+    request. Eight collisions in a row among 887 million codes a day means something else is wrong.
+    """
+    today = timezone.localdate()
+    for _attempt in range(CODE_ATTEMPTS):
+        dossier = Dossier(
+            code=new_dossier_code(agency_code=procedure.agency.code, day=today),
+            owner=owner,
+            procedure=procedure,
+            agency=procedure.agency,
+            current_step=WizardStep.APPLICANT,
+        )
+        _apply_applicant(dossier, applicant)
+        _mark_done(dossier, WizardStep.APPLICANT)
+        dossier.full_clean(exclude=["code", "owner", "procedure", "agency"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                dossier.save()
+        except IntegrityError:
+            if Dossier.objects.filter(code=dossier.code).exists():
+                continue
+            raise
+        return dossier
+    raise RuntimeError("Could not draw a free dossier code")
+
+
+def _require_draft(dossier: Dossier) -> None:
+    if dossier.status != DossierStatus.DRAFT:
+        raise DossierLocked(_("This dossier has been sent and can no longer be edited here."))
+
+
+@transaction.atomic
+def dossier_save_applicant(*, dossier: Dossier, data: dict) -> Dossier:
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _require_draft(locked)
+    _apply_applicant(locked, data)
+    _mark_done(locked, WizardStep.APPLICANT)
+    locked.full_clean(exclude=["owner", "procedure", "agency"], validate_unique=False, validate_constraints=False)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def dossier_save_answers(*, dossier: Dossier, answers: dict) -> Dossier:
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _require_draft(locked)
+    locked.form_data = answers
+    _mark_done(locked, WizardStep.FORM)
+    locked.save(update_fields=["form_data", "steps_done", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def dossier_mark_step_done(*, dossier: Dossier, step: str) -> Dossier:
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _require_draft(locked)
+    _mark_done(locked, step)
+    locked.save(update_fields=["steps_done", "updated_at"])
+    return locked
+
+
+def dossier_set_current_step(*, dossier: Dossier, step: str) -> None:
+    """Remember the step the citizen opened, to bring them back to it after logging in again."""
+    if dossier.current_step != step:
+        Dossier.objects.filter(pk=dossier.pk, status=DossierStatus.DRAFT).update(current_step=step)
+        dossier.current_step = step
+
+
+def _upload_allowed(dossier: Dossier, kind: str) -> None:
+    if kind == AttachmentKind.APPLICANT and dossier.status != DossierStatus.DRAFT:
+        raise DossierLocked(_("This dossier has been sent: its documents can no longer be changed."))
+    if kind == AttachmentKind.SUPPLEMENT and dossier.status != DossierStatus.SUPPLEMENT_REQUESTED:
+        raise DossierLocked(_("The agency is not waiting for a supplement to this dossier."))
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    dossier: Dossier,
+    checked: CheckedFile,
+    user: User,
+    kind: str = AttachmentKind.APPLICANT,
+    document: RequiredDocument | None = None,
+) -> Attachment:
+    """Store one checked file. The dossier row is locked so two uploads cannot both pass the total limit."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _upload_allowed(locked, kind)
+    if document is not None and document.procedure_id != locked.procedure_id:
+        raise FileRejected(_("This document does not belong to the dossier's procedure."))
+    stats = locked.attachments.aggregate(total=Sum("size"), count=Count("pk"))
+    total, count = stats["total"] or 0, stats["count"] or 0
+    if total + checked.size > settings.DOSSIER_MAX_TOTAL_SIZE:
+        raise FileRejected(
+            _("“%(name)s” was not added: the dossier's files together may not exceed %(max)s.")
+            % {"name": checked.name, "max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)}
+        )
+    if count >= settings.DOSSIER_MAX_FILES_PER_DOSSIER:
+        raise FileRejected(
+            _("“%(name)s” was not added: a dossier may have at most %(max)s files.")
+            % {"name": checked.name, "max": settings.DOSSIER_MAX_FILES_PER_DOSSIER}
+        )
+    attachment = Attachment(
+        dossier=locked,
+        document=document,
+        kind=kind,
+        original_name=checked.original_name,
+        name=checked.name,
+        size=checked.size,
+        content_type=checked.content_type,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+    attachment.file.save(checked.name, checked.upload, save=False)
+    try:
+        attachment.full_clean(exclude=["dossier", "document", "uploaded_by", "file"], validate_constraints=False)
+        attachment.save()
+        Dossier.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    except BaseException:
+        # Django has no rollback hook: remove the stored file ourselves so no orphan stays on disk.
+        attachment.file.storage.delete(attachment.file.name)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, dossier: Dossier, attachment_id: int, user: User) -> bool:
+    """Remove one of the citizen's own files while it can still change (draft or open supplement)."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    attachment = locked.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        return False
+    if attachment.kind == AttachmentKind.RESULT:
+        raise DossierLocked(_("Result files cannot be removed."))
+    _upload_allowed(locked, attachment.kind)
+    sent_before = locked.supplement_requested_at and attachment.uploaded_at < locked.supplement_requested_at
+    if attachment.kind == AttachmentKind.SUPPLEMENT and sent_before:
+        raise DossierLocked(_("Files already sent to the agency cannot be removed."))
+    name, storage = attachment.file.name, attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+    return True
+
+
+@transaction.atomic
+def dossier_delete_draft(*, dossier: Dossier, user: User) -> None:
+    """Delete a draft and its files (after commit). A sent dossier is a record: never deleted here."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if locked.owner_id != user.pk:
+        raise DossierLocked(_("Only the applicant can delete this dossier."))
+    if locked.status != DossierStatus.DRAFT:
+        raise DossierLocked(_("Only a dossier that has not been sent can be deleted."))
+    files = [(a.file.storage, a.file.name) for a in locked.attachments.all()]
+    locked.delete()
+
+    def remove_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+
+
+@transaction.atomic
+def rating_create(*, dossier: Dossier, user: User, score: int, comment: str = "") -> Rating:
+    """The owner rates a finished dossier once; a second rating is refused, not overwritten."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    if locked.owner_id != user.pk:
+        raise DossierLocked(_("Only the applicant can rate this dossier."))
+    if locked.status != DossierStatus.FINISHED:
+        raise DossierLocked(_("A dossier can be rated once it is finished."))
+    if Rating.objects.filter(dossier=locked).exists():
+        raise DossierLocked(_("You have already rated this dossier."))
+    rating = Rating(dossier=locked, score=score, comment=comment.strip())
+    try:
+        rating.full_clean(exclude=["dossier"])
+    except ValidationError as exc:
+        raise DossierLocked(" ".join(exc.messages)) from exc
+    rating.save()
+    return rating
