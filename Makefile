@@ -68,4 +68,4 @@ makemessages:
 	$(BIN)/python manage.py makemessages -l vi --ignore=.venv --ignore=var --no-obsolete
 
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ .pytest_cache test-artifacts

@@ -153,11 +153,18 @@ def _open_page(browser, live_portal, request, options: dict):
         if frame == page.main_frame and frame.url.startswith(live_portal.base_url):
             visited.append(urldefrag(frame.url).url)
 
+    def on_response(response):
+        if response.status >= 500:
+            problems.append(f"server error {response.status} for {response.request.method} {response.url}")
+        elif response.status >= 400 and response.request.resource_type != "document":
+            problems.append(f"{response.status} for {response.request.resource_type} {response.url} on {page.url}")
+
     page.on("framenavigated", on_navigated)
+    page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
     page.on(
-        "response",
-        lambda r: r.status >= 500 and problems.append(f"server error {r.status} for {r.request.method} {r.url}"),
+        "console",
+        lambda m: m.type == "error" and problems.append(f"console error on {page.url}: {m.text} ({m.location})"),
     )
     yield page
 

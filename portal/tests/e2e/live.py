@@ -5,6 +5,7 @@ environment variables only), a Celery worker on Redis, and an SMTP sink that rec
 the worker delivers. Everything is torn down at the end; logs stay under test-artifacts/e2e/.
 """
 
+import ctypes
 import email
 import email.policy
 import email.utils
@@ -41,6 +42,12 @@ _SCRUB = {
     "MEDIA_ROOT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: SIGTERM it if the test process dies (a killed CI run leaves no server)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.05, message: str = "condition"):
@@ -264,7 +271,12 @@ class LivePortal:
         self.logs[name] = path
         log = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed when the process is gone
         self.processes[name] = subprocess.Popen(
-            [sys.executable, *args], cwd=self.base_dir, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            [sys.executable, *args],
+            cwd=self.base_dir,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # the test process spawns from one thread
         )
         log.close()  # the child holds its own descriptor
 
