@@ -7,6 +7,7 @@ threw a JavaScript error, or if the server answered 5xx; a failed test leaves a 
 HTML of each of its pages under test-artifacts/screenshots/ and the server/worker logs in the report.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -111,7 +112,8 @@ def live_portal(tmp_path_factory):
         portal.start()
     except Exception as exc:
         report = portal.report()
-        portal.stop()
+        with contextlib.suppress(Exception):  # the start's own error is the one to show
+            portal.stop()
         pytest.fail(f"the live portal did not start: {exc}\n{report}", pytrace=False)
     _portal = portal
     yield portal
