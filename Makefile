@@ -4,12 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
+# axe-core (npm) for the browser tests; reinstalled when package-lock.json changes.
+NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cut -c1-8)
 
 # `make test` runs against the real services (override on the command line or in the environment).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install lint format messages clean bench-dossiers
+.PHONY: run test setup install node-install lint format messages clean bench-dossiers
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,6 +21,14 @@ $(STAMP): requirements.txt
 	touch $@
 
 install: $(STAMP)
+
+# `npm ci` when node_modules/axe-core is missing or package-lock.json changed (npm keeps the
+# tarballs' old mtimes, so a stamp named after the lock file's hash says what is installed).
+node-install:
+	@if [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -f $(NODE_STAMP) ]; then \
+	  npm ci --no-audit --no-fund && rm -f node_modules/.installed-* && \
+	  test -f node_modules/axe-core/axe.min.js && touch $(NODE_STAMP); \
+	fi
 
 # Compile .po files when a .mo is missing or older than its .po.
 messages: install
@@ -39,7 +49,7 @@ run: setup
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT); \
 	fi
 
-test: install messages
+test: install messages node-install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings.test -v0
 	$(BIN)/ruff check .
@@ -63,4 +73,4 @@ makemessages:
 	$(BIN)/python manage.py makemessages -l vi --ignore=.venv --ignore=var --no-obsolete
 
 clean:
-	rm -rf var/ .pytest_cache
+	rm -rf var/ .pytest_cache test-artifacts

@@ -16,6 +16,13 @@ CAPTCHA_ERRORS = {
 }
 
 
+class PortalCaptchaInput(CaptchaTextInput):
+    """One text box beside a picture, so it gets a <label for>: django renders multi-widgets as a
+    fieldset whose legend does not name the box (axe "label": an unlabelled field)."""
+
+    use_fieldset = False
+
+
 class PortalCaptchaField(CaptchaField):
     """The confirmation code ("mã xác nhận") with Vietnamese messages and an accessible input."""
 
@@ -27,7 +34,7 @@ class PortalCaptchaField(CaptchaField):
         )
         kwargs.setdefault(
             "widget",
-            CaptchaTextInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
+            PortalCaptchaInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
         )
         super().__init__(**kwargs)
 
