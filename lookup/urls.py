@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "lookup"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("lookup/", views.LookupView.as_view(), name="lookup"),
+]

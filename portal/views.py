@@ -5,6 +5,13 @@ from django.views.generic import TemplateView
 class HomeView(TemplateView):
     template_name = "home.html"
 
+    def get_context_data(self, **kwargs):
+        from lookup.forms import LookupForm
+
+        context = super().get_context_data(**kwargs)
+        context["lookup_form"] = LookupForm(auto_id="lookup_%s")
+        return context
+
 
 def page_not_found(request, exception):
     return render(request, "404.html", status=404)

@@ -272,6 +272,9 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 
+# --- Public lookup --------------------------------------------------------------------------
+LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=10)  # lookups per minute per client address
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

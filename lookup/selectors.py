@@ -1,0 +1,86 @@
+"""Reads for the public lookup. Only what the public may see leaves this module."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from dossiers.constants import DossierStatus
+from dossiers.models import Dossier, History
+
+from .masking import mask_person_name
+
+PUBLIC_STATUSES = [s for s in DossierStatus.values if s != DossierStatus.DRAFT]
+
+
+@dataclass(frozen=True)
+class PublicHistoryEntry:
+    time: datetime.datetime
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
+class PublicDossier:
+    """A dossier as anyone holding its code may see it: no personal data but a masked name."""
+
+    code: str
+    procedure: str
+    agency: str
+    status: str
+    status_label: str
+    applicant: str
+    sent_at: datetime.datetime | None
+    received_at: datetime.datetime | None
+    due_date: datetime.date | None
+    finished_at: datetime.datetime | None
+    overdue: bool
+    on_time: bool | None
+    history: list[PublicHistoryEntry]
+
+
+def public_dossier(code: str) -> PublicDossier | None:
+    """Drafts are unknown to the public, exactly like codes that do not exist (2 queries)."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "agency")
+        .only(
+            "code",
+            "status",
+            "applicant_type",
+            "applicant_name",
+            "sent_at",
+            "received_at",
+            "due_date",
+            "finished_at",
+            "procedure__name",
+            "agency__name",
+        )
+        .filter(code=code, status__in=PUBLIC_STATUSES)
+        .first()
+    )
+    if dossier is None:
+        return None
+    entries = (
+        History.objects.filter(dossier=dossier).only("created_at", "to_status", "note").order_by("created_at", "pk")
+    )
+    today = timezone.localdate()
+    finished_day = timezone.localtime(dossier.finished_at).date() if dossier.finished_at else None
+    return PublicDossier(
+        code=dossier.code,
+        procedure=dossier.procedure.name,
+        agency=dossier.agency.name,
+        status=dossier.status,
+        status_label=dossier.get_status_display(),
+        applicant=dossier.applicant_name if dossier.is_organisation else mask_person_name(dossier.applicant_name),
+        sent_at=dossier.sent_at,
+        received_at=dossier.received_at,
+        due_date=dossier.due_date,
+        finished_at=dossier.finished_at,
+        overdue=bool(dossier.due_date and not finished_day and dossier.due_date < today and _open(dossier.status)),
+        on_time=(finished_day <= dossier.due_date) if finished_day and dossier.due_date else None,
+        history=[PublicHistoryEntry(e.created_at, DossierStatus(e.to_status).label, e.note) for e in entries],
+    )
+
+
+def _open(status: str) -> bool:
+    return status in {DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS, DossierStatus.SUPPLEMENT_REQUESTED}

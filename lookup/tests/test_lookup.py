@@ -1,0 +1,131 @@
+import datetime
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+from dossiers.tests.factories import DossierFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("lookup:lookup")
+
+
+def look_up(client, code, captcha_ok, **extra):
+    return client.post(URL, {"code": code, **captcha_ok}, **extra)
+
+
+@pytest.fixture
+def sent_dossier():
+    owner = UserFactory(full_name="Nguyễn Văn An", citizen_id="001090000123", phone="0988777666")
+    return DossierFactory(owner=owner, received=True, code="SGDDT-HN-261120-AB3CDE")
+
+
+def test_lookup_page_has_code_and_captcha(client):
+    html = client.get(URL).content.decode()
+    assert 'name="code"' in html and 'name="captcha_1"' in html
+    assert "Tra cứu hồ sơ" in html
+
+
+def test_qr_link_prefills_the_code_and_still_asks_the_captcha(client):
+    html = client.get(URL + "?code=%20sgddt-hn-261120-ab3cde%20").content.decode()
+    assert 'value="SGDDT-HN-261120-AB3CDE"' in html
+    assert 'name="captcha_1"' in html
+
+
+def test_lookup_ignores_case_and_spaces_and_shows_no_personal_data(client, captcha_ok, sent_dossier):
+    response = look_up(client, "  sgddt-hn-261120-ab3cde  ", captcha_ok)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert sent_dossier.procedure.name in html
+    assert sent_dossier.agency.name in html
+    assert "Đã tiếp nhận" in html or "Received" not in html
+    assert "Nguyễn V. A." in html
+    assert "Nguyễn Văn An" not in html
+    for private in ("001090000123", "0988777666", sent_dossier.owner.email, sent_dossier.applicant_address):
+        assert private not in html
+    assert sent_dossier.due_date.strftime("%d/%m/%Y") in html
+
+
+def test_lookup_with_fullwidth_lookalikes(client, captcha_ok, sent_dossier):
+    html = look_up(client, "ＳＧＤＤＴ-ＨＮ-261120-ＡＢ3ＣＤＥ", captcha_ok).content.decode()
+    assert sent_dossier.procedure.name in html
+
+
+def test_organisation_name_is_shown(client, captcha_ok):
+    dossier = DossierFactory(owner=UserFactory(organisation=True, organisation_name="Công ty Sao Mai"), sent=True)
+    html = look_up(client, dossier.code, captcha_ok).content.decode()
+    assert "Công ty Sao Mai" in html
+
+
+def test_drafts_are_unknown_like_codes_that_do_not_exist(client, captcha_ok):
+    draft = DossierFactory()
+    draft_html = look_up(client, draft.code, captcha_ok).content.decode()
+    missing_html = look_up(client, "KHONG-CO-261120-ZZZZZZ", captcha_ok).content.decode()
+    for html in (draft_html, missing_html):
+        assert "Không có hồ sơ nào có mã này" in html
+        assert draft.procedure.name not in html
+
+
+def test_wrong_captcha_gives_a_clear_message_and_keeps_the_code(client, sent_dossier):
+    html = client.post(URL, {"code": sent_dossier.code, "captcha_0": "x", "captcha_1": "WRONG"}).content.decode()
+    assert "Mã xác nhận không đúng" in html
+    assert f'value="{sent_dossier.code}"' in html
+    assert sent_dossier.procedure.name not in html
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["A" * 1000, "' OR 1=1 --", "<script>alert(1)</script>", "SGDDT HN 261120", "mã-hồ-sơ", "\x00abc"],
+)
+def test_bad_codes_get_a_message_never_a_500_nor_raw_html(client, captcha_ok, code):
+    response = look_up(client, code, captcha_ok)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "error-summary" in html
+
+
+@override_settings(LOOKUP_RATE_LIMIT=10)
+def test_eleventh_quick_lookup_is_limited(client, captcha_ok, sent_dossier):
+    statuses = [look_up(client, sent_dossier.code, captcha_ok).status_code for _ in range(10)]
+    assert statuses == [200] * 10
+    response = look_up(client, sent_dossier.code, captcha_ok)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "tra cứu quá nhiều lần" in html
+    assert sent_dossier.procedure.name not in html
+    # Another address is not affected.
+    assert look_up(client, sent_dossier.code, captcha_ok, REMOTE_ADDR="192.0.2.7").status_code == 200
+
+
+def test_finished_on_time_and_overdue(client, captcha_ok):
+    today = timezone.localdate()
+    finished = DossierFactory(finished=True, due_date=today + datetime.timedelta(days=2))
+    overdue = DossierFactory(in_progress=True, due_date=today - datetime.timedelta(days=1))
+    assert "Đã giải quyết đúng hạn" in look_up(client, finished.code, captcha_ok).content.decode()
+    assert "Quá hạn" in look_up(client, overdue.code, captcha_ok).content.decode()
+
+
+def test_history_shows_only_notes_meant_for_the_citizen(client, captcha_ok):
+    dossier = DossierFactory(supplement_requested=True)
+    html = look_up(client, dossier.code, captcha_ok).content.decode()
+    assert "Đề nghị bổ sung bản chụp rõ nét căn cước công dân." in html
+    assert "Ghi chú nội bộ" not in html
+
+
+def test_lookup_runs_a_constant_number_of_queries(client, captcha_ok, django_assert_max_num_queries):
+    small = DossierFactory(sent=True)
+    big = DossierFactory(supplement_requested=True)
+    with django_assert_max_num_queries(6):
+        look_up(client, small.code, captcha_ok)
+    with django_assert_max_num_queries(6):
+        look_up(client, big.code, captcha_ok)
+
+
+def test_home_page_has_the_lookup_box(client):
+    html = client.get(reverse("home")).content.decode()
+    assert f'action="{URL}"' in html
+    assert 'id="lookup_code"' in html and 'name="captcha_1"' in html
