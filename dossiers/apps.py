@@ -13,3 +13,14 @@ class DossiersConfig(AppConfig):
         from .receivers import remind_unfinished_draft
 
         user_logged_in.connect(remind_unfinished_draft, dispatch_uid="dossiers_remind_unfinished_draft")
+
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(_ensure_role_groups, sender=self, dispatch_uid="dossiers_role_groups")
+
+
+def _ensure_role_groups(sender, **kwargs) -> None:
+    """After migrate (and after a test flush): the staff roles' groups exist with their permissions."""
+    from .services import role_groups_ensure
+
+    role_groups_ensure()

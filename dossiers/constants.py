@@ -65,3 +65,59 @@ TAB_STATUSES: dict[str, tuple[str, ...]] = {
     ListTab.REJECTED: (DossierStatus.REFUSED, DossierStatus.REJECTED),
     ListTab.WITHDRAWN: (DossierStatus.WITHDRAWN,),
 }
+
+
+# --- Back office (issue 5) ----------------------------------------------------------------
+
+# Statuses in which the processing clock runs: the due date counts, a dossier can be overdue.
+# While a supplement is requested the clock is stopped (see docs/backoffice.md).
+CLOCK_RUNNING_STATUSES: tuple[str, ...] = (DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS)
+# Statuses an agency still has to act on (the clock may be stopped).
+OPEN_STATUSES: tuple[str, ...] = (*CLOCK_RUNNING_STATUSES, DossierStatus.SUPPLEMENT_REQUESTED)
+
+
+class StaffRole(models.TextChoices):
+    """An officer's role in one agency. Each role is a Django group holding the permissions below;
+    ``dossiers.permissions`` checks the role the officer has in the dossier's agency."""
+
+    RECEIVER = "receiver", _("Receiving officer")
+    PROCESSOR = "processor", _("Processing officer")
+    LEADER = "leader", _("Leader")
+
+
+# Group name of each role (Vietnamese: the group list in admin is read by Vietnamese operators).
+ROLE_GROUPS: dict[str, str] = {
+    StaffRole.RECEIVER: "Cán bộ tiếp nhận hồ sơ",
+    StaffRole.PROCESSOR: "Chuyên viên xử lý hồ sơ",
+    StaffRole.LEADER: "Lãnh đạo đơn vị",
+}
+
+# Custom permissions on Dossier (Meta.permissions); the app label is "dossiers".
+PERM_RECEIVE = "receive_dossier"  # receive or refuse a sent dossier
+PERM_PROCESS = "process_dossier"  # start, ask for a supplement, finish, reject
+PERM_APOLOGISE = "apologise_dossier"  # apology letter with a new appointment date
+_VIEW = ("view_dossier", "view_holiday")
+# What each role's group is given when it is created (operators may change it in admin).
+ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    StaffRole.RECEIVER: (*_VIEW, PERM_RECEIVE),
+    StaffRole.PROCESSOR: (*_VIEW, PERM_PROCESS),
+    StaffRole.LEADER: (*_VIEW, PERM_RECEIVE, PERM_PROCESS, PERM_APOLOGISE),
+}
+
+
+class Timeliness(models.TextChoices):
+    """How a decided dossier kept its due date (the statistics' trước hạn / đúng hạn / trễ hạn)."""
+
+    EARLY = "early", _("Before the due date")
+    ON_TIME = "on_time", _("On the due date")
+    LATE = "late", _("Late")
+
+
+class DayKind(models.TextChoices):
+    OFF = "off", _("Public holiday (day off)")
+    WORKING = "working", _("Make-up working day")
+
+
+class HolidaySource(models.TextChoices):
+    IMPORTED = "imported", _("Imported from the holidays calendar")
+    MANUAL = "manual", _("Entered by hand")

@@ -4,6 +4,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import validators
@@ -310,3 +311,137 @@ class RatingForm(forms.Form):
 
 class DossierSearchForm(forms.Form):
     q = forms.CharField(label=_("Dossier code"), required=False, max_length=60)
+
+
+# --- Back office (issue 5): one form per agency transition ---------------------------------
+# Each validates the inputs of one button on the dossier's admin page; ``transition_kwargs()``
+# gives the keyword arguments of the matching ``dossiers.workflow`` function, which does the write.
+
+DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
+
+
+def _date_field(label, **kwargs) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        widget=DateInput(),
+        input_formats=DATE_FORMATS,
+        error_messages={"invalid": _("Enter a valid date, e.g. 25/12/2026.")},
+        **kwargs,
+    )
+
+
+def _text(label, *, required: bool, help_text="", rows: int = 3, max_length: int = 2000) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class TransitionForm(forms.Form):
+    """Base: the replay token and the internal note every agency action may carry."""
+
+    token = forms.UUIDField(widget=forms.HiddenInput)
+    field_order = ["note", "reason", "request", "reply_by", "result_files", "pickup_date", "new_due_date"]
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("token", uuid.uuid4())
+        self.dossier = dossier
+        super().__init__(*args, **kwargs)
+        self.fields["internal_note"] = _text(
+            _("Internal note"), required=False, help_text=_("Seen by agency staff only.")
+        )
+
+    def transition_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class ReceiveForm(TransitionForm):
+    note = _text(_("Note for the citizen"), required=False, help_text=_("Sent to the citizen with the due date."))
+
+
+class RefuseForm(TransitionForm):
+    reason = _text(_("Reason for not accepting"), required=True, help_text=_("Sent to the citizen."))
+
+
+class StartForm(TransitionForm):
+    pass
+
+
+class RequestSupplementForm(TransitionForm):
+    request = _text(_("What the citizen must supplement"), required=True, rows=5, help_text=_("Sent to the citizen."))
+    reply_by = _date_field(_("Reply by"))
+
+    def clean_reply_by(self):
+        value = self.cleaned_data["reply_by"]
+        if value <= timezone.localdate():
+            raise forms.ValidationError(_("The reply-by date must be after today."))
+        return value
+
+
+class FinishForm(TransitionForm):
+    result_files = MultipleFileField(
+        label=_("Result files"),
+        help_text=_("PDF, JPEG or PNG. Required when the citizen chose to receive the result online."),
+    )
+    pickup_date = _date_field(
+        _("Result can be collected from"),
+        required=False,
+        help_text=_("For a result collected at the counter or sent by post."),
+    )
+    note = _text(_("Note for the citizen"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        checked = []
+        for upload in data.get("result_files") or []:
+            try:
+                checked.append(check_upload(upload))
+            except FileRejected as exc:
+                self.add_error("result_files", exc.message)
+        data["result_files"] = checked
+        pickup = data.get("pickup_date")
+        if pickup and pickup < timezone.localdate():
+            self.add_error("pickup_date", _("The pickup date cannot be in the past."))
+        if not self.errors:
+            if self.dossier.result_delivery == ResultDelivery.ONLINE and not checked:
+                self.add_error(
+                    "result_files", _("The citizen chose to receive the result online: attach the result files.")
+                )
+            elif not checked and not pickup:
+                self.add_error(None, _("Attach the result files or give the date the result can be collected."))
+        return data
+
+
+class RejectForm(TransitionForm):
+    reason = _text(_("Reason for rejecting"), required=True, help_text=_("Sent to the citizen."))
+
+
+class ApologyForm(TransitionForm):
+    new_due_date = _date_field(_("New appointment date"))
+    reason = _text(_("Reason for the delay"), required=True, help_text=_("Sent to the citizen with the apology."))
+
+    def clean_new_due_date(self):
+        value = self.cleaned_data["new_due_date"]
+        if value <= timezone.localdate():
+            raise forms.ValidationError(_("The new appointment date must be after today."))
+        if self.dossier.due_date and value <= self.dossier.due_date:
+            raise forms.ValidationError(
+                _("The new appointment date must be after the current one (%(date)s).")
+                % {"date": self.dossier.due_date.strftime("%d/%m/%Y")}
+            )
+        return value
+
+
+TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
+    "receive": ReceiveForm,
+    "refuse": RefuseForm,
+    "start": StartForm,
+    "request_supplement": RequestSupplementForm,
+    "finish": FinishForm,
+    "reject": RejectForm,
+    "apologise": ApologyForm,
+}

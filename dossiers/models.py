@@ -9,7 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from accounts.constants import AccountType, Gender
 from procedures.models import Agency, Procedure, RequiredDocument
 
-from .constants import AttachmentKind, DossierStatus, ResultDelivery, WizardStep
+from .constants import (
+    AttachmentKind,
+    DayKind,
+    DossierStatus,
+    HolidaySource,
+    ResultDelivery,
+    StaffRole,
+    Timeliness,
+    WizardStep,
+)
 
 
 class Dossier(models.Model):
@@ -77,8 +86,20 @@ class Dossier(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    # The appointment date for the result (ngày hẹn trả kết quả), in working days from reception;
+    # moved by a resubmitted supplement and by an apology. See dossiers.deadlines.
     due_date = models.DateField(_("due date"), null=True, blank=True)
+    # The time of the agency's decision: the result (finished) or a rejection.
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # Back office (issue 5): what the statistics and the clock need, written by the workflow only.
+    timeliness = models.CharField(
+        _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True, default="", editable=False
+    )
+    paused_remaining_days = models.PositiveSmallIntegerField(
+        _("working days left when the clock stopped"), null=True, blank=True, editable=False
+    )
+    apology_count = models.PositiveSmallIntegerField(_("apologies issued"), default=0, editable=False)
+    result_pickup_date = models.DateField(_("result ready for pickup on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dossier")
@@ -87,6 +108,15 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["owner", "status"], name="dossier_owner_status_idx"),
             models.Index(fields=["agency", "status"], name="dossier_agency_status_idx"),
+            # Statistics per agency and month, and the overdue / due-soon filters.
+            models.Index(fields=["agency", "received_at"], name="dossier_agency_received_idx"),
+            models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished_idx"),
+            models.Index(fields=["status", "due_date"], name="dossier_status_due_idx"),
+        ]
+        permissions = [
+            ("receive_dossier", _("Can receive or refuse sent dossiers")),
+            ("process_dossier", _("Can process dossiers (start, ask for a supplement, finish, reject)")),
+            ("apologise_dossier", _("Can issue an apology with a new appointment date")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -109,6 +139,13 @@ class Dossier(models.Model):
     @property
     def is_organisation(self) -> bool:
         return self.applicant_type == AccountType.ORGANISATION
+
+    @property
+    def finished_on_time(self) -> bool | None:
+        """True when decided by the due date (early or on the day), None while undecided."""
+        if not self.timeliness:
+            return None
+        return self.timeliness != Timeliness.LATE
 
 
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
@@ -197,6 +234,13 @@ class History(models.Model):
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.from_status} → {self.to_status}"
 
+    @property
+    def title(self) -> str:
+        """What the timeline shows: the new status, or the event when the status stays (an apology)."""
+        if self.action == "apologise":
+            return str(_("Apology and new appointment date"))
+        return self.get_to_status_display()
+
 
 class Rating(models.Model):
     """The owner's one rating of how the dossier was handled, once it is finished."""
@@ -213,3 +257,93 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.score}"
+
+
+class AgencyMembership(models.Model):
+    """A staff user's role in one agency: what scopes the back office and the actions allowed.
+
+    The role's permissions come from the Django group of the role (``constants.ROLE_GROUPS``); the
+    user is put in that group when the membership is created (``services.membership_grant``).
+    A user may belong to several agencies, with a role in each.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=StaffRole.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency membership")
+        verbose_name_plural = _("agency memberships")
+        ordering = ["agency__name", "user__email"]
+        constraints = [models.UniqueConstraint(fields=["user", "agency"], name="membership_unique_user_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.agency} ({self.get_role_display()})"
+
+
+class Holiday(models.Model):
+    """A day that breaks the Monday–Friday rule: a public holiday off, or a make-up working day.
+
+    Filled by ``manage.py import_holidays YEAR`` from the ``holidays`` package (Vietnam) and
+    editable in admin; ``dossiers.deadlines`` counts working days from these rows.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=DayKind.choices, default=DayKind.OFF)
+    source = models.CharField(_("source"), max_length=10, choices=HolidaySource.choices, default=HolidaySource.MANUAL)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} {self.name}"
+
+
+class Apology(models.Model):
+    """ "Phiếu xin lỗi và hẹn lại ngày trả kết quả": the agency will be late and gives a new date.
+
+    A dossier with an apology counts as late in the statistics, whenever it is finished.
+    """
+
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="apologies")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    previous_due_date = models.DateField(_("previous appointment date"), null=True)
+    new_due_date = models.DateField(_("new appointment date"))
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("apology")
+        verbose_name_plural = _("apologies")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["created_at"], name="apology_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id}: {self.new_due_date}"
+
+
+class OfficerDigest(models.Model):
+    """One daily digest sent to one officer: the row makes a second run of the task the same day harmless."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("officer"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("day"))
+    dossier_count = models.PositiveIntegerField(_("dossiers listed"), default=0)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("officer digest")
+        verbose_name_plural = _("officer digests")
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="digest_unique_user_day")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

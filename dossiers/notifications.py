@@ -32,7 +32,7 @@ def lookup_url(code: str, request=None) -> str:
     return absolute_url(f"{settings.DOSSIER_LOOKUP_PATH}?{urlencode({'code': code})}", request)
 
 
-def notify(*, dossier: Dossier, event: str, history: History | None = None) -> None:
+def notify(*, dossier: Dossier, event: str, history: History | None = None, extra: dict | None = None) -> None:
     """Queue the email for one event (``dossiers/email/<event>_subject.txt`` and ``_message.txt``)."""
     owner = dossier.owner
     with translation.override(owner.language or settings.LANGUAGE_CODE):
@@ -45,6 +45,8 @@ def notify(*, dossier: Dossier, event: str, history: History | None = None) -> N
             "detail_url": absolute_url(reverse("dossiers:detail", args=[dossier.code])),
             "receipt_url": absolute_url(reverse("dossiers:receipt", args=[dossier.code])),
             "lookup_url": lookup_url(dossier.code),
+            "supplement_url": absolute_url(reverse("dossiers:supplement", args=[dossier.code])),
+            **(extra or {}),
         }
         subject = render_to_string(f"dossiers/email/{event}_subject.txt", context)
         body = render_to_string(f"dossiers/email/{event}_message.txt", context)

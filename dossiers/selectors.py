@@ -1,8 +1,8 @@
 """Reads for dossiers. Every query that takes a code from a URL goes through ``dossier_visible_to``.
 
-``dossier_visible_to`` is the one access policy: today the owner sees their dossiers; the back
-office (issue 5) extends it with the receiving agency's staff, and every view, download and
-receipt follows automatically.
+``dossier_visible_to`` is the one access policy: the owner sees their dossiers, the receiving
+agency's staff see its sent dossiers (``dossiers.permissions``), and every view, download and
+receipt follows automatically. ``dossiers_for_staff`` is the back office's own scope.
 """
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -11,14 +11,54 @@ from accounts.models import User
 from procedures.models import Procedure
 
 from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
-from .models import Attachment, Dossier, History
+from .models import Apology, Attachment, Dossier, History
+from .permissions import is_back_office_user, staff_agency_ids
 
 
 def dossier_visible_to(user: User) -> QuerySet[Dossier]:
-    """The dossiers ``user`` may see (and, through the views, download from). Anonymous: none."""
+    """The dossiers ``user`` may see (and, through the views, download from). Anonymous: none.
+
+    A citizen sees their own; agency staff also see the sent dossiers of their agencies (never a
+    draft: it is the citizen's private work until sent); a superuser sees all of them.
+    """
     if not getattr(user, "is_authenticated", False):
         return Dossier.objects.none()
+    if is_back_office_user(user):
+        if user.is_superuser:
+            return Dossier.objects.all()
+        return Dossier.objects.filter(
+            Q(owner=user) | (Q(agency__in=staff_agency_ids(user)) & ~Q(status=DossierStatus.DRAFT))
+        )
     return Dossier.objects.filter(owner=user)
+
+
+def dossiers_for_staff(user: User) -> QuerySet[Dossier]:
+    """The back office's scope: the dossiers of the officer's agencies, all of them for a superuser.
+
+    Drafts stay private to the citizen; a superuser sees everything (drafts included).
+    """
+    if not is_back_office_user(user):
+        return Dossier.objects.none()
+    if user.is_superuser:
+        return Dossier.objects.all()
+    return Dossier.objects.filter(agency__in=staff_agency_ids(user)).exclude(status=DossierStatus.DRAFT)
+
+
+def dossier_for_back_office(*, user: User, pk) -> Dossier | None:
+    """One dossier of the officer's scope with everything its admin page shows (constant queries)."""
+    return (
+        dossiers_for_staff(user)
+        .select_related("procedure__agency", "procedure__field", "agency", "owner", "rating")
+        .prefetch_related(
+            "procedure__form_fields",
+            "procedure__documents",
+            "attachments",
+            Prefetch("history", queryset=History.objects.select_related("actor").order_by("created_at", "pk")),
+            Prefetch("apologies", queryset=Apology.objects.order_by("created_at", "pk")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
 
 
 def dossiers_owned_by(user: User) -> QuerySet[Dossier]:

@@ -1,22 +1,39 @@
 """Writes for dossiers other than status changes (those live in ``dossiers.workflow``)."""
 
 import datetime
+import logging
 import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
-from procedures.models import Procedure, RequiredDocument
+from accounts.constants import EmailStatus
+from accounts.models import OutgoingEmail, User
+from procedures.models import Agency, Procedure, RequiredDocument
 
-from .constants import CODE_ALPHABET, CODE_RANDOM_LENGTH, AttachmentKind, DossierStatus, WizardStep
+from . import deadlines
+from .constants import (
+    CODE_ALPHABET,
+    CODE_RANDOM_LENGTH,
+    ROLE_GROUPS,
+    ROLE_PERMISSIONS,
+    AttachmentKind,
+    DossierStatus,
+    HolidaySource,
+    StaffRole,
+    WizardStep,
+)
 from .files import CheckedFile, FileRejected
-from .models import Attachment, Dossier, Rating
+from .models import AgencyMembership, Attachment, Dossier, Holiday, Rating
+
+logger = logging.getLogger(__name__)
 
 CODE_ATTEMPTS = 8
 APPLICANT_FIELDS = (
@@ -245,3 +262,163 @@ def rating_create(*, dossier: Dossier, user: User, score: int, comment: str = ""
         raise DossierLocked(" ".join(exc.messages)) from exc
     rating.save()
     return rating
+
+
+# --- Back office (issue 5) ----------------------------------------------------------------
+
+
+def role_groups_ensure() -> dict[str, Group]:
+    """The Django group of each staff role, created with its default permissions when missing.
+
+    Runs after every ``migrate`` (post_migrate) and before granting a role. An existing group is
+    left as operators configured it: only a group created here gets the defaults.
+    """
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+
+    create_permissions(apps.get_app_config("dossiers"), verbosity=0)
+    groups = {}
+    for role, name in ROLE_GROUPS.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            group.permissions.set(
+                Permission.objects.filter(content_type__app_label="dossiers", codename__in=ROLE_PERMISSIONS[role])
+            )
+        groups[role] = group
+    return groups
+
+
+@transaction.atomic
+def membership_grant(*, user: User, agency: Agency, role: str) -> AgencyMembership:
+    """Make ``user`` an officer of ``agency`` with ``role`` (one role per agency; granting again changes it).
+
+    The user becomes staff (can log into admin) and joins the role's group, which carries the
+    permissions; a role group the user no longer needs for any agency is left.
+    """
+    if role not in StaffRole.values:
+        raise ValidationError(_("Unknown role “%(role)s”.") % {"role": role})
+    membership, _created = AgencyMembership.objects.update_or_create(user=user, agency=agency, defaults={"role": role})
+    if not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    membership_sync_groups(user=user)
+    return membership
+
+
+@transaction.atomic
+def membership_sync_groups(*, user: User) -> None:
+    """Put ``user`` in the group of each role they hold in some agency, and out of the others."""
+    groups = role_groups_ensure()
+    held = set(AgencyMembership.objects.filter(user=user).values_list("role", flat=True))
+    user.groups.add(*[groups[r] for r in StaffRole.values if r in held])
+    user.groups.remove(*[groups[r] for r in StaffRole.values if r not in held])
+
+
+@dataclass
+class HolidayImport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    kept_manual: int = 0
+
+
+@transaction.atomic
+def holidays_import(*, year: int, dry_run: bool = False) -> HolidayImport:
+    """Store the ``holidays`` package's Vietnam calendar for ``year`` (idempotent).
+
+    Rows entered by hand are never overwritten; imported rows that the package no longer lists for
+    that year are removed, so running it again after a package update corrects the calendar.
+    """
+    result = HolidayImport()
+    wanted = {day: (name[:200], kind) for day, name, kind in deadlines.vietnam_calendar(year)}
+    existing = {h.date: h for h in Holiday.objects.select_for_update().filter(date__year=year)}
+    for day, (name, kind) in wanted.items():
+        row = existing.get(day)
+        if row is None:
+            result.created += 1
+            if not dry_run:
+                Holiday.objects.create(date=day, name=name, kind=kind, source=HolidaySource.IMPORTED)
+        elif row.source == HolidaySource.MANUAL:
+            result.kept_manual += 1
+        elif (row.name, row.kind) == (name, kind):
+            result.unchanged += 1
+        else:
+            result.updated += 1
+            if not dry_run:
+                row.name, row.kind = name, kind
+                row.save(update_fields=["name", "kind"])
+    stale = [h.pk for d, h in existing.items() if d not in wanted and h.source == HolidaySource.IMPORTED]
+    result.removed = len(stale)
+    if stale and not dry_run:
+        Holiday.objects.filter(pk__in=stale).delete()
+    return result
+
+
+def drafts_to_purge(*, older_than_days: int):
+    """Drafts untouched for ``older_than_days`` days; a sent dossier is never among them."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    return Dossier.objects.filter(status=DossierStatus.DRAFT, sent_at__isnull=True, updated_at__lt=cutoff)
+
+
+def drafts_purge(*, older_than_days: int, batch_size: int = 500) -> int:
+    """Delete abandoned drafts and their files (files after each batch commits). Returns how many."""
+    if older_than_days < 1:
+        raise ValueError("older_than_days must be at least 1")
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                drafts_to_purge(older_than_days=older_than_days)
+                .select_for_update(skip_locked=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                return total
+            files = [
+                (a.file.storage, a.file.name)
+                for a in Attachment.objects.filter(dossier_id__in=batch).only("file", "dossier_id")
+            ]
+            # Re-check the status inside the lock: a draft sent meanwhile is not deleted.
+            Dossier.objects.filter(pk__in=batch, status=DossierStatus.DRAFT).delete()
+
+            def remove_files(files=files) -> None:
+                for storage, name in files:
+                    storage.delete(name)
+
+            transaction.on_commit(remove_files)
+        total += len(batch)
+
+
+def notifications_to_resend(*, stuck_minutes: int):
+    """Failed outbox emails, and pending ones older than ``stuck_minutes`` (a lost task or broker)."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=stuck_minutes)
+    return OutgoingEmail.objects.filter(
+        Q(status=EmailStatus.FAILED) | Q(status=EmailStatus.PENDING, created_at__lte=cutoff)
+    ).order_by("pk")
+
+
+def notifications_resend(*, stuck_minutes: int, include_failed: bool = True) -> list[int]:
+    """Put failed emails back to pending and enqueue them and the stuck ones again, after commit.
+
+    Harmless twice: delivery locks the row and skips it once sent.
+    """
+    from accounts.tasks import send_outgoing_email
+
+    with transaction.atomic():
+        rows = notifications_to_resend(stuck_minutes=stuck_minutes)
+        if not include_failed:
+            rows = rows.exclude(status=EmailStatus.FAILED)
+        ids = list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        OutgoingEmail.objects.filter(pk__in=ids, status=EmailStatus.FAILED).update(status=EmailStatus.PENDING)
+
+        def enqueue() -> None:
+            for pk in ids:
+                try:
+                    send_outgoing_email.delay(pk)
+                except Exception:  # broker down: the rows are pending, the beat sweeper sends them later
+                    logger.warning("Could not enqueue outgoing email %s", pk, exc_info=True)
+
+        transaction.on_commit(enqueue)
+    return ids

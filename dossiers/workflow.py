@@ -5,7 +5,8 @@ Every transition function, citizen's or agency's, goes through ``_transition``, 
 2. recognises a replayed request by its token (``History.request_token``, unique per dossier) and
    returns the dossier as it is: a double click, a replayed POST or two tabs give one transition,
    one history row and one email;
-3. refuses a move the table does not allow with ``TransitionError`` and a message for people;
+3. refuses a move the table does not allow with ``TransitionError`` and a message for people, and
+   an agency move by anyone whose role in the dossier's agency lacks the transition's permission;
 4. applies the change, writes the history row and queues the owner's email, all in the same
    transaction (the email is an outbox row, delivered by Celery after the commit).
 
@@ -14,9 +15,12 @@ same ``TRANSITIONS`` table and functions built the same way: receive (sent → r
 date), refuse (sent → refused), start (received → in progress), request_supplement (in progress →
 supplement requested, fills ``supplement_request``/``supplement_due`` and stops the clock), finish
 (in progress → finished), reject (in progress → rejected), apologise (in progress → in progress,
-with a new appointment date). ``allowed_transitions`` lists the buttons to show for a status.
+with a new appointment date). ``allowed_transitions`` lists the buttons to show for a status,
+``officer_transitions`` those an officer's role allows. Deadlines: ``dossiers.deadlines``.
+Every transition but ``start`` emails the citizen (``start`` changes nothing for them).
 """
 
+import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,9 +33,18 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from . import notifications, wizard
-from .constants import AttachmentKind, DossierStatus, WizardStep
-from .models import Dossier, History
+from . import deadlines, notifications, wizard
+from .constants import (
+    PERM_APOLOGISE,
+    PERM_PROCESS,
+    PERM_RECEIVE,
+    AttachmentKind,
+    DossierStatus,
+    ResultDelivery,
+    WizardStep,
+)
+from .models import Apology, Attachment, Dossier, History
+from .permissions import agency_permissions, has_agency_permission
 
 OWNER = "owner"
 AGENCY = "agency"
@@ -66,6 +79,8 @@ class Transition:
     label: Promise  # the action, as a button says it
     refusal: Promise  # why it cannot happen now; %(status)s is the current status
     email: str | None = None  # dossiers/email/<email>_*.txt, sent to the owner
+    permission: str | None = None  # AGENCY: the permission the officer needs in the dossier's agency
+    help: Promise | str = ""  # what the action does, shown beside the button in the back office
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -98,6 +113,85 @@ TRANSITIONS: dict[str, Transition] = {
             _("The agency is not waiting for a supplement to this dossier (its status is “%(status)s”)."),
             email="resubmitted",
         ),
+        # --- The agency's (issue 5) ---
+        Transition(
+            "receive",
+            frozenset({DossierStatus.SENT}),
+            DossierStatus.RECEIVED,
+            AGENCY,
+            _("Receive"),
+            _("Only a sent dossier can be received; this one is “%(status)s”."),
+            email="received",
+            permission=PERM_RECEIVE,
+            help=_("The dossier is complete and valid: the due date is set in working days from today."),
+        ),
+        Transition(
+            "refuse",
+            frozenset({DossierStatus.SENT}),
+            DossierStatus.REFUSED,
+            AGENCY,
+            _("Do not accept"),
+            _("Only a sent dossier can be refused at reception; this one is “%(status)s”."),
+            email="refused",
+            permission=PERM_RECEIVE,
+            help=_("The dossier cannot be accepted: tell the citizen why."),
+        ),
+        Transition(
+            "start",
+            frozenset({DossierStatus.RECEIVED}),
+            DossierStatus.IN_PROGRESS,
+            AGENCY,
+            _("Start processing"),
+            _("Only a received dossier can be started; this one is “%(status)s”."),
+            permission=PERM_PROCESS,
+            help=_("An officer starts examining the dossier."),
+        ),
+        Transition(
+            "request_supplement",
+            frozenset({DossierStatus.IN_PROGRESS}),
+            DossierStatus.SUPPLEMENT_REQUESTED,
+            AGENCY,
+            _("Ask for a supplement"),
+            _("A supplement can only be asked for a dossier in progress; this one is “%(status)s”."),
+            email="supplement_requested",
+            permission=PERM_PROCESS,
+            help=_("The clock stops until the citizen sends the supplement."),
+        ),
+        Transition(
+            "finish",
+            frozenset({DossierStatus.IN_PROGRESS}),
+            DossierStatus.FINISHED,
+            AGENCY,
+            _("Finish with a result"),
+            _("Only a dossier in progress can be finished; this one is “%(status)s”."),
+            email="finished",
+            permission=PERM_PROCESS,
+            help=_("Attach the result files, or give the date the result can be collected."),
+        ),
+        Transition(
+            "reject",
+            frozenset({DossierStatus.IN_PROGRESS}),
+            DossierStatus.REJECTED,
+            AGENCY,
+            _("Reject"),
+            _("Only a dossier in progress can be rejected; this one is “%(status)s”."),
+            email="rejected",
+            permission=PERM_PROCESS,
+            help=_("The request cannot be granted: tell the citizen why."),
+        ),
+        Transition(
+            "apologise",
+            frozenset({DossierStatus.IN_PROGRESS}),
+            DossierStatus.IN_PROGRESS,
+            AGENCY,
+            _("Apologise and set a new date"),
+            _("An apology with a new date is possible only for a dossier in progress; this one is “%(status)s”."),
+            email="apology",
+            permission=PERM_APOLOGISE,
+            help=_(
+                "The dossier will be late: the citizen gets an apology and a new appointment date. It counts as late."
+            ),
+        ),
     )
 }
 
@@ -105,6 +199,12 @@ TRANSITIONS: dict[str, Transition] = {
 def allowed_transitions(dossier: Dossier, *, actor: str | None = None) -> list[Transition]:
     """The transitions the dossier's current status allows (optionally only one actor's)."""
     return [t for t in TRANSITIONS.values() if dossier.status in t.sources and (actor is None or t.actor == actor)]
+
+
+def officer_transitions(dossier: Dossier, user: User) -> list[Transition]:
+    """The agency's buttons for this dossier: allowed by its status and by the officer's role there."""
+    held = agency_permissions(user, dossier.agency_id)
+    return [t for t in allowed_transitions(dossier, actor=AGENCY) if t.permission in held]
 
 
 def can(dossier: Dossier, name: str) -> bool:
@@ -132,6 +232,7 @@ def _transition(
     internal_note: str = "",
     token: uuid.UUID | None = None,
     apply: Callable[[Dossier], None] | None = None,
+    extra: dict | None = None,
 ) -> Dossier:
     """Lock, check, apply, record, notify: the body every transition shares (call inside atomic)."""
     transition = TRANSITIONS[name]
@@ -144,6 +245,10 @@ def _transition(
         return locked  # the same request again: it has already been applied once
     if transition.actor == OWNER and (actor is None or locked.owner_id != actor.pk):
         raise TransitionError(gettext("Only the applicant can do this."))
+    if transition.actor == AGENCY and (
+        actor is None or not has_agency_permission(actor, locked.agency_id, transition.permission)
+    ):
+        raise TransitionError(gettext("Your role in the receiving agency does not allow this action."))
     if locked.status not in transition.sources:
         raise TransitionError(transition.refusal % {"status": _status_label(locked.status)})
     from_status = locked.status
@@ -163,7 +268,7 @@ def _transition(
         request_token=token,
     )
     if transition.email:
-        notifications.notify(dossier=locked, event=transition.email, history=entry)
+        notifications.notify(dossier=locked, event=transition.email, history=entry, extra=extra)
     return locked
 
 
@@ -212,7 +317,8 @@ def dossier_resubmit(
 
     New files were attached as supplements while the request was open; corrected answers replace
     the stored ones. Something must have been supplied: a file, a changed answer or a note.
-    Issue 5 recomputes ``due_date`` here (the clock stopped at ``supplement_requested_at``).
+    The clock starts again: the due date becomes today plus the working days that were left
+    when the supplement was requested (``dossiers.deadlines``).
     """
 
     def apply(locked: Dossier) -> None:
@@ -226,5 +332,250 @@ def dossier_resubmit(
             )
         if changed:
             locked.form_data = answers
+        # The clock starts again: the working days left at the request, counted from today.
+        locked.due_date = deadlines.due_date_after_resume(
+            deadlines.today(), locked.paused_remaining_days, locked.due_date
+        )
+        locked.paused_remaining_days = None
 
     return _transition("resubmit", dossier=dossier, actor=user, note=note.strip(), token=token, apply=apply)
+
+
+# --- Agency transitions -------------------------------------------------------------------
+# Each takes the officer as ``user``; ``_transition`` checks the officer's role in the dossier's
+# agency (``dossiers.permissions``) besides the status. ``note`` is shown to the citizen (history,
+# email), ``internal_note`` only to staff.
+
+
+@transaction.atomic
+def dossier_receive(
+    *, dossier: Dossier, user: User, note: str = "", internal_note: str = "", token: uuid.UUID | None = None
+) -> Dossier:
+    """Tiếp nhận (sent → received): the processing clock starts; due = today + N working days."""
+
+    def apply(locked: Dossier) -> None:
+        locked.received_at = timezone.now()
+        days = locked.processing_days if locked.processing_days is not None else locked.procedure.processing_days
+        locked.processing_days = days
+        locked.due_date = deadlines.due_date_for(deadlines.local_day(locked.received_at), days)
+
+    return _transition(
+        "receive", dossier=dossier, actor=user, note=note, internal_note=internal_note, token=token, apply=apply
+    )
+
+
+def _require(text: str, message: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise TransitionError(message)
+    return text
+
+
+@transaction.atomic
+def dossier_refuse(
+    *, dossier: Dossier, user: User, reason: str, internal_note: str = "", token: uuid.UUID | None = None
+) -> Dossier:
+    """Không tiếp nhận (sent → refused), with the reason the citizen reads."""
+    reason = _require(reason, gettext("Give the reason the dossier is not accepted."))
+    return _transition("refuse", dossier=dossier, actor=user, note=reason, internal_note=internal_note, token=token)
+
+
+@transaction.atomic
+def dossier_start(*, dossier: Dossier, user: User, internal_note: str = "", token: uuid.UUID | None = None) -> Dossier:
+    """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen)."""
+    return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token)
+
+
+@transaction.atomic
+def dossier_request_supplement(
+    *,
+    dossier: Dossier,
+    user: User,
+    request: str,
+    reply_by: datetime.date,
+    internal_note: str = "",
+    token: uuid.UUID | None = None,
+) -> Dossier:
+    """In progress → supplement requested: the clock stops with the working days left (deadlines.py)."""
+    request = _require(request, gettext("Write what the citizen must supplement."))
+    if reply_by is None or reply_by <= deadlines.today():
+        raise TransitionError(gettext("The reply-by date must be after today."))
+
+    def apply(locked: Dossier) -> None:
+        now = timezone.now()
+        locked.supplement_request = request
+        locked.supplement_requested_at = now
+        locked.supplement_due = reply_by
+        locked.paused_remaining_days = deadlines.remaining_when_paused(deadlines.local_day(now), locked.due_date)
+
+    return _transition(
+        "request_supplement",
+        dossier=dossier,
+        actor=user,
+        note=request,
+        internal_note=internal_note,
+        token=token,
+        apply=apply,
+    )
+
+
+def _decide(locked: Dossier) -> None:
+    """The decision's time and whether it kept the due date (statistics read both)."""
+    locked.finished_at = timezone.now()
+    locked.timeliness = deadlines.timeliness_for(
+        deadlines.local_day(locked.finished_at), locked.due_date, apologised=locked.apology_count > 0
+    )
+
+
+@transaction.atomic
+def _finish(
+    *,
+    dossier: Dossier,
+    user: User,
+    result_files: list,
+    pickup_date: datetime.date | None,
+    note: str,
+    internal_note: str,
+    token: uuid.UUID | None,
+    stored: list,
+) -> Dossier:
+    def apply(locked: Dossier) -> None:
+        if locked.result_delivery == ResultDelivery.ONLINE and not result_files:
+            raise TransitionError(gettext("The citizen chose to receive the result online: attach the result files."))
+        if not result_files and pickup_date is None:
+            raise TransitionError(gettext("Attach the result files or give the date the result can be collected."))
+        if pickup_date is not None and pickup_date < deadlines.today():
+            raise TransitionError(gettext("The pickup date cannot be in the past."))
+        for checked in result_files:
+            attachment = Attachment(
+                dossier=locked,
+                kind=AttachmentKind.RESULT,
+                original_name=checked.original_name,
+                name=checked.name,
+                size=checked.size,
+                content_type=checked.content_type,
+                sha256=checked.sha256,
+                uploaded_by=user,
+            )
+            attachment.file.save(checked.name, checked.upload, save=False)
+            stored.append((attachment.file.storage, attachment.file.name))
+            attachment.save()
+        locked.result_pickup_date = pickup_date
+        _decide(locked)
+
+    return _transition(
+        "finish",
+        dossier=dossier,
+        actor=user,
+        note=note,
+        internal_note=internal_note,
+        token=token,
+        apply=apply,
+        extra={"results": [f.name for f in result_files]},
+    )
+
+
+def dossier_finish(
+    *,
+    dossier: Dossier,
+    user: User,
+    result_files: list | None = None,
+    pickup_date: datetime.date | None = None,
+    note: str = "",
+    internal_note: str = "",
+    token: uuid.UUID | None = None,
+) -> Dossier:
+    """In progress → finished, with result files (``files.CheckedFile``, checked by the form) for
+    online delivery and/or the date the result can be collected; records whether it was on time.
+
+    Result files do not count against the citizen's upload limits. They are written to storage
+    inside the transaction; if it rolls back they are removed again (Django has no rollback hook).
+    """
+    stored: list = []
+    try:
+        return _finish(
+            dossier=dossier,
+            user=user,
+            result_files=list(result_files or []),
+            pickup_date=pickup_date,
+            note=note.strip(),
+            internal_note=internal_note,
+            token=token,
+            stored=stored,
+        )
+    except BaseException:
+        for storage, name in stored:
+            storage.delete(name)
+        raise
+
+
+@transaction.atomic
+def dossier_reject(
+    *, dossier: Dossier, user: User, reason: str, internal_note: str = "", token: uuid.UUID | None = None
+) -> Dossier:
+    """In progress → rejected (the request is not granted), with the reason; a decision, timed like a result."""
+    reason = _require(reason, gettext("Give the reason the request is rejected."))
+    return _transition(
+        "reject", dossier=dossier, actor=user, note=reason, internal_note=internal_note, token=token, apply=_decide
+    )
+
+
+@transaction.atomic
+def dossier_apologise(
+    *,
+    dossier: Dossier,
+    user: User,
+    new_due_date: datetime.date,
+    reason: str,
+    internal_note: str = "",
+    token: uuid.UUID | None = None,
+) -> Dossier:
+    """Phiếu xin lỗi và hẹn lại ngày trả kết quả: a new appointment date; the dossier counts as late."""
+    reason = _require(reason, gettext("Explain to the citizen why the dossier will be late."))
+    calendar = deadlines.WorkingCalendar.from_database()
+    if new_due_date is None or new_due_date <= deadlines.today():
+        raise TransitionError(gettext("The new appointment date must be after today."))
+    if not calendar.is_working_day(new_due_date):
+        raise TransitionError(gettext("The new appointment date must be a working day."))
+    apology: list[Apology] = []
+
+    def apply(locked: Dossier) -> None:
+        if locked.due_date and new_due_date <= locked.due_date:
+            raise TransitionError(
+                gettext("The new appointment date must be after the current one (%(date)s).")
+                % {"date": locked.due_date.strftime("%d/%m/%Y")}
+            )
+        apology.append(
+            Apology.objects.create(
+                dossier=locked, actor=user, previous_due_date=locked.due_date, new_due_date=new_due_date, reason=reason
+            )
+        )
+        locked.due_date = new_due_date
+        locked.apology_count += 1
+
+    note = gettext("%(reason)s\nNew appointment date for the result: %(date)s.") % {
+        "reason": reason,
+        "date": new_due_date.strftime("%d/%m/%Y"),
+    }
+    return _transition(
+        "apologise",
+        dossier=dossier,
+        actor=user,
+        note=note,
+        internal_note=internal_note,
+        token=token,
+        apply=apply,
+        extra={"reason": reason},
+    )
+
+
+# The function behind each agency button (the back office calls ``AGENCY_FUNCTIONS[name]``).
+AGENCY_FUNCTIONS: dict[str, Callable[..., Dossier]] = {
+    "receive": dossier_receive,
+    "refuse": dossier_refuse,
+    "start": dossier_start,
+    "request_supplement": dossier_request_supplement,
+    "finish": dossier_finish,
+    "reject": dossier_reject,
+    "apologise": dossier_apologise,
+}

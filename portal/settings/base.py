@@ -7,6 +7,7 @@ through ``env``; ``dev.py``, ``test.py`` and ``production.py`` only choose defau
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -266,6 +267,18 @@ DOSSIER_UPLOAD_DIR = "dossiers"
 DOSSIER_LIST_PAGE_SIZE = 20
 # The public lookup page the receipt's QR code opens (served by the lookup app).
 DOSSIER_LOOKUP_PATH = "/lookup/"
+
+# --- Back office (issue 5) -------------------------------------------------------------------
+# Deadlines are counted in working days (dossiers/deadlines.py, docs/backoffice.md): a dossier is
+# "due soon" when its due date is within this many working days.
+DOSSIER_DUE_SOON_WORKING_DAYS = env.int("DOSSIER_DUE_SOON_WORKING_DAYS", default=2)
+# Every morning at 07:00 (Asia/Ho_Chi_Minh) each officer gets the due-soon and overdue dossiers of
+# their agencies by email (skipped when there are none; one per officer and day).
+# https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#crontab-schedules
+CELERY_BEAT_SCHEDULE["dossier-officer-digest"] = {
+    "task": "dossiers.tasks.send_officer_digests",
+    "schedule": crontab(hour=env.int("DOSSIER_DIGEST_HOUR", default=7), minute=0),
+}
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,62 @@
+"""Who in an agency may do what: memberships scope, Django groups and permissions decide.
+
+* **Scope**: a staff user sees the dossiers (never drafts) of the agencies they are a member of
+  (``AgencyMembership``); a superuser sees every dossier. ``selectors.dossier_visible_to`` and the
+  admin's querysets are built from ``staff_agency_ids``.
+* **Abilities**: each role is a Django group (``constants.ROLE_GROUPS``) holding permissions
+  (``receive_dossier``, ``process_dossier``, ``apologise_dossier``). An officer may act on a
+  dossier when their role *in the dossier's agency* maps to a group they belong to that has the
+  permission: a receiver in agency A and a processor in agency B cannot process A's dossiers.
+"""
+
+from django.contrib.auth.models import Permission
+from django.db.models import Exists, Q, QuerySet
+
+from accounts.models import User
+
+from .constants import PERM_APOLOGISE, PERM_PROCESS, PERM_RECEIVE, ROLE_GROUPS
+from .models import AgencyMembership
+
+ACTION_PERMISSIONS = frozenset({PERM_RECEIVE, PERM_PROCESS, PERM_APOLOGISE})
+ALL_PERMISSIONS = frozenset({*ACTION_PERMISSIONS, "view_dossier"})
+
+
+def is_back_office_user(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
+
+
+def staff_agency_ids(user: User) -> QuerySet:
+    """The ids of the agencies ``user`` works for, as a subquery (no query of its own)."""
+    return AgencyMembership.objects.filter(user=user).values("agency_id")
+
+
+def agency_permissions(user: User, agency_id: int) -> frozenset[str]:
+    """The dossier permissions ``user`` holds in one agency (1 query, then cached on the user)."""
+    if not is_back_office_user(user):
+        return frozenset()
+    if user.is_superuser:
+        return ALL_PERMISSIONS
+    cache = user.__dict__.setdefault("_agency_permissions", {})
+    if agency_id not in cache:
+        role_in_group = Q()
+        for role, group_name in ROLE_GROUPS.items():
+            holds_role = Exists(
+                AgencyMembership.objects.filter(user=user, agency_id=agency_id, role=role).values("pk")[:1]
+            )
+            role_in_group |= Q(group__name=group_name) & Q(holds_role)
+        codenames = (
+            Permission.objects.filter(role_in_group, group__user=user, content_type__app_label="dossiers")
+            .values_list("codename", flat=True)
+            .distinct()
+        )
+        cache[agency_id] = frozenset(codenames)
+    return cache[agency_id]
+
+
+def has_agency_permission(user: User, agency_id: int, codename: str) -> bool:
+    return codename in agency_permissions(user, agency_id)
+
+
+def members_of(agency_ids) -> QuerySet[AgencyMembership]:
+    """Active staff memberships of some agencies (for the officers' digest)."""
+    return AgencyMembership.objects.filter(agency_id__in=agency_ids, user__is_active=True, user__is_staff=True)
