@@ -134,16 +134,21 @@ class WorkingCalendar:
         return count
 
 
+_warned: set[int] = set()  # years already warned about in this process
+
+
 def _load_year(year: int) -> tuple[set[datetime.date], set[datetime.date]]:
     from .models import Holiday
 
     rows = list(Holiday.objects.filter(date__year=year).values_list("date", "kind"))
     if not rows:
-        logger.warning(
-            "No holidays stored for %s: using the holidays package's Vietnam calendar (run import_holidays %s).",
-            year,
-            year,
-        )
+        if year not in _warned:
+            _warned.add(year)
+            logger.warning(
+                "No holidays stored for %s: using the holidays package's Vietnam calendar (run import_holidays %s).",
+                year,
+                year,
+            )
         rows = [(day, kind) for day, _name, kind in vietnam_calendar(year)]
     off = {day for day, kind in rows if kind == DayKind.OFF}
     working = {day for day, kind in rows if kind == DayKind.WORKING}

@@ -53,3 +53,27 @@ def ready_draft(citizen, procedure):
 @pytest.fixture
 def pdf_upload():
     return lambda name="don-de-nghi.pdf", size=4096: upload(name, pdf_bytes(size), "application/pdf")
+
+
+@pytest.fixture
+def frozen_now(monkeypatch):
+    """Call with an aware or naive (Vietnam time) datetime: ``timezone.now()`` returns it from then on."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    def freeze(moment: dt.datetime) -> dt.datetime:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        monkeypatch.setattr(timezone, "now", lambda: moment)
+        return moment
+
+    return freeze
+
+
+@pytest.fixture
+def agency_officer(procedure):
+    """A leader (every action) of the procedure's agency."""
+    from dossiers.tests.factories import officer
+
+    return officer(procedure.agency, "leader", full_name="Lê Văn Cán")

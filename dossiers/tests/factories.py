@@ -228,3 +228,12 @@ class RatingFactory(factory.django.DjangoModelFactory):
 
     dossier = factory.SubFactory(DossierFactory, finished=True)
     score = 5
+
+
+def officer(agency, role: str = "leader", **user_fields):
+    """A staff user who works for ``agency`` with ``role`` (through the real service: groups included)."""
+    from dossiers.services import membership_grant
+
+    user = UserFactory(staff=True, **user_fields)
+    membership_grant(user=user, agency=agency, role=role)
+    return user
