@@ -75,7 +75,8 @@ def test_a_day_entered_by_hand_changes_the_count():
     assert calendar.is_working_day(D(2031, 3, 22))
 
 
-def test_a_year_without_rows_falls_back_to_the_package_and_warns(caplog):
+def test_a_year_without_rows_falls_back_to_the_package_and_warns(caplog, monkeypatch):
+    monkeypatch.setattr(deadlines, "_warned", set())
     caplog.set_level(logging.WARNING, logger="dossiers.deadlines")
     calendar = WorkingCalendar.from_database()
     assert not calendar.is_working_day(D(2026, 2, 17))  # Tết, although nothing was imported
