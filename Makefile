@@ -38,9 +38,11 @@ messages: install
 setup: install messages
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py import_holidays $$(date +%Y) $$(( $$(date +%Y) + 1 )) -v0
 
 run: setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
+	@# With Redis: one worker that also runs Celery beat (email sweeper, officers' daily digest).
 	@if [ -n "$$REDIS_URL" ]; then \
 	  $(BIN)/celery -A portal worker --beat --schedule var/celerybeat-schedule --loglevel=INFO --concurrency=2 & worker=$$!; \
 	  trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

@@ -329,7 +329,7 @@ def test_the_changelist_has_a_constant_number_of_queries(officer_client, citizen
     DossierFactory.create_batch(30, owner=citizen, procedure=procedure, received=True)
     many = _count_queries(officer_client, CHANGELIST)
     assert few == many
-    assert many <= 12
+    assert many <= 12  # 11; one more when the due-soon window crosses into the next year
 
 
 def test_the_dossier_page_has_a_constant_number_of_queries(officer_client, citizen, procedure, agency_officer):
@@ -348,4 +348,4 @@ def test_the_dossier_page_has_a_constant_number_of_queries(officer_client, citiz
     )
     officer_client.get(change_url(small))
     assert _count_queries(officer_client, change_url(small)) == _count_queries(officer_client, change_url(big))
-    assert _count_queries(officer_client, change_url(big)) <= 16
+    assert _count_queries(officer_client, change_url(big)) <= 13  # 12, +1 across the new year

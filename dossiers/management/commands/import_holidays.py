@@ -19,6 +19,8 @@ class Command(BaseCommand):
             if not 1990 <= year <= 2100:
                 raise CommandError(f"{year} is not a year this calendar covers (1990–2100).")
             result = holidays_import(year=year, dry_run=dry_run)
+            if options["verbosity"] < 1:
+                continue
             prefix = "[dry run] " if dry_run else ""
             self.stdout.write(
                 f"{prefix}{year}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
