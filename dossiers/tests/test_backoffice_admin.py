@@ -349,3 +349,52 @@ def test_the_dossier_page_has_a_constant_number_of_queries(officer_client, citiz
     officer_client.get(change_url(small))
     assert _count_queries(officer_client, change_url(small)) == _count_queries(officer_client, change_url(big))
     assert _count_queries(officer_client, change_url(big)) <= 13  # 12, +1 across the new year
+
+
+# --- Memberships, holidays, citizen pages for staff ----------------------------------------
+
+
+def test_a_superuser_grants_a_role_in_admin_and_the_group_follows(client, procedure):
+    from dossiers.models import AgencyMembership
+
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+    user = UserFactory()
+    response = client.post(
+        reverse("admin:dossiers_agencymembership_add"),
+        {"user": user.pk, "agency": procedure.agency.pk, "role": StaffRole.PROCESSOR},
+    )
+    assert response.status_code == 302
+    assert AgencyMembership.objects.get(user=user).role == StaffRole.PROCESSOR
+    assert [g.name for g in user.groups.all()] == ["Chuyên viên xử lý hồ sơ"]
+    membership = AgencyMembership.objects.get(user=user)
+    client.post(reverse("admin:dossiers_agencymembership_delete", args=[membership.pk]), {"post": "yes"})
+    assert not user.groups.exists()
+
+
+def test_a_holiday_edited_in_admin_is_kept_by_the_next_import(client):
+    from dossiers import services
+    from dossiers.constants import HolidaySource
+    from dossiers.models import Holiday
+
+    services.holidays_import(year=2026)
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+    day = Holiday.objects.get(date=dt.date(2026, 9, 2))
+    response = client.post(
+        reverse("admin:dossiers_holiday_change", args=[day.pk]),
+        {"date": "2026-09-02", "name": "Quốc khánh (đã sửa)", "kind": "off", "source": "imported"},
+    )
+    assert response.status_code == 302
+    services.holidays_import(year=2026)
+    day.refresh_from_db()
+    assert (day.name, day.source) == ("Quốc khánh (đã sửa)", HolidaySource.MANUAL)
+
+
+def test_officers_may_read_their_agencys_receipt_but_not_anothers(officer_client, mine, other_agency_dossier):
+    assert officer_client.get(reverse("dossiers:receipt", args=[mine.code])).status_code == 200
+    assert officer_client.get(reverse("dossiers:receipt", args=[other_agency_dossier.code])).status_code == 404
+    assert officer_client.get(reverse("dossiers:detail", args=[other_agency_dossier.code])).status_code == 404
+    # Reading is all: the citizen's own actions stay the citizen's.
+    response = officer_client.post(reverse("dossiers:withdraw", args=[mine.code]), {"token": str(uuid.uuid4())})
+    assert response.status_code == 404
+    mine.refresh_from_db()
+    assert mine.status == DossierStatus.SENT
