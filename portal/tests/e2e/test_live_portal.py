@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 def test_a_user_created_with_manage_py_logs_in_and_sees_the_admin_link(page, live_portal):
     live_portal.create_user("can.bo@example.vn", "Can-bo-mat-khau-2024", full_name="Lê Văn Cán", is_staff=True)
     assert "can.bo@example.vn" in live_portal.shell(
-        "from accounts.models import User; print(User.objects.get(is_staff=True).email)"
+        "from accounts.models import User; print(User.objects.get(is_staff=True, email='can.bo@example.vn').email)"
     )
 
     page.goto("/accounts/login/")
