@@ -14,7 +14,7 @@ import datetime
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, CharField, Value, When
+from django.db.models import Case, CharField, F, Value, When
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -196,7 +196,7 @@ class DossierAdmin(admin.ModelAdmin):
     list_select_related = ("procedure", "agency")
     list_per_page = 50
     show_full_result_count = False
-    ordering = ("-sent_at", "-pk")
+    ordering = (F("sent_at").desc(nulls_last=True), "-pk")  # a superuser's drafts (never sent) last
     actions = ["receive_selected", "export_csv"]
     change_list_template = "admin/dossiers/dossier/change_list.html"
 
