@@ -1,0 +1,42 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from procedures.importing import Importer, RowError, read_file
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update procedures from a CSV or JSON file (format: docs/catalogue-import.md). "
+        "Upserts by code; a bad row is reported with its line and skipped. Exit status 1 when a row was rejected."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--dry-run", action="store_true", help="Validate and report, change nothing.")
+
+    def handle(self, *args, file: Path, dry_run: bool, **options):
+        if not file.is_file():
+            raise CommandError(f"No such file: {file}")
+        try:
+            source = read_file(file)
+        except (RowError, UnicodeDecodeError) as exc:
+            raise CommandError(str(exc)) from exc
+        report = Importer(base_dir=file.resolve().parent, dry_run=dry_run).import_source(source)
+        prefix = "[dry run] " if dry_run else ""
+        if source.fields or source.agencies:
+            for label, counts in (("Fields", report.fields), ("Agencies", report.agencies)):
+                self.stdout.write(
+                    f"{prefix}{label}: {counts['created']} created, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged."
+                )
+        self.stdout.write(
+            f"{prefix}Procedures: {report.created} created, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.rejected)} rejected."
+        )
+        for where, code, reasons in report.rejected:
+            label = f"{where} ({code})" if code else where
+            for reason in reasons:
+                self.stderr.write(f"{label}: {reason}")
+        if report.rejected:
+            raise CommandError(f"{len(report.rejected)} row(s) rejected; the other rows were imported.")
