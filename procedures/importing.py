@@ -200,9 +200,10 @@ class TemplateFile:
 
 
 class Importer:
-    def __init__(self, *, base_dir: Path | None = None, dry_run: bool = False) -> None:
+    def __init__(self, *, base_dir: Path | None = None, dry_run: bool = False, templates: bool = True) -> None:
         self.base_dir = base_dir
         self.dry_run = dry_run
+        self.templates = templates  # False: ignore template references (fast test fixtures)
         self.report = Report()
         self.agencies: dict[str, Agency] = {}
         self.fields: dict[str, Field] = {}
@@ -434,7 +435,7 @@ class Importer:
         existing_docs = {d.name: d for d in procedure.documents.all()} if not created else {}
         for item in documents:
             reference = item.pop("template")
-            template = self._resolve_template(reference) if reference else None
+            template = self._resolve_template(reference) if reference and self.templates else None
             document = existing_docs.pop(item["name"], None) or RequiredDocument(procedure=procedure)
             doc_changed = document.pk is None or any(getattr(document, k) != v for k, v in item.items())
             for key, value in item.items():

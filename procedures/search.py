@@ -122,12 +122,16 @@ def order(queryset: QuerySet[Procedure], q: str, *, fuzzy: bool = False) -> Quer
         )
         everywhere = SearchRank(vector, SearchQuery(plain, config="portal_vi", search_type="plain"))
         phrase = SearchRank(vector, SearchQuery(plain, config="portal_vi", search_type="phrase"))
+        # Words typed with their accents that the name has with the same accents (đồ ≠ độ). A word
+        # typed without accents matches its stripped form, so that query ranks as before.
         accented = SearchRank(
-            vector, SearchQuery(" ".join(words(q, keep_accents=True)), config="simple", search_type="plain")
+            vector,
+            reduce(or_, (SearchQuery(t, config="simple") for t in words(q, keep_accents=True))),
+            weights=[0, 0, 0, 1],
         )
         # Tie-break: the name closest to what was typed ("khai sinh" before "khai sinh lại").
         closeness = TrigramSimilarity("search_name", plain)
-        rank = in_name * Value(4.0) + everywhere + phrase * Value(0.5) + accented * Value(0.5) + closeness * Value(0.5)
+        rank = in_name * Value(4.0) + everywhere + phrase * Value(0.5) + accented * Value(2.0) + closeness * Value(0.5)
         return queryset.annotate(rank=rank).order_by("-rank", "name", "pk")
     padded_name = Concat(Value(" "), F("search_name"), Value(" "), output_field=TextField())
     queryset = queryset.alias(_padded_name=padded_name)
