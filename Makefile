@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install lint format messages clean
+.PHONY: run test setup install lint format messages clean bench-catalogue
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,7 @@ messages: install
 setup: install messages
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo_catalogue
 
 run: setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
@@ -46,6 +47,14 @@ test: install messages
 	$(BIN)/ruff format --check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
+
+# Catalogue search benchmark: 10,000 procedures in a dedicated PostgreSQL database and Redis db
+# (the benchmark empties that Redis db); report in docs/benchmarks/catalogue.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
+BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
+bench-catalogue: install messages
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

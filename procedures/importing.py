@@ -440,7 +440,11 @@ class Importer:
             doc_changed = document.pk is None or any(getattr(document, k) != v for k, v in item.items())
             for key, value in item.items():
                 setattr(document, key, value)
-            document.full_clean(exclude=["procedure", "template"])
+            try:
+                document.full_clean(exclude=["procedure", "template"])
+            except ValidationError as exc:
+                prefix = _("document %(n)d") % {"n": item["order"]} + " "
+                raise RowError(_messages(exc, prefix=prefix)) from exc
             if template is not None and not self._same_file(document, template):
                 doc_changed = True
                 if template.content is None:

@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
@@ -14,6 +15,17 @@ from . import search
 from .models import Agency, Field, FormField, Procedure, RequiredDocument
 
 CACHE_VERSION_KEY = "procedures:catalogue-version"
+LIST_COLUMNS = (
+    "code",
+    "name",
+    "service_level",
+    "processing_days",
+    "search_name",
+    "agency__code",
+    "agency__name",
+    "field__code",
+    "field__name",
+)
 CACHE_TIMEOUT = 60 * 60
 
 
@@ -27,9 +39,9 @@ def catalogue_version() -> int:
     return int(version)
 
 
-def _cached(name: str, builder, *parts):
+def _cached(name: str, builder, *parts, version: int | None = None):
     digest = hashlib.sha1(json.dumps(parts, default=str).encode(), usedforsecurity=False).hexdigest()
-    key = f"procedures:{name}:{catalogue_version()}:{digest}"
+    key = f"procedures:{name}:{version or catalogue_version()}:{digest}"
     value = cache.get(key)
     if value is None:
         value = builder()
@@ -37,8 +49,7 @@ def _cached(name: str, builder, *parts):
     return value
 
 
-@dataclass(frozen=True)
-class AgencyNode:
+class AgencyNode(NamedTuple):  # a tuple: the cached tree unpickles several times faster
     code: str
     name: str
     level: str
@@ -83,13 +94,27 @@ def _build_agency_tree() -> AgencyTree:
     return AgencyTree(nodes=nodes)
 
 
+@dataclass
+class CatalogueMeta:
+    version: int
+    tree: AgencyTree
+    fields: list[tuple[int, str, str]]  # (pk, code, name) by name
+
+
+def catalogue_meta() -> CatalogueMeta:
+    """The agency tree (ministry → department → district → commune, active agencies only) and the
+    fields, cached together (two cache reads, two queries when cold)."""
+    version = catalogue_version()
+
+    def build() -> tuple[AgencyTree, list[tuple[int, str, str]]]:
+        return _build_agency_tree(), list(Field.objects.order_by("name").values_list("pk", "code", "name"))
+
+    tree, fields = _cached("meta", build, version=version)
+    return CatalogueMeta(version=version, tree=tree, fields=fields)
+
+
 def agency_tree() -> AgencyTree:
-    """Active agencies as a tree (ministry → department → district → commune), cached."""
-    return _cached("agency-tree", _build_agency_tree)
-
-
-def field_list() -> list[tuple[str, str]]:
-    return _cached("fields", lambda: list(Field.objects.order_by("name").values_list("code", "name")))
+    return catalogue_meta().tree
 
 
 @dataclass
@@ -107,61 +132,89 @@ class CatalogueResult:
     counts: dict[str, dict[str, int]]
 
 
-def _filtered(query: CatalogueQuery, tree: AgencyTree, *, fuzzy: bool, skip: str = "") -> QuerySet[Procedure]:
-    qs = Procedure.objects.published()
-    if query.agency and skip != "agency":
-        qs = qs.filter(agency_id__in=tree.by_code[query.agency].descendant_ids)
-    if query.field and skip != "field":
-        qs = qs.filter(field__code=query.field)
-    if query.level and skip != "level":
-        qs = qs.filter(service_level=query.level)
-    return search.apply(qs, query.q, fuzzy=fuzzy)
+def _matching(q: str, *, fuzzy: bool) -> QuerySet[Procedure]:
+    return search.apply(Procedure.objects.published(), q, fuzzy=fuzzy)
 
 
-def _facet_counts(query: CatalogueQuery, tree: AgencyTree, *, fuzzy: bool) -> dict[str, dict[str, int]]:
-    """Each filter's choices counted with the *other* filters applied, so every number tells how
-    many results choosing that option would give."""
-    per_agency = dict(
-        _filtered(query, tree, fuzzy=fuzzy, skip="agency")
-        .order_by()
-        .values_list("agency_id")
-        .annotate(n=Count("pk"))
-        .values_list("agency_id", "n")
-    )
-    agency_counts = {node.code: sum(per_agency.get(pk, 0) for pk in node.descendant_ids) for node in tree.nodes}
-    field_counts = dict(
-        _filtered(query, tree, fuzzy=fuzzy, skip="field")
-        .order_by()
-        .values_list("field__code")
-        .annotate(n=Count("pk"))
-        .values_list("field__code", "n")
-    )
-    level_counts = dict(
-        _filtered(query, tree, fuzzy=fuzzy, skip="level")
-        .order_by()
-        .values_list("service_level")
-        .annotate(n=Count("pk"))
-        .values_list("service_level", "n")
-    )
-    total = sum(level_counts.values()) if not query.level else level_counts.get(query.level, 0)
-    return {"agency": agency_counts, "field": field_counts, "level": level_counts, "total": {"": total}}
+def _cube(q: str, *, fuzzy: bool, version: int) -> list[tuple[int, int, str, int]]:
+    """How many published procedures match ``q`` per (agency, field, level): one grouped query,
+    cached per keyword (not per filter combination), from which every count on the page follows."""
+
+    def build() -> list[tuple[int, int, str, int]]:
+        return list(
+            _matching(q, fuzzy=fuzzy)
+            .order_by()
+            .values_list("agency_id", "field_id", "service_level")
+            .annotate(n=Count("pk"))
+            .values_list("agency_id", "field_id", "service_level", "n")
+        )
+
+    return _cached("cube", build, search.words(q), fuzzy, version=version)
 
 
-def procedure_catalogue(*, query: CatalogueQuery) -> CatalogueResult:
+def _facet_counts(
+    cube: list[tuple[int, int, str, int]], query: CatalogueQuery, tree: AgencyTree, field_ids: dict[str, int]
+) -> dict[str, dict[str, int]]:
+    """Each filter's options counted with the *other* filters applied, so every number says how
+    many results choosing that option gives; "total" applies all of them."""
+    agencies = set(tree.by_code[query.agency].descendant_ids) if query.agency else None
+    field_id = field_ids.get(query.field) if query.field else None
+    per_agency: dict[int, int] = defaultdict(int)
+    per_field: dict[int, int] = defaultdict(int)
+    per_level: dict[str, int] = defaultdict(int)
+    total = 0
+    for agency_id, row_field, level, n in cube:
+        agency_ok = agencies is None or agency_id in agencies
+        field_ok = field_id is None or row_field == field_id
+        level_ok = not query.level or level == query.level
+        if field_ok and level_ok:
+            per_agency[agency_id] += n
+        if agency_ok and level_ok:
+            per_field[row_field] += n
+        if agency_ok and field_ok:
+            per_level[level] += n
+        if agency_ok and field_ok and level_ok:
+            total += n
+    codes = {pk: code for code, pk in field_ids.items()}
+    return {
+        "agency": {node.code: sum(per_agency.get(pk, 0) for pk in node.descendant_ids) for node in tree.nodes},
+        "field": {codes[pk]: n for pk, n in per_field.items() if pk in codes},
+        "level": dict(per_level),
+        "total": {"": total},
+    }
+
+
+def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = None) -> CatalogueResult:
     """Published procedures for the list page: filtered, searched, counted per filter, ordered.
 
-    Queries: the facet counts (3, cached per catalogue version) whose level facet also gives the
-    total; the page's rows (1). When no procedure has all the words of ``q`` the fuzzy pass is
-    used instead (PostgreSQL), costing 3 more count queries on that path only.
+    Queries: the agency tree and the fields (cached), the per-(agency, field, level) counts of the
+    keyword's matches (one query, cached per keyword and catalogue version), the page's rows (one
+    query; the total comes from the counts). When no procedure has every word of ``q``, the fuzzy
+    pass (PostgreSQL) costs one more counting query.
     """
-    tree = agency_tree()
-    key = (query.q, query.agency, query.field, query.level)
-    counts = _cached("facets", lambda: _facet_counts(query, tree, fuzzy=False), *key, False)
-    fuzzy = False
-    if query.q and counts["total"][""] == 0 and search.can_fuzzy(query.q):
-        fuzzy = True
-        counts = _cached("facets", lambda: _facet_counts(query, tree, fuzzy=True), *key, True)
-    qs = search.order(_filtered(query, tree, fuzzy=fuzzy), query.q, fuzzy=fuzzy).select_related("agency", "field")
+    meta = meta or catalogue_meta()
+    tree = meta.tree
+    field_ids = {code: pk for pk, code, _name in meta.fields}
+
+    def build() -> tuple[bool, dict[str, dict[str, int]]]:
+        fuzzy = False
+        cube = _cube(query.q, fuzzy=False, version=meta.version)
+        if query.q and not cube and search.can_fuzzy(query.q):
+            fuzzy = True
+            cube = _cube(query.q, fuzzy=True, version=meta.version)
+        return fuzzy, _facet_counts(cube, query, tree, field_ids)
+
+    key = (search.words(query.q), query.agency, query.field, query.level)
+    fuzzy, counts = _cached("facets", build, *key, version=meta.version)
+    qs = _matching(query.q, fuzzy=fuzzy)
+    if query.agency:
+        qs = qs.filter(agency_id__in=tree.by_code[query.agency].descendant_ids)
+    if query.field:
+        qs = qs.filter(field_id=field_ids[query.field])
+    if query.level:
+        qs = qs.filter(service_level=query.level)
+    # Only what a result card shows: the sort then carries narrow rows, not every long text.
+    qs = search.order(qs, query.q, fuzzy=fuzzy).select_related("agency", "field").only(*LIST_COLUMNS)
     return CatalogueResult(queryset=qs, fuzzy=fuzzy, counts=counts)
 
 

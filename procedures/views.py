@@ -22,9 +22,10 @@ class ProcedureListView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = ProcedureSearchForm(self.request.GET, tree=selectors.agency_tree(), fields=selectors.field_list())
+        meta = selectors.catalogue_meta()
+        form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
         values = form.valid_values()
-        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values))
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
         form.set_counts(result.counts)
         paginator = Paginator(result.queryset, PAGE_SIZE)
         paginator.count = result.counts["total"][""]  # already known from the facet counts

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from procedures.importing import Importer, RowError, read_file
 
@@ -17,26 +18,37 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, dry_run: bool, **options):
         if not file.is_file():
-            raise CommandError(f"No such file: {file}")
+            raise CommandError(_("No such file: %(file)s") % {"file": file})
         try:
             source = read_file(file)
         except (RowError, UnicodeDecodeError) as exc:
             raise CommandError(str(exc)) from exc
         report = Importer(base_dir=file.resolve().parent, dry_run=dry_run).import_source(source)
-        prefix = "[dry run] " if dry_run else ""
+        prefix = _("[dry run] ") if dry_run else ""
         if source.fields or source.agencies:
-            for label, counts in (("Fields", report.fields), ("Agencies", report.agencies)):
+            for label, counts in ((_("Fields"), report.fields), (_("Agencies"), report.agencies)):
                 self.stdout.write(
-                    f"{prefix}{label}: {counts['created']} created, {counts['updated']} updated, "
-                    f"{counts['unchanged']} unchanged."
+                    prefix
+                    + _("%(label)s: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.")
+                    % {"label": label, **counts}
                 )
         self.stdout.write(
-            f"{prefix}Procedures: {report.created} created, {report.updated} updated, "
-            f"{report.unchanged} unchanged, {len(report.rejected)} rejected."
+            prefix
+            + _("Procedures: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, %(rejected)d rejected.")
+            % {
+                "created": report.created,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "rejected": len(report.rejected),
+            }
         )
         for where, code, reasons in report.rejected:
             label = f"{where} ({code})" if code else where
             for reason in reasons:
                 self.stderr.write(f"{label}: {reason}")
         if report.rejected:
-            raise CommandError(f"{len(report.rejected)} row(s) rejected; the other rows were imported.")
+            raise CommandError(
+                _("%(n)d row(s) rejected; the other rows were imported.") % {"n": len(report.rejected)}
+                if not dry_run
+                else _("%(n)d row(s) would be rejected.") % {"n": len(report.rejected)}
+            )
