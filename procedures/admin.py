@@ -4,6 +4,7 @@ from django.utils.translation import ngettext
 
 from . import services
 from .models import Agency, Field, FormField, Procedure, RequiredDocument
+from .normalise import normalise
 
 
 @admin.register(Agency)
@@ -62,12 +63,12 @@ class ProcedureAdmin(admin.ModelAdmin):
     )
 
     def get_search_results(self, request, queryset, search_term):
-        # Staff type without diacritics too: also look in the normalised name.
-        from .normalise import normalise
-
+        # Staff type without diacritics too: also match the normalised name (within the same
+        # list filters, since both come from the queryset the changelist passed in).
+        without_accents = queryset.filter(search_name__contains=normalise(search_term)) if search_term else None
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        if search_term and normalise(search_term) != search_term:
-            queryset |= self.model.objects.filter(search_name__contains=normalise(search_term))
+        if without_accents is not None and normalise(search_term):
+            queryset = queryset | without_accents
         return queryset, may_have_duplicates
 
     def save_related(self, request, form, formsets, change):

@@ -93,6 +93,9 @@ class Procedure(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Search columns. GIN indexes on them are created by migration 0002 on PostgreSQL only.
     search_name = models.CharField(_("normalised name"), max_length=500, blank=True, editable=False)
+    search_name_written = models.CharField(
+        _("name in lower case, accents kept"), max_length=500, blank=True, editable=False
+    )
     search_text = models.TextField(_("normalised search text"), blank=True, editable=False)
     search_vector = SearchVectorField(_("search vector"), null=True, blank=True, editable=False)
 

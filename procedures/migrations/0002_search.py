@@ -71,6 +71,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='procedure',
+            name='search_name_written',
+            field=models.CharField(blank=True, editable=False, max_length=500, verbose_name='name in lower case, accents kept'),
+        ),
+        migrations.AddField(
+            model_name='procedure',
             name='search_text',
             field=models.TextField(blank=True, editable=False, verbose_name='normalised search text'),
         ),

@@ -65,6 +65,8 @@ def test_admin_lists_search_without_accents_and_filters(admin_client):
     url = reverse("admin:procedures_procedure_changelist")
     html = admin_client.get(url, {"q": "khai tu"}).content.decode()
     assert "Đăng ký khai tử" in html and "Cấp giấy phép xây dựng" not in html
+    html = admin_client.get(url, {"q": "khai tu", "is_published__exact": "0"}).content.decode()
+    assert "Đăng ký khai tử" not in html  # the list filter still applies
     assert admin_client.get(url, {"is_published__exact": "1", "service_level__exact": "full_online"}).status_code == 200
     for name in ("agency", "field"):
         assert admin_client.get(reverse(f"admin:procedures_{name}_changelist"), {"q": "a"}).status_code == 200

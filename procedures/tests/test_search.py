@@ -91,7 +91,8 @@ def test_simple_fallback_finds_the_same_procedures(demo_catalogue, monkeypatch, 
 
 
 def test_simple_fallback_refresh_matches_postgres(demo_catalogue, monkeypatch):
-    expected = dict(Procedure.objects.values_list("pk", "search_text"))
+    columns = ("pk", "search_name", "search_name_written", "search_text")
+    expected = list(Procedure.objects.order_by("pk").values_list(*columns))
     monkeypatch.setattr(search, "is_postgres", lambda: False)
-    search.refresh(expected)
-    assert dict(Procedure.objects.values_list("pk", "search_text")) == expected
+    search.refresh([row[0] for row in expected])
+    assert list(Procedure.objects.order_by("pk").values_list(*columns)) == expected
