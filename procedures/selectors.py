@@ -39,9 +39,13 @@ def catalogue_version() -> int:
     return int(version)
 
 
-def _cached(name: str, builder, *parts, version: int | None = None):
+def _key(name: str, *parts, version: int | None = None) -> str:
     digest = hashlib.sha1(json.dumps(parts, default=str).encode(), usedforsecurity=False).hexdigest()
-    key = f"procedures:{name}:{version or catalogue_version()}:{digest}"
+    return f"procedures:{name}:{version or catalogue_version()}:{digest}"
+
+
+def _cached(name: str, builder, *parts, version: int | None = None):
+    key = _key(name, *parts, version=version)
     value = cache.get(key)
     if value is None:
         value = builder()
@@ -130,6 +134,24 @@ class CatalogueResult:
     queryset: QuerySet[Procedure]  # ordered, with agency and field joined
     fuzzy: bool
     counts: dict[str, dict[str, int]]
+    cache_key: tuple = ()
+    version: int = 0
+
+    def rows(self, offset: int, limit: int) -> list[Procedure]:
+        """One page of results. The ids of a page are cached per catalogue version: ranking a
+        broad keyword sorts thousands of rows, re-reading 20 rows by id does not (one query
+        either way)."""
+        key = _key("page-ids", *self.cache_key, offset, limit, version=self.version)
+        ids = cache.get(key)
+        if ids is None:
+            rows = list(self.queryset[offset : offset + limit])
+            cache.set(key, [row.pk for row in rows], CACHE_TIMEOUT)
+            return rows
+        by_id = {
+            row.pk: row
+            for row in Procedure.objects.filter(pk__in=ids).select_related("agency", "field").only(*LIST_COLUMNS)
+        }
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def _matching(q: str, *, fuzzy: bool) -> QuerySet[Procedure]:
@@ -215,7 +237,9 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
         qs = qs.filter(service_level=query.level)
     # Only what a result card shows: the sort then carries narrow rows, not every long text.
     qs = search.order(qs, query.q, fuzzy=fuzzy).select_related("agency", "field").only(*LIST_COLUMNS)
-    return CatalogueResult(queryset=qs, fuzzy=fuzzy, counts=counts)
+    # The order also depends on the accents typed (đồ before độ), the counts do not.
+    page_key = (*key, search.words(query.q, keep_accents=True))
+    return CatalogueResult(queryset=qs, fuzzy=fuzzy, counts=counts, cache_key=page_key, version=meta.version)
 
 
 def procedure_detail(*, code: str) -> Procedure:

@@ -27,8 +27,7 @@ class ProcedureListView(TemplateView):
         values = form.valid_values()
         result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
         form.set_counts(result.counts)
-        paginator = Paginator(result.queryset, PAGE_SIZE)
-        paginator.count = result.counts["total"][""]  # already known from the facet counts
+        paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
         page_notice = ""
         raw_page = self.request.GET.get("page", "1")
         try:
@@ -41,10 +40,11 @@ class ProcedureListView(TemplateView):
                 page = paginator.page(1)
                 page_notice = _("The page number is not valid; this is the first page.")
         filters = {name: value for name, value in values.items() if value}
+        procedures = result.rows(page.start_index() - 1, PAGE_SIZE) if paginator.count else []
         context.update(
             form=form,
             page_obj=page,
-            procedures=page.object_list,
+            procedures=procedures,
             paginator=paginator,
             total=paginator.count,
             fuzzy=result.fuzzy,

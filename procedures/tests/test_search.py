@@ -50,6 +50,15 @@ def test_right_accents_rank_above_stripped_ones():
     assert names("thẩm định đồ")[0] == "Thủ tục thẩm định đồ án quy hoạch"
     assert names("thẩm định độ")[0] == "Thủ tục thẩm định độ an toàn"
     assert len(names("tham dinh do")) == 2
+    # Through the page (whose rows are cached per keyword): the accents typed still decide.
+    first = {}
+    for q in ("thẩm định đồ", "thẩm định độ"):
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(q=q))
+        first[q] = result.rows(0, 20)[0].name
+    assert first == {
+        "thẩm định đồ": "Thủ tục thẩm định đồ án quy hoạch",
+        "thẩm định độ": "Thủ tục thẩm định độ an toàn",
+    }
 
 
 def test_one_typo_still_finds_the_procedure_on_postgres(demo_catalogue):
