@@ -27,6 +27,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal
 os.environ.setdefault("CACHE_KEY_PREFIX", "portal-bench")
 
 TARGET = 10_000
+NOTES_MARKER = "## Reading the figures"
 QUERIES: list[dict[str, str]] = [
     {},
     {"page": "40"},
@@ -221,20 +222,32 @@ def main() -> None:
     from procedures.models import Procedure
 
     count = Procedure.objects.filter(is_published=True).count()
+    load_before = os.getloadavg()[0]
     lines = run(args.repeat)
+    load_after = os.getloadavg()[0]
     header = [
         "# Catalogue search benchmark",
         "",
         f"Command: `make bench-catalogue` (benchmarks/catalogue.py --repeat {args.repeat}). "
         f"{count} published procedures on PostgreSQL, {os.cpu_count()} cores; each request goes through "
         "the view with django.test.Client (URL routing, form, queries, template). Cold: cache cleared before "
-        "each request, so every query runs; warm: the facet counts come from the cache. Target: p95 ≤ 30 ms.",
+        "each request, so every query runs; warm: the counts and the page's ids come from the cache (Redis). "
+        "Target: p95 ≤ 30 ms.",
+        "",
+        f"Load average (1 min) before / after the run: {load_before:.1f} / {load_after:.1f} "
+        "(anything else running on the machine slows every figure).",
         "",
     ]
     report = "\n".join(header + lines) + "\n"
     print(report)
     if args.output:
-        args.output.write_text(report, encoding="utf-8")
+        # Keep the hand-written notes that follow the figures in the committed report.
+        notes = ""
+        if args.output.exists():
+            previous = args.output.read_text(encoding="utf-8")
+            if NOTES_MARKER in previous:
+                notes = "\n" + previous[previous.index(NOTES_MARKER) :]
+        args.output.write_text(report + notes, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -216,3 +216,15 @@ def test_home_page_has_the_procedure_search_box(client):
     html = client.get("/").content.decode()
     assert "Tìm thủ tục hành chính" in html
     assert 'action="/procedures/"' in html and 'name="q"' in html
+
+
+def test_cached_counts_and_pages_follow_catalogue_changes(client, django_capture_on_commit_callbacks):
+    from procedures import services
+    from procedures.models import Procedure
+
+    shown = ProcedureFactory(name="Đăng ký khai sinh")
+    assert "Đăng ký khai sinh" in client.get(LIST, {"q": "khai sinh"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.procedures_set_published(procedures=Procedure.objects.filter(pk=shown.pk), published=False)
+    html = client.get(LIST, {"q": "khai sinh"}).content.decode()
+    assert "Đăng ký khai sinh" not in html and "0 thủ tục" in html
