@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench-dossiers
+.PHONY: run test setup install node-install lint format messages clean bench-dossiers bench-catalogue
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ messages: install
 setup: install messages
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo_catalogue
 
 run: setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
@@ -58,9 +59,16 @@ test: install messages node-install
 	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # Send 200 dossiers (three 2 MB files each) through the views on PostgreSQL; see docs/benchmarks/dossiers.md.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
+BENCH_DOSSIERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
 bench-dossiers: install messages
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
+	BENCH_DATABASE_URL=$(BENCH_DOSSIERS_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
+# Catalogue search benchmark: 10,000 procedures in a dedicated PostgreSQL database and Redis db
+# (the benchmark empties that Redis db); report in docs/benchmarks/catalogue.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
+BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
+bench-catalogue: install messages
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
