@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench-dossiers bench-catalogue
+.PHONY: run test setup install node-install lint format messages clean bench-dossiers bench-catalogue audit
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -82,3 +82,9 @@ makemessages:
 
 clean:
 	rm -rf var/ .pytest_cache test-artifacts
+
+# Known vulnerabilities in the pinned requirements (pip-audit, in its own virtualenv). Fails on a
+# known vulnerability; where PyPI's vulnerability data cannot be reached it says what it skipped.
+audit:
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet pip-audit==2.10.1)
+	.venv-audit/bin/pip-audit -r requirements.txt --progress-spinner off
