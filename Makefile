@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench-dossiers
+.PHONY: run test setup install node-install lint format messages clean bench-dossiers bench-catalogue audit
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,7 @@ messages: install
 setup: install messages
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0
+	$(BIN)/python manage.py load_demo_catalogue
 	$(BIN)/python manage.py import_holidays $$(date +%Y) $$(( $$(date +%Y) + 1 )) -v0
 
 run: setup
@@ -60,9 +61,16 @@ test: install messages node-install
 	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # Send 200 dossiers (three 2 MB files each) through the views on PostgreSQL; see docs/benchmarks/dossiers.md.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
+BENCH_DOSSIERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
 bench-dossiers: install messages
-	BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
+	BENCH_DATABASE_URL=$(BENCH_DOSSIERS_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
+# Catalogue search benchmark: 10,000 procedures in a dedicated PostgreSQL database and Redis db
+# (the benchmark empties that Redis db); report in docs/benchmarks/catalogue.md.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
+BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
+bench-catalogue: install messages
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -76,3 +84,9 @@ makemessages:
 
 clean:
 	rm -rf var/ .pytest_cache test-artifacts
+
+# Known vulnerabilities in the pinned requirements (pip-audit, in its own virtualenv). Fails on a
+# known vulnerability; where PyPI's vulnerability data cannot be reached it says what it skipped.
+audit:
+	test -x .venv-audit/bin/pip-audit || ($(PYTHON) -m venv .venv-audit && .venv-audit/bin/pip install --quiet pip-audit==2.10.1)
+	.venv-audit/bin/pip-audit -r requirements.txt --progress-spinner off

@@ -1,5 +1,7 @@
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .constants import AgencyLevel, FormFieldType, ServiceLevel
@@ -37,6 +39,9 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:agency", kwargs={"code": self.code})
+
 
 class Field(models.Model):
     """A field of administration (lĩnh vực), e.g. Hộ tịch, Giáo dục và đào tạo."""
@@ -53,8 +58,17 @@ class Field(models.Model):
         return self.name
 
 
+class ProcedureQuerySet(models.QuerySet):
+    def published(self) -> "ProcedureQuerySet":
+        return self.filter(is_published=True)
+
+
 class Procedure(models.Model):
-    """An administrative procedure (thủ tục hành chính) as published in the catalogue."""
+    """An administrative procedure (thủ tục hành chính) as published in the catalogue.
+
+    ``search_*`` columns are derived data written only by ``services.procedure_refresh_search``
+    (called by every write path: services, import, admin), never edited by hand.
+    """
 
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[procedure_code_validator])
     name = models.CharField(_("name"), max_length=500)
@@ -77,14 +91,30 @@ class Procedure(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Search columns. GIN indexes on them are created by migration 0002 on PostgreSQL only.
+    search_name = models.CharField(_("normalised name"), max_length=500, blank=True, editable=False)
+    search_name_written = models.CharField(
+        _("name in lower case, accents kept"), max_length=500, blank=True, editable=False
+    )
+    search_text = models.TextField(_("normalised search text"), blank=True, editable=False)
+    search_vector = SearchVectorField(_("search vector"), null=True, blank=True, editable=False)
+
+    objects = ProcedureQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("procedure")
         verbose_name_plural = _("procedures")
         ordering = ["name"]
+        indexes = [
+            models.Index(fields=["is_published", "name"], name="procedure_published_name"),
+            models.Index(fields=["agency", "field", "is_published"], name="procedure_agency_field"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:detail", kwargs={"code": self.code})
 
 
 class RequiredDocument(models.Model):

@@ -1,0 +1,154 @@
+"""Accent-insensitive Vietnamese search over the catalogue.
+
+PostgreSQL (the production database): a stored ``tsvector`` with weights (name A, description B,
+result, applicants and documents C, field and agency D) built with the ``portal_vi`` text search
+configuration (``simple`` after ``unaccent``: "Đăng ký" → ``dang ky``) and a GIN index finds the
+procedures holding every word of the query, in any order, with or without accents. The order
+(``order()``) puts words found in the name first, then the phrase kept together, then words typed
+with the right accents (``đồ`` above ``độ`` when the user typed ``đồ``). When no procedure has all
+the words, a second pass compares names letter by letter (pg_trgm strict word similarity on the
+normalised name, trigram GIN index), so ``dang ki khai sin`` still finds "Đăng ký khai sinh".
+
+SQLite (the zero-install default): the same words are matched as whole words in the
+Python-normalised columns and ordered with the same rules in plain SQL, without typo tolerance or
+the accent bonus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, TrigramStrictWordSimilarity
+from django.db import connection
+from django.db.models import Case, F, IntegerField, QuerySet, TextField, Value, When
+from django.db.models.functions import Concat, Length
+
+from .models import Procedure
+from .normalise import normalise, words
+
+PUNCTUATION = ",.;:!?()[]{}/\\\"'-–—“”‘’…"
+_PUNCTUATION_TO_SPACE = str.maketrans(PUNCTUATION, " " * len(PUNCTUATION))
+# Shortest normalised query worth a fuzzy pass: "do" is similar to half the catalogue.
+FUZZY_MIN_LENGTH = 5
+
+# One statement refreshes any number of procedures, so the import, the admin and the benchmark
+# all produce exactly the same columns. Name (A) > description (B) > result, applicants and
+# documents (C) > field and agency names (D).
+_REFRESH_SQL = """
+UPDATE procedures_procedure AS p SET
+  search_name = left(portal_normalise(p.name), 500),
+  search_name_written = left(lower(translate(p.name, %s, %s)), 500),
+  search_text = portal_normalise(concat_ws(' ', p.code, p.name, p.description, p.result,
+                                 p.eligible_applicants, docs.names, f.name, a.name)),
+  search_vector =
+      setweight(to_tsvector('portal_vi', p.name), 'A')
+   || setweight(to_tsvector('portal_vi', p.description), 'B')
+   || setweight(to_tsvector('portal_vi', concat_ws(' ', p.result, p.eligible_applicants, docs.names)), 'C')
+   || setweight(to_tsvector('portal_vi', concat_ws(' ', f.name, a.name)), 'D')
+FROM procedures_field AS f, procedures_agency AS a,
+     (SELECT p2.id, (SELECT string_agg(d.name, ' ' ORDER BY d."order", d.id)
+                     FROM procedures_requireddocument AS d WHERE d.procedure_id = p2.id) AS names
+      FROM procedures_procedure AS p2 WHERE p2.id = ANY(%s)) AS docs
+WHERE p.id = docs.id AND f.id = p.field_id AND a.id = p.agency_id
+"""
+
+
+def is_postgres() -> bool:
+    return bool(getattr(settings, "IS_POSTGRES", False)) and connection.vendor == "postgresql"
+
+
+def refresh(procedure_ids: Iterable[int]) -> None:
+    """Recompute the search columns of these procedures (see services.procedure_refresh_search)."""
+    ids = list(procedure_ids)
+    if not ids:
+        return
+    if is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute(_REFRESH_SQL, [PUNCTUATION, " " * len(PUNCTUATION), ids])
+        return
+    rows = Procedure.objects.filter(pk__in=ids).select_related("agency", "field").prefetch_related("documents")
+    for procedure in rows:
+        doc_names = " ".join(d.name for d in procedure.documents.all())
+        parts = [
+            procedure.code,
+            procedure.name,
+            procedure.description,
+            procedure.result,
+            procedure.eligible_applicants,
+            doc_names,
+            procedure.field.name,
+            procedure.agency.name,
+        ]
+        Procedure.objects.filter(pk=procedure.pk).update(
+            search_name=normalise(procedure.name)[:500],
+            search_name_written=procedure.name.lower().translate(_PUNCTUATION_TO_SPACE)[:500],
+            search_text=normalise(" ".join(parts)),
+        )
+
+
+def apply(queryset: QuerySet[Procedure], q: str, *, fuzzy: bool = False) -> QuerySet[Procedure]:
+    """Only the procedures matching ``q`` (without ordering: the facet counts group this)."""
+    terms = words(q)
+    if not terms:
+        return queryset
+    if is_postgres():
+        if fuzzy:
+            return queryset.filter(search_name__trigram_strict_word_similar=" ".join(terms))
+        return queryset.filter(search_vector=SearchQuery(" ".join(terms), config="portal_vi", search_type="plain"))
+    padded = Concat(Value(" "), F("search_text"), Value(" "), output_field=TextField())
+    queryset = queryset.alias(_padded_text=padded)
+    for term in terms:
+        queryset = queryset.filter(_padded_text__contains=f" {term} ")
+    return queryset
+
+
+def can_fuzzy(q: str) -> bool:
+    return is_postgres() and len(" ".join(words(q))) >= FUZZY_MIN_LENGTH
+
+
+def order(queryset: QuerySet[Procedure], q: str, *, fuzzy: bool = False) -> QuerySet[Procedure]:
+    """Best matches first: words of the query found in the name (4 each), the query found as a
+    phrase in the name (2), words typed with accents found with the same accents in the name (2
+    each, PostgreSQL); then the shortest name (the closest to what was typed), then by name.
+
+    Why not ``ts_rank`` over the weighted vector: it detoasts and scores the whole vector of every
+    matching row, ~10x slower on 10,000 procedures (docs/benchmarks/catalogue.md) for the same
+    order, since every row already contains all the words and only the name tells rows apart.
+    """
+    terms = words(q)
+    if not terms:
+        return queryset.order_by("name", "pk")
+    plain = " ".join(terms)
+    if fuzzy and is_postgres():
+        rank = TrigramStrictWordSimilarity(plain, "search_name")
+        return queryset.annotate(rank=rank).order_by("-rank", Length("search_name"), "name", "pk")
+    queryset = queryset.alias(_padded_name=Concat(Value(" "), F("search_name"), Value(" "), output_field=TextField()))
+    points = [(f" {term} ", 4) for term in terms]
+    if len(terms) > 1:
+        points.append((f" {plain} ", 2))
+    rank = sum(
+        (
+            Case(When(_padded_name__contains=needle, then=Value(weight)), default=Value(0), output_field=IntegerField())
+            for needle, weight in points
+        ),
+        start=Value(0, output_field=IntegerField()),
+    )
+    accented = [t for t in words(q, keep_accents=True) if t not in terms]
+    if accented and is_postgres():
+        # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
+        queryset = queryset.alias(
+            _padded_written=Concat(Value(" "), F("search_name_written"), Value(" "), output_field=TextField())
+        )
+        rank += sum(
+            (
+                Case(
+                    When(_padded_written__contains=f" {t} ", then=Value(2)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+                for t in accented
+            ),
+            start=Value(0, output_field=IntegerField()),
+        )
+    return queryset.annotate(rank=rank).order_by("-rank", Length("search_name"), "name", "pk")

@@ -1,0 +1,230 @@
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from procedures.constants import AgencyLevel, ServiceLevel
+
+from .factories import AgencyFactory, FieldFactory, FormFieldFactory, ProcedureFactory, RequiredDocumentFactory
+
+pytestmark = pytest.mark.django_db
+LIST = "/procedures/"
+
+
+def test_list_shows_published_procedures_by_name_with_count(client):
+    ProcedureFactory(name="Đăng ký khai tử")
+    ProcedureFactory(name="Cấp bản sao trích lục")
+    ProcedureFactory(name="Thủ tục ẩn", unpublished=True)
+    response = client.get(LIST)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "2 thủ tục" in html
+    assert html.index("Cấp bản sao trích lục") < html.index("Đăng ký khai tử")
+    assert "Thủ tục ẩn" not in html
+
+
+def test_filters_combine_and_show_counts_per_option(client):
+    ministry = AgencyFactory(code="BO", name="Bộ Tư pháp", level=AgencyLevel.MINISTRY)
+    department = AgencyFactory(code="SO", name="Sở Tư pháp Hà Nội", parent=ministry)
+    other = AgencyFactory(code="KHAC", name="Sở Xây dựng")
+    civil = FieldFactory(code="ho-tich", name="Hộ tịch")
+    building = FieldFactory(code="xay-dung", name="Xây dựng")
+    ProcedureFactory(name="Đăng ký kết hôn", agency=department, field=civil)
+    ProcedureFactory(name="Đăng ký khai sinh", agency=department, field=civil, partial=True)
+    ProcedureFactory(name="Cấp giấy phép xây dựng", agency=other, field=building)
+
+    # The parent agency includes its sub-agencies; field and level narrow further.
+    response = client.get(LIST, {"agency": "BO", "field": "ho-tich", "level": ServiceLevel.PARTIAL_ONLINE})
+    html = response.content.decode()
+    assert "1 thủ tục" in html and "Đăng ký khai sinh" in html and "Đăng ký kết hôn" not in html
+    # Each option counts the results with the other filters kept.
+    assert "Hộ tịch (1)" in html and "Xây dựng (0)" in html
+    assert "Bộ Tư pháp (1)" in html and "Sở Xây dựng (0)" in html
+    assert 'value="BO" selected' in html
+
+
+def test_relevance_order_with_keyword(client):
+    ProcedureFactory(name="A. Cấp phép khác", description="Liên quan tới đăng ký kết hôn.")
+    ProcedureFactory(name="Z. Đăng ký kết hôn")
+    html = client.get(LIST, {"q": "dang ky ket hon"}).content.decode()
+    assert html.index("Z. Đăng ký kết hôn") < html.index("A. Cấp phép khác")
+
+
+def test_pagination_keeps_filters_in_links(client):
+    field = FieldFactory(code="ho-tich")
+    ProcedureFactory.create_batch(23, field=field)
+    response = client.get(LIST, {"field": "ho-tich", "page": 2})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "23 thủ tục" in html
+    assert "?field=ho-tich&amp;page=1" in html
+    assert html.count('class="procedure-card"') == 3
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"agency": "KHONG-CO"}, "Cơ quan này không có trong danh mục"),
+        ({"field": "khong-co"}, "Lĩnh vực này không có trong danh mục"),
+        ({"level": "level-9"}, "Mức độ dịch vụ không hợp lệ"),
+        ({"q": "x" * 500}, "Từ khóa quá dài"),
+        ({"page": "abc"}, "Số trang không hợp lệ"),
+        ({"page": "999"}, "Không có trang 999"),
+        ({"page": "-1"}, "Số trang không hợp lệ"),
+    ],
+)
+def test_bad_input_gives_a_normal_page_with_a_message(client, params, message):
+    ProcedureFactory.create_batch(3)
+    response = client.get(LIST, params)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert message in html
+    assert "3 thủ tục" in html  # the bad filter is left out, the rest still works
+
+
+def test_metacharacters_are_searched_safely_and_escaped(client):
+    ProcedureFactory(name="Đăng ký khai sinh")
+    evil = "<script>alert(1)</script>' OR 1=1; -- % _ \\ & | ! :* ("
+    response = client.get(LIST, {"q": evil})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    response = client.get(LIST, {"q": "khai sinh' & | !"})
+    assert "Đăng ký khai sinh" in response.content.decode()
+    assert client.get(LIST, {"agency": "<b>x</b>"}).status_code == 200
+
+
+def test_list_and_search_use_a_constant_number_of_queries(client, django_assert_num_queries):
+    def counted(params):
+        from django.core.cache import cache
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        cache.clear()
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(LIST, params).status_code == 200
+        return len(ctx.captured_queries)
+
+    field = FieldFactory(code="ho-tich")
+    ProcedureFactory.create_batch(3, field=field, name="Đăng ký hộ tịch")
+    few = [counted(p) for p in ({}, {"q": "dang ky"}, {"q": "dang ky", "field": "ho-tich"})]
+    ProcedureFactory.create_batch(27, field=field, name="Đăng ký hộ tịch")
+    many = [counted(p) for p in ({}, {"q": "dang ky"}, {"q": "dang ky", "field": "ho-tich"})]
+    assert few == many
+    assert max(many) <= 6  # agencies, fields, 3 facet counts (total included), one page of rows
+    # Warm cache: only the page of rows.
+    with django_assert_num_queries(1):
+        client.get(LIST, {"q": "dang ky", "field": "ho-tich"})
+
+
+def test_detail_shows_everything_and_constant_queries(client, django_assert_num_queries):
+    procedure = ProcedureFactory(
+        name="Đăng ký kết hôn", fee_amount=0, fee_text="Miễn lệ phí", legal_basis="Luật Hộ tịch 2014"
+    )
+    RequiredDocumentFactory(procedure=procedure, name="Tờ khai đăng ký kết hôn", is_required=True)
+    RequiredDocumentFactory(procedure=procedure, name="Giấy xác nhận tình trạng hôn nhân", is_required=False)
+    FormFieldFactory(procedure=procedure, label="Họ tên bên nam")
+    with django_assert_num_queries(3):
+        response = client.get(procedure.get_absolute_url())
+    html = response.content.decode()
+    for text in (
+        "Đăng ký kết hôn",
+        "Thành phần hồ sơ",
+        "Tờ khai đăng ký kết hôn",
+        "(không bắt buộc)",
+        "Miễn lệ phí",
+        "Căn cứ pháp lý",
+        "Luật Hộ tịch 2014",
+        "Họ tên bên nam",
+        "Nộp hồ sơ",
+        "5 ngày làm việc",
+    ):
+        assert text in html, text
+    assert f'href="/dossiers/new/{procedure.code}/"' in html
+    other = ProcedureFactory(documents=20, form_fields=10)
+    with django_assert_num_queries(3):
+        client.get(other.get_absolute_url())
+
+
+def test_apply_while_logged_out_leads_to_login_once_the_wizard_exists(client):
+    procedure = ProcedureFactory()
+    html = client.get(procedure.get_absolute_url()).content.decode()
+    assert "Bạn sẽ được yêu cầu đăng nhập trước." in html
+
+
+@pytest.mark.parametrize("code", ["9.999999", "khong-co", "1.001234<script>"])
+def test_unknown_or_unpublished_procedure_is_404_in_portal_layout(client, code):
+    ProcedureFactory(code="1.000001", unpublished=True)
+    for url in (f"/procedures/{code}/", "/procedures/1.000001/"):
+        response = client.get(url)
+        assert response.status_code == 404
+        assert "Không tìm thấy trang" in response.content.decode()
+        assert "site-header" in response.content.decode()
+
+
+def test_template_download_streams_the_file(client):
+    document = RequiredDocumentFactory()
+    document.template.save("to-khai.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+    url = reverse("procedures:template", args=[document.procedure.code, document.pk])
+    assert url in client.get(document.procedure.get_absolute_url()).content.decode()
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 test"
+    assert "_protected_media" not in client.get(document.procedure.get_absolute_url()).content.decode()
+
+
+def test_template_download_is_404_for_other_or_unpublished_procedures(client):
+    document = RequiredDocumentFactory()
+    document.template.save("to-khai.pdf", ContentFile(b"%PDF"), save=True)
+    other = ProcedureFactory()
+    hidden = RequiredDocumentFactory(procedure=ProcedureFactory(unpublished=True))
+    hidden.template.save("an.pdf", ContentFile(b"%PDF"), save=True)
+    no_file = RequiredDocumentFactory(procedure=document.procedure)
+    for code, pk in (
+        (other.code, document.pk),
+        (hidden.procedure.code, hidden.pk),
+        (document.procedure.code, no_file.pk),
+        (document.procedure.code, 999999),
+    ):
+        assert client.get(reverse("procedures:template", args=[code, pk])).status_code == 404
+
+
+def test_agency_pages_list_the_tree_and_group_by_field(client, django_assert_max_num_queries):
+    province = AgencyFactory(code="HN", name="UBND Thành phố Hà Nội", level=AgencyLevel.PROVINCE)
+    department = AgencyFactory(code="SGDDT-HN", name="Sở Giáo dục và Đào tạo Hà Nội", parent=province)
+    AgencyFactory(code="DONG", name="Cơ quan đã giải thể", is_active=False)
+    education = FieldFactory(name="Giáo dục và đào tạo")
+    diplomas = FieldFactory(name="Văn bằng, chứng chỉ")
+    ProcedureFactory(agency=department, field=education, name="Chuyển trường")
+    ProcedureFactory(agency=department, field=diplomas, name="Cấp bản sao văn bằng")
+    with django_assert_max_num_queries(3):  # agencies, fields (cached together), counts (cached)
+        html = client.get(reverse("procedures:agencies")).content.decode()
+    assert "UBND Thành phố Hà Nội" in html and "Sở Giáo dục và Đào tạo Hà Nội" in html
+    assert "Cơ quan đã giải thể" not in html
+    assert "2 thủ tục" in html
+    with django_assert_max_num_queries(3):
+        html = client.get(reverse("procedures:agency", args=["SGDDT-HN"])).content.decode()
+    assert html.index("Giáo dục và đào tạo") < html.index("Chuyển trường") < html.index("Văn bằng, chứng chỉ")
+    assert html.index("Văn bằng, chứng chỉ") < html.index("Cấp bản sao văn bằng")
+    assert client.get(reverse("procedures:agency", args=["DONG"])).status_code == 404
+    assert client.get("/agencies/KHONG-CO/").status_code == 404
+
+
+def test_home_page_has_the_procedure_search_box(client):
+    html = client.get("/").content.decode()
+    assert "Tìm thủ tục hành chính" in html
+    assert 'action="/procedures/"' in html and 'name="q"' in html
+
+
+def test_cached_counts_and_pages_follow_catalogue_changes(client, django_capture_on_commit_callbacks):
+    from procedures import services
+    from procedures.models import Procedure
+
+    shown = ProcedureFactory(name="Đăng ký khai sinh")
+    assert "Đăng ký khai sinh" in client.get(LIST, {"q": "khai sinh"}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.procedures_set_published(procedures=Procedure.objects.filter(pk=shown.pk), published=False)
+    html = client.get(LIST, {"q": "khai sinh"}).content.decode()
+    assert "Đăng ký khai sinh" not in html and "0 thủ tục" in html

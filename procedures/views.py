@@ -1,0 +1,112 @@
+import mimetypes
+from pathlib import Path
+
+from django.core.paginator import InvalidPage, Paginator
+from django.http import FileResponse, Http404
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from . import selectors
+from .forms import ProcedureSearchForm
+from .models import Agency, Procedure, RequiredDocument
+
+PAGE_SIZE = 20
+
+
+class ProcedureListView(TemplateView):
+    """/procedures/: a plain GET form, so every result page has a shareable address."""
+
+    template_name = "procedures/procedure_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        meta = selectors.catalogue_meta()
+        form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
+        values = form.valid_values()
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
+        form.set_counts(result.counts)
+        paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
+        page_notice = ""
+        raw_page = self.request.GET.get("page", "1")
+        try:
+            page = paginator.page(raw_page)
+        except InvalidPage:
+            if raw_page.isdigit() and int(raw_page) > 1:
+                page = paginator.page(paginator.num_pages)
+                page_notice = _("There is no page %(page)s; this is the last page.") % {"page": raw_page[:10]}
+            else:
+                page = paginator.page(1)
+                page_notice = _("The page number is not valid; this is the first page.")
+        filters = {name: value for name, value in values.items() if value}
+        procedures = result.rows(page.start_index() - 1, PAGE_SIZE) if paginator.count else []
+        context.update(
+            form=form,
+            page_obj=page,
+            procedures=procedures,
+            paginator=paginator,
+            total=paginator.count,
+            fuzzy=result.fuzzy,
+            searched=bool(values["q"]),
+            filtered=bool(filters),
+            page_notice=page_notice,
+            page_query=urlencode(filters),
+            page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        )
+        return context
+
+
+class ProcedureDetailView(TemplateView):
+    template_name = "procedures/procedure_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["procedure"] = selectors.procedure_detail(code=kwargs["code"])
+        except Procedure.DoesNotExist as exc:
+            raise Http404 from exc
+        return context
+
+
+class TemplateDownloadView(View):
+    """Form templates are public information, but uploaded files have no public URL: they stream
+    through here, only for a document of the published procedure named in the address."""
+
+    def get(self, request, code: str, document_id: int):
+        try:
+            document = selectors.template_document(code=code, document_id=document_id)
+        except RequiredDocument.DoesNotExist as exc:
+            raise Http404 from exc
+        try:
+            handle = document.template.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        filename = Path(document.template.name).name
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        response = FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+        response["Cache-Control"] = "public, max-age=3600"
+        return response
+
+
+class AgencyListView(TemplateView):
+    template_name = "procedures/agency_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        tree, counts = selectors.agencies_with_counts()
+        context["agencies"] = [(node, counts.get(node.code, 0)) for node in tree.nodes]
+        return context
+
+
+class AgencyDetailView(TemplateView):
+    template_name = "procedures/agency_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            agency, procedures, children = selectors.agency_page(code=kwargs["code"])
+        except Agency.DoesNotExist as exc:
+            raise Http404 from exc
+        context.update(agency=agency, procedures=procedures, children=children)
+        return context
