@@ -77,11 +77,23 @@ def _enqueue(email_id: int, task) -> None:
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
 
 
+def email_error_is_transient(exc: Exception) -> bool:
+    """Worth another try? A 4xx reply, a dropped connection or a network error is; a 5xx reply
+    (a refused recipient, a rejected sender) will be refused the same way next time."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return any(400 <= code < 500 for code, _reply in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
+
+
 def email_deliver(*, email_id: int) -> bool:
     """Deliver one outbox row at most once. Returns False when there was nothing to do.
 
     The row is locked while sending so two deliveries of the same task cannot both send.
-    Transient errors propagate (the task retries them); the attempt is counted either way.
+    Transient errors propagate (the task retries them); a permanent one marks the row failed at
+    once; the attempt is counted either way. One window remains: a crash after the SMTP server
+    accepted the message but before this transaction commits sends it again on redelivery.
     """
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
@@ -100,8 +112,12 @@ def email_deliver(*, email_id: int) -> bool:
         try:
             message.send()
         except TRANSIENT_EMAIL_ERRORS as exc:
-            error = exc
             email.last_error = repr(exc)[:2000]
+            if email_error_is_transient(exc):
+                error = exc
+            else:
+                email.status = EmailStatus.FAILED
+                logger.error("Outgoing email %s refused permanently: %r", email.pk, exc)
         else:
             email.status = EmailStatus.SENT
             email.sent_at = timezone.now()

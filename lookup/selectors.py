@@ -3,8 +3,7 @@
 import datetime
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from dossiers import deadlines
 from dossiers.constants import DossierStatus
 from dossiers.models import Dossier, History
 
@@ -16,7 +15,7 @@ PUBLIC_STATUSES = [s for s in DossierStatus.values if s != DossierStatus.DRAFT]
 @dataclass(frozen=True)
 class PublicHistoryEntry:
     time: datetime.datetime
-    status: str
+    title: str
     note: str
 
 
@@ -35,7 +34,9 @@ class PublicDossier:
     due_date: datetime.date | None
     finished_at: datetime.datetime | None
     overdue: bool
-    on_time: bool | None
+    timeliness: str  # "" while undecided, else early / on_time / late
+    timeliness_label: str
+    apologies: int
     history: list[PublicHistoryEntry]
 
 
@@ -52,6 +53,8 @@ def public_dossier(code: str) -> PublicDossier | None:
             "received_at",
             "due_date",
             "finished_at",
+            "timeliness",
+            "apology_count",
             "procedure__name",
             "agency__name",
         )
@@ -61,10 +64,10 @@ def public_dossier(code: str) -> PublicDossier | None:
     if dossier is None:
         return None
     entries = (
-        History.objects.filter(dossier=dossier).only("created_at", "to_status", "note").order_by("created_at", "pk")
+        History.objects.filter(dossier=dossier)
+        .only("created_at", "action", "to_status", "note")
+        .order_by("created_at", "pk")
     )
-    today = timezone.localdate()
-    finished_day = timezone.localtime(dossier.finished_at).date() if dossier.finished_at else None
     return PublicDossier(
         code=dossier.code,
         procedure=dossier.procedure.name,
@@ -76,11 +79,9 @@ def public_dossier(code: str) -> PublicDossier | None:
         received_at=dossier.received_at,
         due_date=dossier.due_date,
         finished_at=dossier.finished_at,
-        overdue=bool(dossier.due_date and not finished_day and dossier.due_date < today and _open(dossier.status)),
-        on_time=(finished_day <= dossier.due_date) if finished_day and dossier.due_date else None,
-        history=[PublicHistoryEntry(e.created_at, DossierStatus(e.to_status).label, e.note) for e in entries],
+        overdue=deadlines.is_overdue(dossier),
+        timeliness=dossier.timeliness,
+        timeliness_label=dossier.get_timeliness_display() if dossier.timeliness else "",
+        apologies=dossier.apology_count,
+        history=[PublicHistoryEntry(e.created_at, e.title, e.note) for e in entries],
     )
-
-
-def _open(status: str) -> bool:
-    return status in {DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS, DossierStatus.SUPPLEMENT_REQUESTED}

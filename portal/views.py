@@ -6,10 +6,15 @@ class HomeView(TemplateView):
     template_name = "home.html"
 
     def get_context_data(self, **kwargs):
+        from dossiers.selectors import most_used_procedures
         from lookup.forms import LookupForm
+        from procedures.selectors import agencies_with_counts
 
         context = super().get_context_data(**kwargs)
         context["lookup_form"] = LookupForm(auto_id="lookup_%s")
+        context["most_used"] = most_used_procedures(limit=6)
+        tree, counts = agencies_with_counts()
+        context["agencies"] = [(node, counts.get(node.code, 0)) for node in tree.nodes if node.depth <= 1]
         return context
 
 

@@ -18,6 +18,8 @@ class _Handler:
         self.sink = sink
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.sink.refuse_recipient:
+            return "550 5.1.1 No such user here"
         if self.sink.stall_next_rcpt > 0:  # hold the client mid-conversation (a slow server)
             import asyncio
 
@@ -47,6 +49,7 @@ class SmtpSink:
         self.stall_next_rcpt = stall_next_rcpt
         self.stall_seconds = stall_seconds
         self.stalled = threading.Event()
+        self.refuse_recipient: str | None = None
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def __enter__(self) -> "SmtpSink":

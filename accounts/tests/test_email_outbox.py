@@ -105,3 +105,37 @@ def test_connection_is_real_smtp(smtp_settings):
     with SmtpSink() as sink:
         smtp_settings(sink)
         assert get_connection().__class__.__name__ == "EmailBackend"
+
+
+def test_refused_recipient_is_not_retried(settings, django_capture_on_commit_callbacks):
+    """A 550 for the recipient will be a 550 next time too: failed at once, one attempt."""
+    from .smtp import SmtpSink
+
+    with SmtpSink() as sink:
+        sink.refuse_recipient = "khong-ton-tai@example.vn"
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", sink.port, False
+        with django_capture_on_commit_callbacks(execute=True):
+            email = email_queue(message(to="khong-ton-tai@example.vn"))
+    email.refresh_from_db()
+    assert email.status == EmailStatus.FAILED
+    assert email.attempts == 1
+    assert "550" in email.last_error
+    assert sink.messages == []
+
+
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (__import__("smtplib").SMTPRecipientsRefused({"a@x.vn": (550, b"no such user")}), False),
+        (__import__("smtplib").SMTPRecipientsRefused({"a@x.vn": (452, b"mailbox full")}), True),
+        (__import__("smtplib").SMTPDataError(451, b"try later"), True),
+        (__import__("smtplib").SMTPSenderRefused(553, b"bad sender", "x@y"), False),
+        (__import__("smtplib").SMTPServerDisconnected("gone"), True),
+        (ConnectionRefusedError(), True),
+    ],
+)
+def test_which_smtp_errors_are_transient(exc, transient):
+    from accounts.services import email_error_is_transient
+
+    assert email_error_is_transient(exc) is transient

@@ -103,10 +103,31 @@ def test_eleventh_quick_lookup_is_limited(client, captcha_ok, sent_dossier):
 
 def test_finished_on_time_and_overdue(client, captcha_ok):
     today = timezone.localdate()
-    finished = DossierFactory(finished=True, due_date=today + datetime.timedelta(days=2))
+    finished = DossierFactory(finished=True, due_date=today + datetime.timedelta(days=2), timeliness="early")
+    late = DossierFactory(finished=True, due_date=today - datetime.timedelta(days=2), timeliness="late")
+    supplement = DossierFactory(supplement_requested=True, due_date=today - datetime.timedelta(days=1))
     overdue = DossierFactory(in_progress=True, due_date=today - datetime.timedelta(days=1))
     assert "Đã giải quyết đúng hạn" in look_up(client, finished.code, captcha_ok).content.decode()
     assert "Quá hạn" in look_up(client, overdue.code, captcha_ok).content.decode()
+    assert "Đã giải quyết trễ hạn" in look_up(client, late.code, captcha_ok).content.decode()
+    # The clock stops while the citizen is asked for a supplement: not overdue.
+    assert "Quá hạn" not in look_up(client, supplement.code, captcha_ok).content.decode()
+
+
+def test_apology_shows_in_history_and_timeliness(client, captcha_ok):
+    from dossiers.models import History
+
+    dossier = DossierFactory(in_progress=True, apology_count=1)
+    History.objects.create(
+        dossier=dossier,
+        action="apologise",
+        from_status="in_progress",
+        to_status="in_progress",
+        note="Hẹn lại ngày trả kết quả là thứ Hai tuần sau.",
+    )
+    html = look_up(client, dossier.code, captcha_ok).content.decode()
+    assert "Hẹn lại ngày trả kết quả là thứ Hai tuần sau." in html
+    assert "phiếu xin lỗi và hẹn lại ngày trả kết quả" in html
 
 
 def test_history_shows_only_notes_meant_for_the_citizen(client, captcha_ok):
