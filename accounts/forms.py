@@ -46,79 +46,93 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-class ProfileFieldsMixin:
-    """Field definitions and validation shared by signup and the profile page."""
+def identity_fields(account_type: str) -> dict[str, forms.Field]:
+    """The identity fields of one kind of account, keyed by the profile's names.
 
-    def _add_profile_fields(self, account_type: str) -> None:
-        f = self.fields
-        if account_type == AccountType.ORGANISATION:
-            f["organisation_name"] = forms.CharField(
-                label=_("Organisation name"),
-                max_length=255,
-                validators=[validators.validate_plain_text],
-                widget=forms.TextInput(attrs={"autocomplete": "organization"}),
-            )
-            f["tax_code"] = forms.CharField(
-                label=_("Tax code"),
-                max_length=14,
-                validators=[validators.validate_tax_code],
-                help_text=_("10 digits, or 10 digits-3 digits for a branch."),
-                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-            )
-            f["legal_representative"] = forms.CharField(
-                label=_("Legal representative"),
-                max_length=100,
-                validators=[validators.validate_person_name],
-                widget=forms.TextInput(attrs={"autocomplete": "name"}),
-            )
-        else:
-            f["full_name"] = forms.CharField(
-                label=_("Full name"),
-                max_length=100,
-                validators=[validators.validate_person_name],
-                widget=forms.TextInput(attrs={"autocomplete": "name"}),
-            )
-            f["date_of_birth"] = forms.DateField(
-                label=_("Date of birth"),
-                validators=[validators.validate_birth_date],
-                widget=DateInput(attrs={"autocomplete": "bday"}),
-                help_text=_("Day/month/year, e.g. 25/12/1990."),
-                input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
-                error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
-            )
-            f["gender"] = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
-            f["citizen_id"] = forms.CharField(
-                label=_("Citizen ID (CCCD)"),
-                max_length=12,
-                validators=[validators.validate_citizen_id],
-                help_text=_("The 12 digits on your citizen identity card."),
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            )
-        f["phone"] = forms.CharField(
-            label=_("Phone"),
-            max_length=20,
-            validators=[validators.validate_phone],
-            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        )
-        f["address"] = forms.CharField(
-            label=_("Address"),
+    Signup, the profile page and the dossier's applicant step all ask for the same facts with the
+    same rules; this is the one definition (the dossier form renames the keys to its own).
+    """
+    fields: dict[str, forms.Field] = {}
+    if account_type == AccountType.ORGANISATION:
+        fields["organisation_name"] = forms.CharField(
+            label=_("Organisation name"),
             max_length=255,
             validators=[validators.validate_plain_text],
-            help_text=_("House number, street, ward/commune, district, province."),
-            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+            widget=forms.TextInput(attrs={"autocomplete": "organization"}),
         )
+        fields["tax_code"] = forms.CharField(
+            label=_("Tax code"),
+            max_length=14,
+            validators=[validators.validate_tax_code],
+            help_text=_("10 digits, or 10 digits-3 digits for a branch."),
+            widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        )
+        fields["legal_representative"] = forms.CharField(
+            label=_("Legal representative"),
+            max_length=100,
+            validators=[validators.validate_person_name],
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        )
+    else:
+        fields["full_name"] = forms.CharField(
+            label=_("Full name"),
+            max_length=100,
+            validators=[validators.validate_person_name],
+            widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        )
+        fields["date_of_birth"] = forms.DateField(
+            label=_("Date of birth"),
+            validators=[validators.validate_birth_date],
+            widget=DateInput(attrs={"autocomplete": "bday"}),
+            help_text=_("Day/month/year, e.g. 25/12/1990."),
+            input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
+            error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
+        )
+        fields["gender"] = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
+        fields["citizen_id"] = forms.CharField(
+            label=_("Citizen ID (CCCD)"),
+            max_length=12,
+            validators=[validators.validate_citizen_id],
+            help_text=_("The 12 digits on your citizen identity card."),
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        )
+    fields["phone"] = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        validators=[validators.validate_phone],
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    fields["address"] = forms.CharField(
+        label=_("Address"),
+        max_length=255,
+        validators=[validators.validate_plain_text],
+        help_text=_("House number, street, ward/commune, district, province."),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    return fields
+
+
+def squeeze_spaces(value: str) -> str:
+    return " ".join(value.split())
+
+
+class ProfileFieldsMixin:
+    """Identity fields and their normalisation, shared by signup and the profile page."""
+
+    def _add_profile_fields(self, account_type: str) -> None:
+        self.fields.update(identity_fields(account_type))
 
     def clean_phone(self) -> str:
         return validators.normalise_phone(self.cleaned_data["phone"])
 
     def clean_full_name(self) -> str:
-        return " ".join(self.cleaned_data["full_name"].split())
+        return squeeze_spaces(self.cleaned_data["full_name"])
 
     def clean_organisation_name(self) -> str:
-        return " ".join(self.cleaned_data["organisation_name"].split())
+        return squeeze_spaces(self.cleaned_data["organisation_name"])
 
     def clean_legal_representative(self) -> str:
-        return " ".join(self.cleaned_data["legal_representative"].split())
+        return squeeze_spaces(self.cleaned_data["legal_representative"])
 
 
 class SignupForm(ProfileFieldsMixin, allauth_forms.SignupForm):

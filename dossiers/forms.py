@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts import validators
-from accounts.constants import AccountType, Gender
-from accounts.forms import DateInput, PortalCaptchaField
+from accounts.constants import AccountType
+from accounts.forms import DateInput, PortalCaptchaField, identity_fields, squeeze_spaces
 from accounts.models import User
 from procedures.constants import ServiceLevel
 from procedures.models import Procedure, RequiredDocument
@@ -20,6 +20,18 @@ from .files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, check_upload
 from .models import Attachment, Dossier
 
 OTHER_SLOT = "other"
+# The account's profile fields as the dossier's applicant snapshot names them.
+APPLICANT_FIELD_NAMES = {
+    "full_name": "applicant_name",
+    "organisation_name": "applicant_name",
+    "citizen_id": "applicant_id_number",
+    "tax_code": "applicant_id_number",
+    "date_of_birth": "applicant_date_of_birth",
+    "gender": "applicant_gender",
+    "legal_representative": "applicant_representative",
+    "phone": "applicant_phone",
+    "address": "applicant_address",
+}
 
 
 def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
@@ -73,64 +85,17 @@ class ApplicantForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.account_type = account_type
         f = self.fields
-        if account_type == AccountType.ORGANISATION:
-            f["applicant_name"] = forms.CharField(
-                label=_("Organisation name"), max_length=255, validators=[validators.validate_plain_text]
-            )
-            f["applicant_id_number"] = forms.CharField(
-                label=_("Tax code"),
-                max_length=14,
-                validators=[validators.validate_tax_code],
-                help_text=_("10 digits, or 10 digits-3 digits for a branch."),
-                widget=forms.TextInput(attrs={"inputmode": "numeric"}),
-            )
-            f["applicant_representative"] = forms.CharField(
-                label=_("Legal representative"), max_length=100, validators=[validators.validate_person_name]
-            )
-        else:
-            f["applicant_name"] = forms.CharField(
-                label=_("Full name"),
-                max_length=100,
-                validators=[validators.validate_person_name],
-                widget=forms.TextInput(attrs={"autocomplete": "name"}),
-            )
-            f["applicant_id_number"] = forms.CharField(
-                label=_("Citizen ID (CCCD)"),
-                max_length=12,
-                validators=[validators.validate_citizen_id],
-                help_text=_("The 12 digits on your citizen identity card."),
-                widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            )
-            f["applicant_date_of_birth"] = forms.DateField(
-                label=_("Date of birth"),
-                validators=[validators.validate_birth_date],
-                widget=DateInput(attrs={"autocomplete": "bday"}),
-                input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
-                help_text=_("Day/month/year, e.g. 25/12/1990."),
-                error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
-            )
-            f["applicant_gender"] = forms.ChoiceField(
-                label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect
-            )
-        f["applicant_phone"] = forms.CharField(
-            label=_("Phone"),
-            max_length=20,
-            validators=[validators.validate_phone],
-            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        )
+        profile = identity_fields(account_type)
+        for profile_name, name in APPLICANT_FIELD_NAMES.items():
+            if profile_name in profile:
+                f[name] = profile[profile_name]
         f["applicant_email"] = forms.EmailField(
             label=_("Email"),
             max_length=254,
             help_text=_("The agency writes to this address about the dossier."),
             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         )
-        f["applicant_address"] = forms.CharField(
-            label=_("Address"),
-            max_length=255,
-            validators=[validators.validate_plain_text],
-            help_text=_("House number, street, ward/commune, district, province."),
-            widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
-        )
+        f["applicant_address"] = f.pop("applicant_address")  # after the email, as on the profile
         f["result_delivery"] = forms.ChoiceField(
             label=_("How do you want to receive the result?"),
             choices=delivery_choices(procedure),
@@ -148,7 +113,7 @@ class ApplicantForm(forms.Form):
         return validators.normalise_phone(self.cleaned_data["applicant_phone"])
 
     def clean_applicant_name(self) -> str:
-        return " ".join(self.cleaned_data["applicant_name"].split())
+        return squeeze_spaces(self.cleaned_data["applicant_name"])
 
     def clean_applicant_email(self) -> str:
         return self.cleaned_data["applicant_email"].strip().lower()
