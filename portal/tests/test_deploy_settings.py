@@ -135,36 +135,36 @@ def test_an_impossible_file_mode_stops_the_start(env, message):
 # --- Read replica: explicit opt-in, writes on the primary ---------------------------------------------
 
 REPLICA_SCRIPT = """
-from django.contrib.sites.models import Site
+from accounts.models import OutgoingEmail as Row
 from django.db import connections, router, transaction
 from django.test.utils import CaptureQueriesContext
 from accounts.db import on_replica, replica_alias
 
 out = {"alias": replica_alias(), "routers": [type(r).__name__ for r in router.routers]}
-site = Site.objects.create(domain="replica-test.invalid", name="before")
+created = Row.objects.create(to=["replica@test.invalid"], subject="before", body_text="-", from_email="-")
 try:
     replica_capture = CaptureQueriesContext(connections["replica"])
     primary_capture = CaptureQueriesContext(connections["default"])
     with replica_capture as on_rep, primary_capture as on_pri:
-        row = on_replica(Site.objects.filter(pk=site.pk)).get()
-        plain = Site.objects.get(pk=site.pk)
+        row = on_replica(Row.objects.filter(pk=created.pk)).get()
+        plain = Row.objects.get(pk=created.pk)
     out.update(read_on=row._state.db, plain_on=plain._state.db)
     out.update(replica_queries=len(on_rep), primary_queries=len(on_pri))
-    row.name = "after"
+    row.subject = "after"
     row.save()  # read from the replica, written to the primary (the replica refuses writes)
-    out["saved"] = Site.objects.get(pk=site.pk).name
+    out["saved"] = Row.objects.get(pk=created.pk).subject
     with transaction.atomic():
         out["alias_in_transaction"] = replica_alias()
     try:
-        Site.objects.using("replica").filter(pk=site.pk).update(name="direct")
+        Row.objects.using("replica").filter(pk=created.pk).update(subject="direct")
         out["direct_replica_write"] = "accepted"
     except Exception as exc:
         out["direct_replica_write"] = type(exc).__name__
-    out["migrate_replica"] = router.allow_migrate("replica", "sites")
-    out["migrate_default"] = router.allow_migrate("default", "sites")
+    out["migrate_replica"] = router.allow_migrate("replica", "accounts")
+    out["migrate_default"] = router.allow_migrate("default", "accounts")
     out["relation"] = router.allow_relation(row, plain)
 finally:
-    Site.objects.filter(pk=site.pk).delete()
+    Row.objects.filter(pk=created.pk).delete()
 print(json.dumps(out))
 """
 
