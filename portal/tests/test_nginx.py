@@ -283,6 +283,8 @@ def test_rate_limits_count_each_client_not_the_proxy(stack):
         )
         return response.status
 
+    if time.time() % 60 > 45:  # the limit counts per clock minute: start in a fresh one
+        time.sleep(61 - time.time() % 60)
     first = _csrf(stack, "/lookup/", "127.0.0.4")
     statuses = [lookup("127.0.0.4", first) for _ in range(LOOKUP_LIMIT + 1)]
     assert statuses == [200] * LOOKUP_LIMIT + [429]
@@ -293,7 +295,7 @@ def test_rate_limits_count_each_client_not_the_proxy(stack):
 
 
 def test_slow_upload_is_buffered_by_nginx_not_by_a_gunicorn_worker(stack):
-    """The body dribbles in for 2 s; gunicorn receives it complete and answers in milliseconds."""
+    """The body dribbles in for 3 s; gunicorn receives it complete and answers in milliseconds."""
     size = 2 * 1024 * 1024  # under DATA_UPLOAD_MAX_MEMORY_SIZE: the test view reads it whole
     conn = stack.connection(source="127.0.0.6")
     try:
@@ -306,7 +308,7 @@ def test_slow_upload_is_buffered_by_nginx_not_by_a_gunicorn_worker(stack):
         chunk = size // 4
         for _ in range(4):
             conn.send(b"x" * chunk)
-            time.sleep(0.5)
+            time.sleep(0.75)
         response = conn.getresponse()
         elapsed = time.monotonic() - started
         body = json.loads(response.read())
@@ -314,11 +316,11 @@ def test_slow_upload_is_buffered_by_nginx_not_by_a_gunicorn_worker(stack):
         conn.close()
     assert response.status == 200
     assert body["body_bytes"] == size
-    assert elapsed >= 2.0
+    assert elapsed >= 3.0
     lines = stack.node_log_lines("slow-upload")
     assert len(lines) == 1, lines
     worker_ms = int(re.search(r" (\d+)ms ", lines[0]).group(1))
-    assert worker_ms < 1000, f"the worker was busy {worker_ms} ms for a {elapsed:.1f} s upload"
+    assert worker_ms < 1000 * elapsed / 3, f"the worker was busy {worker_ms} ms for a {elapsed:.1f} s upload"
 
 
 def test_too_large_request_gets_the_vietnamese_page_without_reaching_django(stack):
