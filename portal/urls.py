@@ -9,6 +9,7 @@ admin.site.site_title = "Cổng Dịch vụ công"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("healthz/", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),

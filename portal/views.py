@@ -1,4 +1,7 @@
+from django.db import DatabaseError, connection
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 
@@ -32,3 +35,19 @@ def permission_denied(request, exception):
 
 def bad_request(request, exception):
     return render(request, "400.html", status=400)
+
+
+@never_cache
+def healthz(request):
+    """For nginx, load balancers and monitoring: 200 "ok" while this node can query its database.
+
+    The cache and the broker are left out on purpose: the portal keeps serving (and keeps every
+    email in the outbox) while Redis is away, so taking a node out of rotation for it would only
+    turn a degraded service into an outage. Cheap (one ``SELECT 1``), no session, no template.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

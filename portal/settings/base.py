@@ -8,6 +8,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -94,17 +95,38 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # not a portal restart.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Read replica (optional): DATABASE_REPLICA_URL adds the alias "replica", a hot standby of the
+# primary. Nothing reads from it by itself: replication lag would show a citizen a page without
+# the change they just made. A read that tolerates lag opts in with ``accounts.db.on_replica(qs)``
+# and the router keeps every write on the primary (docs/deployment.md, "Read replica").
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].update(
+        ATOMIC_REQUESTS=False,
+        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
+        CONN_HEALTH_CHECKS=True,
+        TEST={"MIRROR": "default"},  # a test run reads its own test database through the alias
+    )
+    DATABASE_ROUTERS = ["accounts.db.PrimaryReplicaRouter"]
+READ_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+# After a failed connection to the replica, reads go to the primary for this many seconds.
+READ_REPLICA_RETRY_SECONDS = env.int("READ_REPLICA_RETRY_SECONDS", default=30)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache and rate limits ------------------------------------------------------------------
 # Rate limits must be shared by every process: Redis when configured, else a file cache.
+# REDIS_URL is the Celery broker (and the cache on a small install); in production the cache gets
+# its own Redis (CACHE_REDIS_URL, allkeys-lru) so that evicting cache keys can never drop a queued
+# task from the broker's Redis (persistent, noeviction). See deploy/redis/.
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
+CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="") or REDIS_URL
+if CACHE_REDIS_URL:
     CACHES = {
         "default": {
             # Degrades to "empty cache" when Redis is down (see portal/cache.py).
             "BACKEND": "portal.cache.ResilientRedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
@@ -249,6 +271,38 @@ STORAGES = {
     "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Object storage (optional): AWS_STORAGE_BUCKET_NAME switches uploaded files to an S3-compatible
+# bucket through django-storages, so that several web nodes share them. The bucket stays private
+# (no public ACL, every URL signed, valid for AWS_QUERYSTRING_EXPIRE seconds) and names never
+# overwrite each other. https://django-storages.readthedocs.io/en/latest/backends/amazon-S3.html
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None  # None: Amazon S3 itself
+AWS_S3_REGION_NAME = env.str("AWS_S3_REGION_NAME", default="") or None
+AWS_ACCESS_KEY_ID = env.str("AWS_ACCESS_KEY_ID", default="") or None
+AWS_SECRET_ACCESS_KEY = env.str("AWS_SECRET_ACCESS_KEY", default="") or None
+AWS_S3_ADDRESSING_STYLE = env.str("AWS_S3_ADDRESSING_STYLE", default="path")  # most S3-compatible servers
+AWS_LOCATION = env.str("AWS_LOCATION", default="")  # a key prefix inside the bucket
+AWS_DEFAULT_ACL = "private"
+AWS_QUERYSTRING_AUTH = True
+AWS_QUERYSTRING_EXPIRE = env.int("AWS_QUERYSTRING_EXPIRE", default=60)
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_S3_FILE_OVERWRITE = False
+AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "private, no-store"}
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+
+# How a permission-checked view hands a private file over (accounts.files.private_file_response):
+# "django" streams it from the worker; "nginx" answers X-Accel-Redirect to the internal location
+# PRIVATE_FILE_NGINX_PREFIX that nginx maps onto MEDIA_ROOT (deploy/nginx/portal.conf); "s3"
+# redirects to a presigned URL of the private object (needs AWS_STORAGE_BUCKET_NAME).
+PRIVATE_FILE_SERVING = env.str("PRIVATE_FILE_SERVING", default="django")
+PRIVATE_FILE_NGINX_PREFIX = env.str("PRIVATE_FILE_NGINX_PREFIX", default="/_protected_media/")
+if PRIVATE_FILE_SERVING not in {"django", "nginx", "s3"}:
+    raise ImproperlyConfigured(f"PRIVATE_FILE_SERVING must be django, nginx or s3, not {PRIVATE_FILE_SERVING!r}.")
+if PRIVATE_FILE_SERVING == "s3" and not AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured("PRIVATE_FILE_SERVING=s3 needs AWS_STORAGE_BUCKET_NAME (files in object storage).")
+
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bigger uploads stream to temporary files
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_PERMISSIONS = 0o640

@@ -8,6 +8,8 @@ SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+# A load balancer or monitor checks each gunicorn node directly over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
 LANGUAGE_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
