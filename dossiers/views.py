@@ -9,13 +9,15 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import ListView
+
+from accounts.files import private_file_response
 
 from . import receipts, selectors, services, wizard, workflow
 from .constants import AttachmentKind, DossierStatus, ListTab, WizardStep
@@ -549,16 +551,10 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
         attachment = selectors.attachment_for_download(user=request.user, code=code, pk=pk)
         if attachment is None:
             raise Http404
-        try:
-            handle = attachment.file.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(
-            handle, as_attachment=True, filename=attachment.name, content_type=attachment.content_type
+        # Streamed by Django, or handed to nginx / the object storage, as the deployment chooses.
+        return private_file_response(
+            attachment.file, download_name=attachment.name, content_type=attachment.content_type
         )
-        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 # --- Supplement and rating ----------------------------------------------------------------

@@ -185,3 +185,19 @@ def test_upload_views_still_check_csrf(citizen, procedure, name):
     assert response.status_code == 403
     dossier.refresh_from_db()
     assert dossier.applicant_name != "Kẻ Gian"
+
+
+def test_download_is_handed_to_nginx_in_nginx_mode(client, settings):
+    """With PRIVATE_FILE_SERVING=nginx the checked download becomes an X-Accel-Redirect."""
+    from accounts.tests.factories import UserFactory
+    from dossiers.tests.factories import AttachmentFactory, DossierFactory
+
+    settings.PRIVATE_FILE_SERVING = "nginx"
+    owner = UserFactory()
+    attachment = AttachmentFactory(dossier=DossierFactory(owner=owner, sent=True))
+    client.force_login(owner)
+    response = client.get(f"/dossiers/{attachment.dossier.code}/files/{attachment.pk}/")
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"].startswith("/_protected_media/")
+    client.force_login(UserFactory())
+    assert client.get(f"/dossiers/{attachment.dossier.code}/files/{attachment.pk}/").status_code == 404
