@@ -1,7 +1,7 @@
 """Factories for dossier tests, with a trait per status.
 
-The procedure factories are namespaced (``Dossier…``) so they do not clash with the catalogue's own
-factories; they create the smallest valid catalogue rows a dossier needs.
+The ``Dossier…`` procedure factories are the catalogue's factories (procedures/tests/factories.py)
+dressed as an education department's diploma-copy procedure, which the dossier tests read.
 """
 
 import datetime
@@ -15,8 +15,15 @@ from PIL import Image
 from accounts.tests.factories import UserFactory
 from dossiers.constants import AttachmentKind, DossierStatus, WizardStep
 from dossiers.models import Attachment, Dossier, History, Rating
-from procedures.constants import AgencyLevel, FormFieldType, ServiceLevel
-from procedures.models import Agency, Field, FormField, Procedure, RequiredDocument
+from procedures.constants import FormFieldType
+from procedures.models import Procedure
+from procedures.tests.factories import (
+    AgencyFactory,
+    FieldFactory,
+    FormFieldFactory,
+    ProcedureFactory,
+    RequiredDocumentFactory,
+)
 
 
 def pdf_bytes(size: int = 2048) -> bytes:
@@ -39,58 +46,29 @@ def jpeg_bytes(width: int = 20, height: int = 20) -> bytes:
     return buffer.getvalue()
 
 
-class DossierAgencyFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Agency
-        django_get_or_create = ("code",)
+class DossierProcedureFactory(ProcedureFactory):
+    """The catalogue's procedure factory, as an education department's diploma-copy procedure."""
 
-    code = factory.Sequence(lambda n: f"SGDDT-{n}")
-    name = factory.Sequence(lambda n: f"Sở Giáo dục và Đào tạo số {n}")
-    level = AgencyLevel.DEPARTMENT
-
-
-class DossierFieldFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Field
-        django_get_or_create = ("code",)
-
-    code = factory.Sequence(lambda n: f"van-bang-{n}")
-    name = "Văn bằng, chứng chỉ"
-
-
-class DossierProcedureFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Procedure
-
-    code = factory.Sequence(lambda n: f"1.{900000 + n:06d}")
     name = factory.Sequence(lambda n: f"Cấp bản sao văn bằng tốt nghiệp trung học phổ thông {n}")
-    agency = factory.SubFactory(DossierAgencyFactory)
-    field = factory.SubFactory(DossierFieldFactory)
-    service_level = ServiceLevel.FULL_ONLINE
-    processing_days = 5
+    agency = factory.SubFactory(
+        AgencyFactory,
+        code=factory.Sequence(lambda n: f"SGDDT-{n}"),
+        name=factory.Sequence(lambda n: f"Sở Giáo dục và Đào tạo số {n}"),
+    )
+    field = factory.SubFactory(
+        FieldFactory, code=factory.Sequence(lambda n: f"van-bang-{n}"), name="Văn bằng, chứng chỉ"
+    )
 
 
-class DossierRequiredDocumentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = RequiredDocument
-
+class DossierRequiredDocumentFactory(RequiredDocumentFactory):
     procedure = factory.SubFactory(DossierProcedureFactory)
     name = factory.Sequence(lambda n: f"Đơn đề nghị cấp bản sao {n}")
-    originals = 1
-    is_required = True
-    order = factory.Sequence(lambda n: n)
 
 
-class DossierFormFieldFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = FormField
-
+class DossierFormFieldFactory(FormFieldFactory):
     procedure = factory.SubFactory(DossierProcedureFactory)
     key = factory.Sequence(lambda n: f"cau-hoi-{n}")
     label = factory.Sequence(lambda n: f"Câu hỏi {n}")
-    field_type = FormFieldType.TEXT
-    is_required = True
-    order = factory.Sequence(lambda n: n)
 
 
 def procedure_with_form(**kwargs) -> Procedure:

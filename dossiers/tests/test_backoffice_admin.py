@@ -14,8 +14,8 @@ from dossiers.constants import AttachmentKind, DossierStatus, ResultDelivery, St
 from dossiers.models import Attachment, Dossier, History
 from dossiers.tests.factories import (
     VALID_ANSWERS,
+    AgencyFactory,
     AttachmentFactory,
-    DossierAgencyFactory,
     DossierFactory,
     DossierProcedureFactory,
     officer,
@@ -38,7 +38,7 @@ def action_url(dossier, name) -> str:
 @pytest.fixture
 def other_agency_dossier(db):
     """A dossier of another agency, with a file and a history."""
-    procedure = DossierProcedureFactory(agency=DossierAgencyFactory(code="UBND-KHAC", name="UBND Quận Khác"))
+    procedure = DossierProcedureFactory(agency=AgencyFactory(code="UBND-KHAC", name="UBND Quận Khác"))
     dossier = DossierFactory(procedure=procedure, sent=True, applicant_name="Người Của Cơ Quan Khác")
     AttachmentFactory(dossier=dossier)
     return dossier

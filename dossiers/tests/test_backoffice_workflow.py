@@ -11,7 +11,7 @@ from dossiers.constants import AttachmentKind, DossierStatus, ResultDelivery, St
 from dossiers.files import check_upload
 from dossiers.models import Apology, Attachment, History
 from dossiers.tests.conftest import upload
-from dossiers.tests.factories import DossierAgencyFactory, DossierFactory, officer, pdf_bytes
+from dossiers.tests.factories import AgencyFactory, DossierFactory, officer, pdf_bytes
 from dossiers.tests.test_workflow import TRAITS
 
 pytestmark = pytest.mark.django_db
@@ -143,7 +143,7 @@ def test_roles_decide_who_may_act(role, name, citizen, procedure):
 
 def test_an_officer_of_another_agency_or_the_citizen_cannot_act(citizen, procedure):
     dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
-    other = officer(DossierAgencyFactory(), "leader")
+    other = officer(AgencyFactory(), "leader")
     for user in (other, citizen, None):
         with pytest.raises(workflow.TransitionError):
             workflow.dossier_receive(dossier=dossier, user=user)
@@ -156,7 +156,7 @@ def test_a_role_in_one_agency_gives_nothing_in_another(citizen, procedure):
     user = officer(procedure.agency, StaffRole.RECEIVER)
     from dossiers.services import membership_grant
 
-    membership_grant(user=user, agency=DossierAgencyFactory(), role=StaffRole.PROCESSOR)
+    membership_grant(user=user, agency=AgencyFactory(), role=StaffRole.PROCESSOR)
     dossier = DossierFactory(owner=citizen, procedure=procedure, received=True)
     with pytest.raises(workflow.TransitionError):
         workflow.dossier_start(dossier=dossier, user=user)

@@ -15,7 +15,7 @@ from accounts.models import OutgoingEmail, User
 from dossiers import workflow
 from dossiers.constants import DayKind, HolidaySource, StaffRole, Timeliness
 from dossiers.models import AgencyMembership, Attachment, Dossier, Holiday, OfficerDigest
-from dossiers.tests.factories import AttachmentFactory, DossierAgencyFactory, DossierFactory, officer
+from dossiers.tests.factories import AgencyFactory, AttachmentFactory, DossierFactory, officer
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_every_command_has_help(name, capsys):
 
 
 def test_create_agency_staff_creates_an_officer_who_can_log_in(monkeypatch, client):
-    agency = DossierAgencyFactory(code="SGDDT-HN", name="Sở Giáo dục và Đào tạo Hà Nội")
+    agency = AgencyFactory(code="SGDDT-HN", name="Sở Giáo dục và Đào tạo Hà Nội")
     monkeypatch.setattr("sys.stdin", io.StringIO("Can-bo-mat-khau-2026\n"))
     out = run(
         "create_agency_staff", "Can.Bo@Example.vn", "SGDDT-HN", "receiver", "--name", "Lê Văn Cán", "--password-stdin"
@@ -65,7 +65,7 @@ def test_create_agency_staff_creates_an_officer_who_can_log_in(monkeypatch, clie
 
 
 def test_create_agency_staff_without_password_leaves_it_unusable():
-    DossierAgencyFactory(code="UBND-X")
+    AgencyFactory(code="UBND-X")
     out = run("create_agency_staff", "moi@example.vn", "UBND-X", "processor")
     assert "changepassword" in out
     assert not User.objects.get(email="moi@example.vn").has_usable_password()
@@ -74,7 +74,7 @@ def test_create_agency_staff_without_password_leaves_it_unusable():
 def test_create_agency_staff_refuses_unknown_agency_and_role():
     with pytest.raises(CommandError, match="No agency"):
         run("create_agency_staff", "a@example.vn", "KHONG-CO", "leader")
-    DossierAgencyFactory(code="UBND-Y")
+    AgencyFactory(code="UBND-Y")
     with pytest.raises(CommandError):
         run("create_agency_staff", "a@example.vn", "UBND-Y", "king")
     assert not User.objects.filter(email="a@example.vn").exists()
@@ -174,7 +174,7 @@ def _at(day: dt.date, hour: int = 10) -> dt.datetime:
 
 def test_dossier_stats_counts_per_agency_and_month(frozen_now, procedure, agency_officer):
     agency = procedure.agency
-    other = DossierAgencyFactory(code="ZZ-KHAC")
+    other = AgencyFactory(code="ZZ-KHAC")
     frozen_now(dt.datetime(2026, 4, 10, 9, 0))
 
     def dossier(**fields):
@@ -254,7 +254,7 @@ def test_officer_digest_lists_due_soon_and_overdue_once_a_day(procedure, django_
     today = dt.date.today()
     leader = officer(procedure.agency, StaffRole.LEADER)
     receiver = officer(procedure.agency, StaffRole.RECEIVER)
-    elsewhere = officer(DossierAgencyFactory(), StaffRole.LEADER)
+    elsewhere = officer(AgencyFactory(), StaffRole.LEADER)
     late = DossierFactory(procedure=procedure, in_progress=True, due_date=today - dt.timedelta(days=2))
     soon = DossierFactory(procedure=procedure, received=True, due_date=today)
     calm = DossierFactory(procedure=procedure, in_progress=True, due_date=today + dt.timedelta(days=30))
