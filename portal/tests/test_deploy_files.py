@@ -285,6 +285,8 @@ def test_gunicorn_config_loads_and_takes_its_values_from_the_environment():
 def test_backup_script_writes_a_restorable_dump_and_prunes_old_ones(tmp_path):
     if not shutil.which("pg_dump"):
         pytest.skip("pg_dump is not installed (postgresql-client)")
+    if not settings.IS_POSTGRES:
+        pytest.skip("backs up a PostgreSQL database (make test provides one)")
     db = processes.test_database_url().rsplit("/", 1)[1]
     old = tmp_path / f"{db}-20000101-000000.dump"
     old.write_bytes(b"old")
