@@ -156,10 +156,28 @@ class _WordsInName(Expression):
         return f"({' + '.join(parts) or '0'})", params
 
 
+def rank(q: str, *, fuzzy: bool = False, via: str = "") -> Expression:
+    """How well a row's name matches ``q`` (higher first; see ``order``)."""
+    terms = words(q)
+    plain = " ".join(terms)
+    search_name = f"{via}search_name"
+    if fuzzy and is_postgres():
+        return TrigramStrictWordSimilarity(plain, search_name)
+    columns = [F(search_name)]
+    needles = [[(term, 4) for term in terms] + ([(plain, 2)] if len(terms) > 1 else [])]
+    accented = [t for t in words(q, keep_accents=True) if t not in terms]
+    if accented and is_postgres():
+        # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
+        columns.append(F(f"{via}search_name_written"))
+        needles.append([(term, 2) for term in accented])
+    return _WordsInName(columns, needles)
+
+
 def order(queryset: QuerySet, q: str, *, fuzzy: bool = False, via: str = "") -> QuerySet:
     """Best matches first: words of the query found in the name (4 each), the query found as a
     phrase in the name (2), words typed with accents found with the same accents in the name (2
     each, PostgreSQL); then the shortest name (the closest to what was typed), then by name.
+    The typo-tolerant pass orders by letter-by-letter similarity of the name instead.
 
     ``via`` reaches the search columns through a relation (``"search_entry__"`` orders procedures
     by their search entry's columns, exactly as the entries themselves are ordered).
@@ -168,20 +186,7 @@ def order(queryset: QuerySet, q: str, *, fuzzy: bool = False, via: str = "") -> 
     matching row, ~10x slower on 10,000 procedures (docs/benchmarks/catalogue.md) for the same
     order, since every row already contains all the words and only the name tells rows apart.
     """
-    terms = words(q)
-    if not terms:
+    if not words(q):
         return queryset.order_by(f"{via}name", "pk")
-    plain = " ".join(terms)
-    search_name = f"{via}search_name"
-    if fuzzy and is_postgres():
-        rank = TrigramStrictWordSimilarity(plain, search_name)
-        return queryset.annotate(rank=rank).order_by("-rank", Length(search_name), f"{via}name", "pk")
-    columns = [F(search_name)]
-    needles = [[(term, 4) for term in terms] + ([(plain, 2)] if len(terms) > 1 else [])]
-    accented = [t for t in words(q, keep_accents=True) if t not in terms]
-    if accented and is_postgres():
-        # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
-        columns.append(F(f"{via}search_name_written"))
-        needles.append([(term, 2) for term in accented])
-    rank = _WordsInName(columns, needles)
-    return queryset.annotate(rank=rank).order_by("-rank", Length(search_name), f"{via}name", "pk")
+    score = rank(q, fuzzy=fuzzy, via=via)
+    return queryset.annotate(rank=score).order_by("-rank", Length(f"{via}search_name"), f"{via}name", "pk")

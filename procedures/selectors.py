@@ -12,7 +12,8 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Length
 from django.urls import reverse
 
 from . import search
@@ -172,6 +173,7 @@ class CatalogueResult:
     version: int
     ordered: Callable[[], QuerySet[Procedure]]  # every result in order, agency and field joined
     window: Callable[[int, int], list[ProcedureCard]]  # one page of them, built for that page only
+    prefetched: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # page ids read with the counts
 
     @property
     def queryset(self) -> QuerySet[Procedure]:
@@ -184,7 +186,11 @@ class CatalogueResult:
         broad keyword sorts thousands of rows, re-reading 20 rows by id does not (one query
         either way)."""
         key = _key("page-ids", *self.cache_key, offset, limit, version=self.version)
-        ids = cache.get(key)
+        ids = self.prefetched.get((offset, limit))
+        if ids is not None:
+            cache.set(key, ids, CACHE_TIMEOUT)
+        else:
+            ids = cache.get(key)
         if ids is None:
             rows = self.window(offset, limit)
             cache.set(key, [row.pk for row in rows], CACHE_TIMEOUT)
@@ -211,14 +217,20 @@ def _matching(q: str, *, fuzzy: bool) -> QuerySet:
     return search.apply(base, q, fuzzy=fuzzy)
 
 
-def _filtered(queryset: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) -> QuerySet:
+def _filters(query: CatalogueQuery, meta: CatalogueMeta) -> Q:
+    """The chosen agency (with its sub-agencies), field and level, as one condition."""
+    condition = Q()
     if query.agency:
-        queryset = queryset.filter(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
+        condition &= Q(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
     if query.field:
-        queryset = queryset.filter(field_id=meta.field_ids[query.field])
+        condition &= Q(field_id=meta.field_ids[query.field])
     if query.level:
-        queryset = queryset.filter(service_level=query.level)
-    return queryset
+        condition &= Q(service_level=query.level)
+    return condition
+
+
+def _filtered(queryset: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) -> QuerySet:
+    return queryset.filter(_filters(query, meta))
 
 
 # Every count on the page in one pass over the matches: per agency with the field and level
@@ -228,17 +240,33 @@ _COUNTS_SQL = """
 SELECT GROUPING(m.agency_id, m.field_id, m.service_level), m.agency_id, m.field_id, m.service_level, count(*),
        count(*) FILTER (WHERE {field} AND {level}),
        count(*) FILTER (WHERE {agency} AND {level}),
-       count(*) FILTER (WHERE {agency} AND {field})
-  FROM ({matches}) AS m
+       count(*) FILTER (WHERE {agency} AND {field}),
+       NULL::bigint[]
+  FROM {source}
  GROUP BY GROUPING SETS ((m.agency_id), (m.field_id), (m.service_level))
 """
-_BY_AGENCY, _BY_FIELD, _BY_LEVEL = 0b011, 0b101, 0b110  # GROUPING(): 1 = column not grouped
+# With a keyword, the same statement also ranks the page asked for among the matches it has
+# just read (array_agg keeps their order), instead of a second pass over them.
+_PAGE_SQL = """
+UNION ALL
+SELECT -1, NULL, NULL, NULL, 0, 0, 0, 0,
+       (SELECT array_agg(page.procedure_id ORDER BY page.rank DESC, page.name_length, page.name, page.procedure_id)
+          FROM (SELECT * FROM m WHERE {agency} AND {field} AND {level}
+                 ORDER BY m.rank DESC, m.name_length, m.name, m.procedure_id LIMIT %s OFFSET %s) AS page)
+"""
+_BY_AGENCY, _BY_FIELD, _BY_LEVEL, _PAGE = 0b011, 0b101, 0b110, -1  # GROUPING(): 1 = column not grouped
 
 
-def _grouped_counts(matches: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) -> tuple[Counts, int]:
-    """PostgreSQL: the page's counts and the number of matches, from one GROUPING SETS query that
-    returns a few hundred rows whatever the number of matches."""
-    inner, inner_params = matches.order_by().values("agency_id", "field_id", "service_level").query.sql_with_params()
+def _grouped_counts(
+    matches: QuerySet, query: CatalogueQuery, meta: CatalogueMeta, *, window: tuple[int, int] | None = None
+) -> tuple[Counts, int, list[int] | None]:
+    """PostgreSQL: the page's counts, the number of matches and (given a ``window`` of offset and
+    limit, and ``matches`` with their ``rank``) the ids of that page of results, from one GROUPING
+    SETS query that returns a few hundred rows whatever the number of matches."""
+    columns = ["agency_id", "field_id", "service_level"]
+    if window is not None:
+        columns += ["procedure_id", "name", "rank", "name_length"]
+    inner, inner_params = matches.order_by().values(*columns).query.sql_with_params()
     conditions = {"agency": ("TRUE", []), "field": ("TRUE", []), "level": ("TRUE", [])}
     if query.agency:
         conditions["agency"] = ("m.agency_id = ANY(%s)", [list(meta.tree.by_code[query.agency].descendant_ids)])
@@ -246,18 +274,29 @@ def _grouped_counts(matches: QuerySet, query: CatalogueQuery, meta: CatalogueMet
         conditions["field"] = ("m.field_id = %s", [meta.field_ids[query.field]])
     if query.level:
         conditions["level"] = ("m.service_level = %s", [query.level])
-    sql = _COUNTS_SQL.format(matches=inner, **{name: sql for name, (sql, _params) in conditions.items()})
+    sql_of = {name: sql for name, (sql, _params) in conditions.items()}
     params: list = []
     for pair in (("field", "level"), ("agency", "level"), ("agency", "field")):
         for name in pair:
             params += conditions[name][1]
+    if window is None:
+        sql = _COUNTS_SQL.format(source=f"({inner}) AS m", **sql_of)
+        params = [*params, *inner_params]
+    else:
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner})" + _COUNTS_SQL.format(source="m", **sql_of) + _PAGE_SQL.format(**sql_of)
+        )
+        offset, limit = window
+        page_params = [*conditions["agency"][1], *conditions["field"][1], *conditions["level"][1], limit, offset]
+        params = [*inner_params, *params, *page_params]
     per_agency: dict[int, int] = {}
     per_field: dict[int, int] = {}
     per_level: dict[str, int] = {}
     total = matched = 0
+    page: list[int] | None = None
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *inner_params])
-        for grouping, agency_id, field_id, level, everything, for_agency, for_field, for_level in cursor.fetchall():
+        cursor.execute(sql, params)
+        for grouping, agency_id, field_id, level, everything, for_agency, for_field, for_level, ids in cursor:
             if grouping == _BY_AGENCY:
                 per_agency[agency_id] = for_agency
             elif grouping == _BY_FIELD:
@@ -267,7 +306,9 @@ def _grouped_counts(matches: QuerySet, query: CatalogueQuery, meta: CatalogueMet
                 matched += everything
                 if not query.level or level == query.level:
                     total += for_level
-    return _counts(per_agency, per_field, per_level, total, meta), matched
+            elif grouping == _PAGE:
+                page = list(ids or [])
+    return _counts(per_agency, per_field, per_level, total, meta), matched, page
 
 
 def _counts(
@@ -307,17 +348,26 @@ def _folded_counts(cube: Iterable[tuple[int, int, str, int]], query: CatalogueQu
     return _counts(per_agency, per_field, per_level, total, meta)
 
 
-def _exact_counts(q: str, query: CatalogueQuery, meta: CatalogueMeta) -> tuple[Counts, int]:
-    matches = _matching(q, fuzzy=False)
-    if search.is_postgres():
-        return _grouped_counts(matches, query, meta)
+def _exact_counts(
+    q: str, query: CatalogueQuery, meta: CatalogueMeta, window: tuple[int, int] | None
+) -> tuple[Counts, int, list[int] | None]:
+    if _searches_entries(q):
+        # Rank only the rows the page can show (the filters also count the other matches).
+        score = search.rank(q)
+        if _filters(query, meta):
+            score = Case(When(_filters(query, meta), then=score), default=None, output_field=IntegerField())
+        matches = _matching(q, fuzzy=False).annotate(rank=score, name_length=Length("search_name"))
+        return _grouped_counts(matches, query, meta, window=window)
+    if search.is_postgres():  # no keyword: the page's rows come straight from the name index
+        return _grouped_counts(_matching(q, fuzzy=False), query, meta)
     cube = list(
-        matches.order_by()
+        _matching(q, fuzzy=False)
+        .order_by()
         .values_list("agency_id", "field_id", "service_level")
         .annotate(n=Count("pk"))
         .values_list("agency_id", "field_id", "service_level", "n")
     )
-    return _folded_counts(cube, query, meta), sum(row[3] for row in cube)
+    return _folded_counts(cube, query, meta), sum(row[3] for row in cube), None
 
 
 def _fuzzy_rows(q: str, *, version: int) -> list[FuzzyRow]:
@@ -344,24 +394,30 @@ def _fuzzy_ids(rows: list[FuzzyRow], query: CatalogueQuery, meta: CatalogueMeta)
     ]
 
 
-def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = None) -> CatalogueResult:
+def procedure_catalogue(
+    *, query: CatalogueQuery, meta: CatalogueMeta | None = None, window: tuple[int, int] | None = None
+) -> CatalogueResult:
     """Published procedures for the list page: filtered, searched, counted per filter, ordered.
 
     Queries when nothing is cached: the agency tree and the fields (cached per catalogue version,
     computed ahead by ``tasks.catalogue_warm`` after a change), every count of the page (one
     query, cached per keyword, filters and catalogue version), the page's rows (one query: on
     PostgreSQL the page's ids are ranked over the narrow search entries and only those 20
-    procedures are read). When no procedure has every word of ``q``, the typo-tolerant pass
+    procedures are read; the ids of the page ``window`` (offset, limit) the caller expects come
+    with the counts). When no procedure has every word of ``q``, the typo-tolerant pass
     (PostgreSQL) costs one more query, which lists every close name once for all pages and filters.
     """
     meta = meta or catalogue_meta()
     q = query.q
+    prefetched: dict[tuple[int, int], list[int]] = {}
 
     def build() -> tuple[bool, Counts]:
-        counts, matched = _exact_counts(q, query, meta)
+        counts, matched, page = _exact_counts(q, query, meta, window)
         if q and not matched and search.can_fuzzy(q):
             rows = _fuzzy_rows(q, version=meta.version)
             return True, _folded_counts(((a, f, lv, 1) for _pk, a, f, lv in rows), query, meta)
+        if page is not None and window is not None:
+            prefetched[window] = page
         return False, counts
 
     key = (search.words(q), query.agency, query.field, query.level)
@@ -376,7 +432,7 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
             qs = _filtered(search.apply(Procedure.objects.published(), q), query, meta)
             return search.order(qs, q).select_related("agency", "field").only(*LIST_COLUMNS)
 
-        def window(offset: int, limit: int) -> list[ProcedureCard]:
+        def page_window(offset: int, limit: int) -> list[ProcedureCard]:
             return _cards(ordered()[offset : offset + limit])
 
     else:
@@ -393,7 +449,7 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
         def ordered() -> QuerySet[Procedure]:
             return procedures(entries().values("pk"))
 
-        def window(offset: int, limit: int) -> list[ProcedureCard]:
+        def page_window(offset: int, limit: int) -> list[ProcedureCard]:
             if fuzzy:
                 ids = _fuzzy_ids(_fuzzy_rows(q, version=meta.version), query, meta)
                 return _cards_by_ids(ids[offset : offset + limit])
@@ -406,7 +462,8 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
         cache_key=page_key,
         version=meta.version,
         ordered=ordered,
-        window=window,
+        window=page_window,
+        prefetched=prefetched,
     )
 
 

@@ -25,11 +25,15 @@ class ProcedureListView(TemplateView):
         meta = selectors.catalogue_meta()
         form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
         values = form.valid_values()
-        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
+        raw_page = self.request.GET.get("page", "1")
+        # The page most likely shown (the one asked for) is ranked with the counts, in one query.
+        expected = int(raw_page) if raw_page.isdigit() and 0 < len(raw_page) <= 6 else 1
+        result = selectors.procedure_catalogue(
+            query=selectors.CatalogueQuery(**values), meta=meta, window=((max(expected, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
+        )
         form.set_counts(result.counts)
         paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
         page_notice = ""
-        raw_page = self.request.GET.get("page", "1")
         try:
             page = paginator.page(raw_page)
         except InvalidPage:

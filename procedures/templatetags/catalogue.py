@@ -1,8 +1,12 @@
+import re
+
 from django import template
+from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext, ngettext
 
 register = template.Library()
+CODE = re.compile(r"\d\.\d{6}")
 
 
 @register.filter
@@ -19,6 +23,21 @@ def procedure_cards(procedures) -> str:
     labels = [gettext("Procedure code"), gettext("Agency"), gettext("Field"), gettext("Service level")]
     labels.append(gettext("Processing time"))
     days: dict[int, str] = {}
+
+    def duration(procedure) -> str:
+        if procedure.processing_days not in days:
+            days[procedure.processing_days] = working_days(procedure.processing_days)
+        return days[procedure.processing_days]
+
+    # One reverse() for the page: national codes (1.001234) need no quoting in a path.
+    sample = "0.000000"
+    pattern = reverse("procedures:detail", kwargs={"code": sample})
+
+    def url(procedure) -> str:
+        if CODE.fullmatch(procedure.code):
+            return pattern.replace(sample, procedure.code)
+        return procedure.get_absolute_url()
+
     return format_html_join(
         "",
         '<li class="procedure-card"><h3><a href="{}">{}</a></h3><dl class="procedure-meta">'
@@ -27,7 +46,7 @@ def procedure_cards(procedures) -> str:
         "<div><dt>{}</dt><dd>{}</dd></div></dl></li>",
         (
             (
-                procedure.get_absolute_url(),
+                url(procedure),
                 procedure.name,
                 labels[0],
                 procedure.code,
@@ -39,7 +58,7 @@ def procedure_cards(procedures) -> str:
                 procedure.service_level,
                 procedure.get_service_level_display(),
                 labels[4],
-                days.setdefault(procedure.processing_days, working_days(procedure.processing_days)),
+                duration(procedure),
             )
             for procedure in procedures
         ),
