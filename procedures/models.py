@@ -138,20 +138,22 @@ class SearchEntry(models.Model):
     ``Procedure.search_text`` (see ``search``).
     """
 
+    # Fixed-width columns first, the vector before the names: a scan reads the filters and tests
+    # the vector without walking over the names (which only the matches need).
     procedure = models.OneToOneField(
         Procedure, primary_key=True, on_delete=models.CASCADE, related_name="search_entry", editable=False
     )
-    is_published = models.BooleanField(default=True)
     # Copies of the procedure's keys: no constraint or index of their own (the procedure has them).
     agency = models.ForeignKey(
         Agency, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
     )
     field = models.ForeignKey(Field, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    is_published = models.BooleanField(default=True)
     service_level = models.CharField(max_length=20, choices=ServiceLevel.choices)
+    search_vector = SearchVectorField(null=True, blank=True)
     name = models.CharField(max_length=500)
     search_name = models.CharField(max_length=500, blank=True)
     search_name_written = models.CharField(max_length=500, blank=True)
-    search_vector = SearchVectorField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("search entry")

@@ -70,16 +70,20 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # Columns in this order: the fixed-width ones first, the vector before the names, so a
+        # scan reaches the filters and the vector without walking over the names.
         migrations.CreateModel(
             name='SearchEntry',
             fields=[
                 ('procedure', models.OneToOneField(editable=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search_entry', serialize=False, to='procedures.procedure')),
+                ('agency', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.agency')),
+                ('field', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.field')),
                 ('is_published', models.BooleanField(default=True)),
                 ('service_level', models.CharField(choices=[('full_online', 'Full online'), ('partial_online', 'Partial online')], max_length=20)),
+                ('search_vector', django.contrib.postgres.search.SearchVectorField(blank=True, null=True)),
                 ('name', models.CharField(max_length=500)),
                 ('search_name', models.CharField(blank=True, max_length=500)),
                 ('search_name_written', models.CharField(blank=True, max_length=500)),
-                ('search_vector', django.contrib.postgres.search.SearchVectorField(blank=True, null=True)),
             ],
             options={
                 'verbose_name': 'search entry',
@@ -101,16 +105,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='procedure',
             index=models.Index(condition=models.Q(('is_published', True)), fields=['agency', 'field', 'service_level'], name='procedure_published_facets'),
-        ),
-        migrations.AddField(
-            model_name='searchentry',
-            name='agency',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.agency'),
-        ),
-        migrations.AddField(
-            model_name='searchentry',
-            name='field',
-            field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='procedures.field'),
         ),
         migrations.RunPython(_run(POSTGRES_FORWARD), _run(POSTGRES_BACKWARD), elidable=False),
     ]
