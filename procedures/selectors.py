@@ -411,11 +411,13 @@ def procedure_catalogue(
     q = query.q
     prefetched: dict[tuple[int, int], list[int]] = {}
 
+    close: list[list[FuzzyRow]] = []  # the typo-tolerant list once read, for the page
+
     def build() -> tuple[bool, Counts]:
         counts, matched, page = _exact_counts(q, query, meta, window)
         if q and not matched and search.can_fuzzy(q):
-            rows = _fuzzy_rows(q, version=meta.version)
-            return True, _folded_counts(((a, f, lv, 1) for _pk, a, f, lv in rows), query, meta)
+            close.append(_fuzzy_rows(q, version=meta.version))
+            return True, _folded_counts(((a, f, lv, 1) for _pk, a, f, lv in close[0]), query, meta)
         if page is not None and window is not None:
             prefetched[window] = page
         return False, counts
@@ -451,7 +453,8 @@ def procedure_catalogue(
 
         def page_window(offset: int, limit: int) -> list[ProcedureCard]:
             if fuzzy:
-                ids = _fuzzy_ids(_fuzzy_rows(q, version=meta.version), query, meta)
+                rows = close[0] if close else _fuzzy_rows(q, version=meta.version)
+                ids = _fuzzy_ids(rows, query, meta)
                 return _cards_by_ids(ids[offset : offset + limit])
             ranked = search.order(entries(), q).values("pk")
             return _cards(procedures(ranked[offset : offset + limit]))
