@@ -58,6 +58,7 @@ class ProcedureSearchForm(forms.Form):
     level = forms.ChoiceField(
         label=_("Service level"),
         required=False,
+        widget=FastSelect,
         error_messages={"invalid_choice": _("Unknown service level; all levels are shown.")},
     )
 
