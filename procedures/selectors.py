@@ -316,8 +316,13 @@ def _counts(
 ) -> Counts:
     """Agencies count their sub-agencies' procedures too; options without matches count 0."""
     codes = {pk: code for code, pk in meta.field_ids.items()}
+    # Children follow their parent in the tree's order: add each subtree to its parent bottom-up.
+    below = {node.pk: per_agency.get(node.pk, 0) for node in meta.tree.nodes}
+    for node in reversed(meta.tree.nodes):
+        if node.parent_id in below:
+            below[node.parent_id] += below[node.pk]
     return {
-        "agency": {node.code: sum(per_agency.get(pk, 0) for pk in node.descendant_ids) for node in meta.tree.nodes},
+        "agency": {node.code: below[node.pk] for node in meta.tree.nodes},
         "field": {codes[pk]: n for pk, n in per_field.items() if pk in codes and n},
         "level": {level: n for level, n in per_level.items() if n},
         "total": {"": total},
