@@ -203,7 +203,7 @@ def _cards(queryset: QuerySet[Procedure]) -> list[ProcedureCard]:
 
 
 def _cards_by_ids(ids: list[int]) -> list[ProcedureCard]:
-    by_id = {card.pk: card for card in _cards(Procedure.objects.filter(pk__in=ids))}
+    by_id = {card.pk: card for card in _cards(Procedure.objects.filter(pk__in=ids).order_by())}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -358,9 +358,9 @@ def _exact_counts(
 ) -> tuple[Counts, int, list[int] | None]:
     if _searches_entries(q):
         # Rank only the rows the page can show (the filters also count the other matches).
-        score = search.rank(q)
-        if _filters(query, meta):
-            score = Case(When(_filters(query, meta), then=score), default=None, output_field=IntegerField())
+        score, chosen = search.rank(q), _filters(query, meta)
+        if chosen:
+            score = Case(When(chosen, then=score), default=None, output_field=IntegerField())
         matches = _matching(q, fuzzy=False).annotate(rank=score, name_length=Length("search_name"))
         return _grouped_counts(matches, query, meta, window=window)
     if search.is_postgres():  # no keyword: the page's rows come straight from the name index
@@ -415,7 +415,6 @@ def procedure_catalogue(
     meta = meta or catalogue_meta()
     q = query.q
     prefetched: dict[tuple[int, int], list[int]] = {}
-
     close: list[list[FuzzyRow]] = []  # the typo-tolerant list once read, for the page
 
     def build() -> tuple[bool, Counts]:

@@ -70,6 +70,7 @@ def test_pagination_keeps_filters_in_links(client):
         ({"page": "abc"}, "Số trang không hợp lệ"),
         ({"page": "999"}, "Không có trang 999"),
         ({"page": "-1"}, "Số trang không hợp lệ"),
+        ({"page": "²"}, "Số trang không hợp lệ"),  # a digit to str.isdigit(), not to int()
     ],
 )
 def test_bad_input_gives_a_normal_page_with_a_message(client, params, message):
