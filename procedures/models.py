@@ -1,6 +1,7 @@
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -106,8 +107,14 @@ class Procedure(models.Model):
         verbose_name_plural = _("procedures")
         ordering = ["name"]
         indexes = [
-            models.Index(fields=["is_published", "name"], name="procedure_published_name"),
-            models.Index(fields=["agency", "field", "is_published"], name="procedure_agency_field"),
+            # The catalogue without a keyword: its pages in name order straight from this index, and
+            # its counts per agency, field and level from this one alone (an index-only scan).
+            models.Index(fields=["name", "id"], condition=Q(is_published=True), name="procedure_published_by_name"),
+            models.Index(
+                fields=["agency", "field", "service_level"],
+                condition=Q(is_published=True),
+                name="procedure_published_facets",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,6 +122,45 @@ class Procedure(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("procedures:detail", kwargs={"code": self.code})
+
+
+class SearchEntry(models.Model):
+    """A narrow copy of what the catalogue search reads, one row per procedure (PostgreSQL).
+
+    Why a second table: a procedure's row is wide (description, steps, legal basis, its full
+    weighted vector: ~4 KB, two rows per page), and a keyword such as ``cap`` matches most of the
+    catalogue, so counting its matches per agency, field and level and ranking them read thousands
+    of wide rows. Here a row holds only the filters, the names that rank and the vector stripped of
+    positions (~1 KB); the GIN indexes on it are partial (published only). Written by
+    ``search.refresh`` with the procedure's search columns; a database trigger (migration 0003)
+    copies publication, agency, field, level and name whenever the procedure's own columns change,
+    so the counts can never disagree with the procedure. Empty on SQLite, which searches
+    ``Procedure.search_text`` (see ``search``).
+    """
+
+    # Fixed-width columns first, the vector before the names: a scan reads the filters and tests
+    # the vector without walking over the names (which only the matches need).
+    procedure = models.OneToOneField(
+        Procedure, primary_key=True, on_delete=models.CASCADE, related_name="search_entry", editable=False
+    )
+    # Copies of the procedure's keys: no constraint or index of their own (the procedure has them).
+    agency = models.ForeignKey(
+        Agency, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    field = models.ForeignKey(Field, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False)
+    is_published = models.BooleanField(default=True)
+    service_level = models.CharField(max_length=20, choices=ServiceLevel.choices)
+    search_vector = SearchVectorField(null=True, blank=True)
+    name = models.CharField(max_length=500)
+    search_name = models.CharField(max_length=500, blank=True)
+    search_name_written = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RequiredDocument(models.Model):

@@ -9,6 +9,9 @@ with the right accents (``đồ`` above ``độ`` when the user typed ``đồ``)
 the words, a second pass compares names letter by letter (pg_trgm strict word similarity on the
 normalised name, trigram GIN index), so ``dang ki khai sin`` still finds "Đăng ký khai sinh".
 
+On PostgreSQL the search reads ``SearchEntry``, a narrow copy of these columns (filters, names,
+vector without positions), not the wide procedure rows: see ``models.SearchEntry``.
+
 SQLite (the zero-install default): the same words are matched as whole words in the
 Python-normalised columns and ordered with the same rules in plain SQL, without typo tolerance or
 the accent bonus.
@@ -21,7 +24,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, TrigramStrictWordSimilarity
 from django.db import connection
-from django.db.models import Case, F, IntegerField, QuerySet, TextField, Value, When
+from django.db.models import Expression, F, IntegerField, QuerySet, TextField, Value
 from django.db.models.functions import Concat, Length
 
 from .models import Procedure
@@ -52,6 +55,19 @@ FROM procedures_field AS f, procedures_agency AS a,
       FROM procedures_procedure AS p2 WHERE p2.id = ANY(%s)) AS docs
 WHERE p.id = docs.id AND f.id = p.field_id AND a.id = p.agency_id
 """
+# Then the narrow copy the search reads (models.SearchEntry). strip(): matching a plain query needs
+# the words only, not their positions and weights (half the size).
+_ENTRY_SQL = """
+INSERT INTO procedures_searchentry (procedure_id, is_published, agency_id, field_id, service_level, name,
+                                    search_name, search_name_written, search_vector)
+SELECT id, is_published, agency_id, field_id, service_level, name, search_name, search_name_written,
+       strip(search_vector)
+  FROM procedures_procedure WHERE id = ANY(%s)
+ON CONFLICT (procedure_id) DO UPDATE SET
+  is_published = EXCLUDED.is_published, agency_id = EXCLUDED.agency_id, field_id = EXCLUDED.field_id,
+  service_level = EXCLUDED.service_level, name = EXCLUDED.name, search_name = EXCLUDED.search_name,
+  search_name_written = EXCLUDED.search_name_written, search_vector = EXCLUDED.search_vector
+"""
 
 
 def is_postgres() -> bool:
@@ -66,6 +82,7 @@ def refresh(procedure_ids: Iterable[int]) -> None:
     if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(_REFRESH_SQL, [PUNCTUATION, " " * len(PUNCTUATION), ids])
+            cursor.execute(_ENTRY_SQL, [ids])
         return
     rows = Procedure.objects.filter(pk__in=ids).select_related("agency", "field").prefetch_related("documents")
     for procedure in rows:
@@ -87,8 +104,9 @@ def refresh(procedure_ids: Iterable[int]) -> None:
         )
 
 
-def apply(queryset: QuerySet[Procedure], q: str, *, fuzzy: bool = False) -> QuerySet[Procedure]:
-    """Only the procedures matching ``q`` (without ordering: the facet counts group this)."""
+def apply(queryset: QuerySet, q: str, *, fuzzy: bool = False) -> QuerySet:
+    """Only the rows matching ``q`` (without ordering: the facet counts group this). On PostgreSQL
+    ``queryset`` holds search entries (or procedures: the columns have the same names)."""
     terms = words(q)
     if not terms:
         return queryset
@@ -107,48 +125,68 @@ def can_fuzzy(q: str) -> bool:
     return is_postgres() and len(" ".join(words(q))) >= FUZZY_MIN_LENGTH
 
 
-def order(queryset: QuerySet[Procedure], q: str, *, fuzzy: bool = False) -> QuerySet[Procedure]:
+class _WordsInName(Expression):
+    """``CASE WHEN strpos(' ' || name || ' ', ' word ') > 0 THEN points ELSE 0 END + …`` over one
+    or two name columns, as one expression. Built from Case/When/Concat/``__contains`` the same
+    ranking cost ~10 ms of Python per page (building and compiling some forty expression nodes),
+    more than the query, and LIKE '% word %' is ~2x slower per row than strpos (instr on SQLite)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, columns: list[F], needles: list[list[tuple[str, int]]]) -> None:
+        super().__init__()
+        self.columns = columns
+        self.needles = needles  # per column: (word or phrase, points)
+
+    def get_source_expressions(self):
+        return self.columns
+
+    def set_source_expressions(self, exprs):
+        self.columns = list(exprs)
+
+    def as_sql(self, compiler, connection):
+        find = "instr" if connection.vendor == "sqlite" else "strpos"
+        parts: list[str] = []
+        params: list = []
+        for column, needles in zip(self.columns, self.needles, strict=True):
+            column_sql, column_params = compiler.compile(column)
+            for needle, points in needles:
+                parts.append(f"CASE WHEN {find}(' ' || {column_sql} || ' ', %s) > 0 THEN {int(points)} ELSE 0 END")
+                params += [*column_params, f" {needle} "]
+        return f"({' + '.join(parts) or '0'})", params
+
+
+def rank(q: str, *, fuzzy: bool = False, via: str = "") -> Expression:
+    """How well a row's name matches ``q`` (higher first; see ``order``)."""
+    terms = words(q)
+    plain = " ".join(terms)
+    search_name = f"{via}search_name"
+    if fuzzy and is_postgres():
+        return TrigramStrictWordSimilarity(plain, search_name)
+    columns = [F(search_name)]
+    needles = [[(term, 4) for term in terms] + ([(plain, 2)] if len(terms) > 1 else [])]
+    accented = [t for t in words(q, keep_accents=True) if t not in terms]
+    if accented and is_postgres():
+        # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
+        columns.append(F(f"{via}search_name_written"))
+        needles.append([(term, 2) for term in accented])
+    return _WordsInName(columns, needles)
+
+
+def order(queryset: QuerySet, q: str, *, fuzzy: bool = False, via: str = "") -> QuerySet:
     """Best matches first: words of the query found in the name (4 each), the query found as a
     phrase in the name (2), words typed with accents found with the same accents in the name (2
     each, PostgreSQL); then the shortest name (the closest to what was typed), then by name.
+    The typo-tolerant pass orders by letter-by-letter similarity of the name instead.
+
+    ``via`` reaches the search columns through a relation (``"search_entry__"`` orders procedures
+    by their search entry's columns, exactly as the entries themselves are ordered).
 
     Why not ``ts_rank`` over the weighted vector: it detoasts and scores the whole vector of every
     matching row, ~10x slower on 10,000 procedures (docs/benchmarks/catalogue.md) for the same
     order, since every row already contains all the words and only the name tells rows apart.
     """
-    terms = words(q)
-    if not terms:
-        return queryset.order_by("name", "pk")
-    plain = " ".join(terms)
-    if fuzzy and is_postgres():
-        rank = TrigramStrictWordSimilarity(plain, "search_name")
-        return queryset.annotate(rank=rank).order_by("-rank", Length("search_name"), "name", "pk")
-    queryset = queryset.alias(_padded_name=Concat(Value(" "), F("search_name"), Value(" "), output_field=TextField()))
-    points = [(f" {term} ", 4) for term in terms]
-    if len(terms) > 1:
-        points.append((f" {plain} ", 2))
-    rank = sum(
-        (
-            Case(When(_padded_name__contains=needle, then=Value(weight)), default=Value(0), output_field=IntegerField())
-            for needle, weight in points
-        ),
-        start=Value(0, output_field=IntegerField()),
-    )
-    accented = [t for t in words(q, keep_accents=True) if t not in terms]
-    if accented and is_postgres():
-        # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
-        queryset = queryset.alias(
-            _padded_written=Concat(Value(" "), F("search_name_written"), Value(" "), output_field=TextField())
-        )
-        rank += sum(
-            (
-                Case(
-                    When(_padded_written__contains=f" {t} ", then=Value(2)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-                for t in accented
-            ),
-            start=Value(0, output_field=IntegerField()),
-        )
-    return queryset.annotate(rank=rank).order_by("-rank", Length("search_name"), "name", "pk")
+    if not words(q):
+        return queryset.order_by(f"{via}name", "pk")
+    score = rank(q, fuzzy=fuzzy, via=via)
+    return queryset.annotate(rank=score).order_by("-rank", Length(f"{via}search_name"), f"{via}name", "pk")

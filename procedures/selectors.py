@@ -5,14 +5,20 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
+from django.db.models.functions import Length
+from django.urls import reverse
 
 from . import search
-from .models import Agency, Field, FormField, Procedure, RequiredDocument
+from .constants import ServiceLevel
+from .models import Agency, Field, FormField, Procedure, RequiredDocument, SearchEntry
 
 CACHE_VERSION_KEY = "procedures:catalogue-version"
 LIST_COLUMNS = (
@@ -20,13 +26,35 @@ LIST_COLUMNS = (
     "name",
     "service_level",
     "processing_days",
-    "search_name",
     "agency__code",
     "agency__name",
     "field__code",
     "field__name",
 )
 CACHE_TIMEOUT = 60 * 60
+
+
+class ProcedureCard(NamedTuple):
+    """What one result of the catalogue list shows, read as plain values: twenty procedures with
+    their agency and field as model instances cost more Python than the query that reads them."""
+
+    pk: int
+    code: str
+    name: str
+    service_level: str
+    processing_days: int
+    agency_name: str
+    field_name: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("procedures:detail", kwargs={"code": self.code})
+
+    def get_service_level_display(self) -> str:
+        return str(_LEVEL_LABELS.get(self.service_level, self.service_level))
+
+
+_LEVEL_LABELS = dict(ServiceLevel.choices)  # lazy labels: translated when shown
+CARD_COLUMNS = ("pk", "code", "name", "service_level", "processing_days", "agency__name", "field__name")
 
 
 def catalogue_version() -> int:
@@ -104,6 +132,10 @@ class CatalogueMeta:
     tree: AgencyTree
     fields: list[tuple[int, str, str]]  # (pk, code, name) by name
 
+    @cached_property
+    def field_ids(self) -> dict[str, int]:
+        return {code: pk for pk, code, _name in self.fields}
+
 
 def catalogue_meta() -> CatalogueMeta:
     """The agency tree (ministry → department → district → commune, active agencies only) and the
@@ -129,58 +161,179 @@ class CatalogueQuery:
     level: str = ""
 
 
+Counts = dict[str, dict[str, int]]
+FuzzyRow = tuple[int, int, int, str]  # (procedure id, agency id, field id, level), best first
+
+
 @dataclass
 class CatalogueResult:
-    queryset: QuerySet[Procedure]  # ordered, with agency and field joined
     fuzzy: bool
-    counts: dict[str, dict[str, int]]
-    cache_key: tuple = ()
-    version: int = 0
+    counts: Counts
+    cache_key: tuple
+    version: int
+    ordered: Callable[[], QuerySet[Procedure]]  # every result in order, agency and field joined
+    window: Callable[[int, int], list[ProcedureCard]]  # one page of them, built for that page only
+    prefetched: dict[tuple[int, int], list[int]] = field(default_factory=dict)  # page ids read with the counts
 
-    def rows(self, offset: int, limit: int) -> list[Procedure]:
+    @property
+    def queryset(self) -> QuerySet[Procedure]:
+        """Every result in order (lazy: building the ORM expressions costs milliseconds, and the
+        page only needs ``rows()``)."""
+        return self.ordered()
+
+    def rows(self, offset: int, limit: int) -> list[ProcedureCard]:
         """One page of results. The ids of a page are cached per catalogue version: ranking a
         broad keyword sorts thousands of rows, re-reading 20 rows by id does not (one query
         either way)."""
         key = _key("page-ids", *self.cache_key, offset, limit, version=self.version)
-        ids = cache.get(key)
+        ids = self.prefetched.get((offset, limit))
+        if ids is not None:
+            cache.set(key, ids, CACHE_TIMEOUT)
+        else:
+            ids = cache.get(key)
         if ids is None:
-            rows = list(self.queryset[offset : offset + limit])
+            rows = self.window(offset, limit)
             cache.set(key, [row.pk for row in rows], CACHE_TIMEOUT)
             return rows
-        by_id = {
-            row.pk: row
-            for row in Procedure.objects.filter(pk__in=ids).select_related("agency", "field").only(*LIST_COLUMNS)
-        }
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return _cards_by_ids(ids)
 
 
-def _matching(q: str, *, fuzzy: bool) -> QuerySet[Procedure]:
-    return search.apply(Procedure.objects.published(), q, fuzzy=fuzzy)
+def _cards(queryset: QuerySet[Procedure]) -> list[ProcedureCard]:
+    return [ProcedureCard(*row) for row in queryset.values_list(*CARD_COLUMNS)]
 
 
-def _cube(q: str, *, fuzzy: bool, version: int) -> list[tuple[int, int, str, int]]:
-    """How many published procedures match ``q`` per (agency, field, level): one grouped query,
-    cached per keyword (not per filter combination), from which every count on the page follows."""
+def _cards_by_ids(ids: list[int]) -> list[ProcedureCard]:
+    by_id = {card.pk: card for card in _cards(Procedure.objects.filter(pk__in=ids).order_by())}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
-    def build() -> list[tuple[int, int, str, int]]:
-        return list(
-            _matching(q, fuzzy=fuzzy)
-            .order_by()
-            .values_list("agency_id", "field_id", "service_level")
-            .annotate(n=Count("pk"))
-            .values_list("agency_id", "field_id", "service_level", "n")
+
+def _searches_entries(q: str) -> bool:
+    """A keyword on PostgreSQL reads the narrow search entries (models.SearchEntry)."""
+    return bool(search.words(q)) and search.is_postgres()
+
+
+def _matching(q: str, *, fuzzy: bool) -> QuerySet:
+    base = SearchEntry.objects.filter(is_published=True) if _searches_entries(q) else Procedure.objects.published()
+    return search.apply(base, q, fuzzy=fuzzy)
+
+
+def _filters(query: CatalogueQuery, meta: CatalogueMeta) -> Q:
+    """The chosen agency (with its sub-agencies), field and level, as one condition."""
+    condition = Q()
+    if query.agency:
+        condition &= Q(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
+    if query.field:
+        condition &= Q(field_id=meta.field_ids[query.field])
+    if query.level:
+        condition &= Q(service_level=query.level)
+    return condition
+
+
+def _filtered(queryset: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) -> QuerySet:
+    return queryset.filter(_filters(query, meta))
+
+
+# Every count on the page in one pass over the matches: per agency with the field and level
+# filters, per field with the agency and level filters, per level with the agency and field
+# filters; the plain count per level adds up to every match (0: try the typo-tolerant pass).
+_COUNTS_SQL = """
+SELECT GROUPING(m.agency_id, m.field_id, m.service_level), m.agency_id, m.field_id, m.service_level, count(*),
+       count(*) FILTER (WHERE {field} AND {level}),
+       count(*) FILTER (WHERE {agency} AND {level}),
+       count(*) FILTER (WHERE {agency} AND {field}),
+       NULL::bigint[]
+  FROM {source}
+ GROUP BY GROUPING SETS ((m.agency_id), (m.field_id), (m.service_level))
+"""
+# With a keyword, the same statement also ranks the page asked for among the matches it has
+# just read (array_agg keeps their order), instead of a second pass over them.
+_PAGE_SQL = """
+UNION ALL
+SELECT -1, NULL, NULL, NULL, 0, 0, 0, 0,
+       (SELECT array_agg(page.procedure_id ORDER BY page.rank DESC, page.name_length, page.name, page.procedure_id)
+          FROM (SELECT * FROM m WHERE {agency} AND {field} AND {level}
+                 ORDER BY m.rank DESC, m.name_length, m.name, m.procedure_id LIMIT %s OFFSET %s) AS page)
+"""
+_BY_AGENCY, _BY_FIELD, _BY_LEVEL, _PAGE = 0b011, 0b101, 0b110, -1  # GROUPING(): 1 = column not grouped
+
+
+def _grouped_counts(
+    matches: QuerySet, query: CatalogueQuery, meta: CatalogueMeta, *, window: tuple[int, int] | None = None
+) -> tuple[Counts, int, list[int] | None]:
+    """PostgreSQL: the page's counts, the number of matches and (given a ``window`` of offset and
+    limit, and ``matches`` with their ``rank``) the ids of that page of results, from one GROUPING
+    SETS query that returns a few hundred rows whatever the number of matches."""
+    columns = ["agency_id", "field_id", "service_level"]
+    if window is not None:
+        columns += ["procedure_id", "name", "rank", "name_length"]
+    inner, inner_params = matches.order_by().values(*columns).query.sql_with_params()
+    conditions = {"agency": ("TRUE", []), "field": ("TRUE", []), "level": ("TRUE", [])}
+    if query.agency:
+        conditions["agency"] = ("m.agency_id = ANY(%s)", [list(meta.tree.by_code[query.agency].descendant_ids)])
+    if query.field:
+        conditions["field"] = ("m.field_id = %s", [meta.field_ids[query.field]])
+    if query.level:
+        conditions["level"] = ("m.service_level = %s", [query.level])
+    sql_of = {name: sql for name, (sql, _params) in conditions.items()}
+    params: list = []
+    for pair in (("field", "level"), ("agency", "level"), ("agency", "field")):
+        for name in pair:
+            params += conditions[name][1]
+    if window is None:
+        sql = _COUNTS_SQL.format(source=f"({inner}) AS m", **sql_of)
+        params = [*params, *inner_params]
+    else:
+        sql = (
+            f"WITH m AS MATERIALIZED ({inner})" + _COUNTS_SQL.format(source="m", **sql_of) + _PAGE_SQL.format(**sql_of)
         )
+        offset, limit = window
+        page_params = [*conditions["agency"][1], *conditions["field"][1], *conditions["level"][1], limit, offset]
+        params = [*inner_params, *params, *page_params]
+    per_agency: dict[int, int] = {}
+    per_field: dict[int, int] = {}
+    per_level: dict[str, int] = {}
+    total = matched = 0
+    page: list[int] | None = None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for grouping, agency_id, field_id, level, everything, for_agency, for_field, for_level, ids in cursor:
+            if grouping == _BY_AGENCY:
+                per_agency[agency_id] = for_agency
+            elif grouping == _BY_FIELD:
+                per_field[field_id] = for_field
+            elif grouping == _BY_LEVEL:
+                per_level[level] = for_level
+                matched += everything
+                if not query.level or level == query.level:
+                    total += for_level
+            elif grouping == _PAGE:
+                page = list(ids or [])
+    return _counts(per_agency, per_field, per_level, total, meta), matched, page
 
-    return _cached("cube", build, search.words(q), fuzzy, version=version)
+
+def _counts(
+    per_agency: dict[int, int], per_field: dict[int, int], per_level: dict[str, int], total: int, meta: CatalogueMeta
+) -> Counts:
+    """Agencies count their sub-agencies' procedures too; options without matches count 0."""
+    codes = {pk: code for code, pk in meta.field_ids.items()}
+    # Children follow their parent in the tree's order: add each subtree to its parent bottom-up.
+    below = {node.pk: per_agency.get(node.pk, 0) for node in meta.tree.nodes}
+    for node in reversed(meta.tree.nodes):
+        if node.parent_id in below:
+            below[node.parent_id] += below[node.pk]
+    return {
+        "agency": {node.code: below[node.pk] for node in meta.tree.nodes},
+        "field": {codes[pk]: n for pk, n in per_field.items() if pk in codes and n},
+        "level": {level: n for level, n in per_level.items() if n},
+        "total": {"": total},
+    }
 
 
-def _facet_counts(
-    cube: list[tuple[int, int, str, int]], query: CatalogueQuery, tree: AgencyTree, field_ids: dict[str, int]
-) -> dict[str, dict[str, int]]:
-    """Each filter's options counted with the *other* filters applied, so every number says how
-    many results choosing that option gives; "total" applies all of them."""
-    agencies = set(tree.by_code[query.agency].descendant_ids) if query.agency else None
-    field_id = field_ids.get(query.field) if query.field else None
+def _folded_counts(cube: Iterable[tuple[int, int, str, int]], query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
+    """The same counts from rows of (agency, field, level, n): the SQLite fallback's grouped
+    query, or the typo-tolerant pass's matches (n = 1 each)."""
+    agencies = set(meta.tree.by_code[query.agency].descendant_ids) if query.agency else None
+    field_id = meta.field_ids.get(query.field) if query.field else None
     per_agency: dict[int, int] = defaultdict(int)
     per_field: dict[int, int] = defaultdict(int)
     per_level: dict[str, int] = defaultdict(int)
@@ -197,49 +350,136 @@ def _facet_counts(
             per_level[level] += n
         if agency_ok and field_ok and level_ok:
             total += n
-    codes = {pk: code for code, pk in field_ids.items()}
-    return {
-        "agency": {node.code: sum(per_agency.get(pk, 0) for pk in node.descendant_ids) for node in tree.nodes},
-        "field": {codes[pk]: n for pk, n in per_field.items() if pk in codes},
-        "level": dict(per_level),
-        "total": {"": total},
-    }
+    return _counts(per_agency, per_field, per_level, total, meta)
 
 
-def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = None) -> CatalogueResult:
+def _exact_counts(
+    q: str, query: CatalogueQuery, meta: CatalogueMeta, window: tuple[int, int] | None
+) -> tuple[Counts, int, list[int] | None]:
+    if _searches_entries(q):
+        # Rank only the rows the page can show (the filters also count the other matches).
+        score, chosen = search.rank(q), _filters(query, meta)
+        if chosen:
+            score = Case(When(chosen, then=score), default=None, output_field=IntegerField())
+        matches = _matching(q, fuzzy=False).annotate(rank=score, name_length=Length("search_name"))
+        return _grouped_counts(matches, query, meta, window=window)
+    if search.is_postgres():  # no keyword: the page's rows come straight from the name index
+        return _grouped_counts(_matching(q, fuzzy=False), query, meta)
+    cube = list(
+        _matching(q, fuzzy=False)
+        .order_by()
+        .values_list("agency_id", "field_id", "service_level")
+        .annotate(n=Count("pk"))
+        .values_list("agency_id", "field_id", "service_level", "n")
+    )
+    return _folded_counts(cube, query, meta), sum(row[3] for row in cube), None
+
+
+def _fuzzy_rows(q: str, *, version: int) -> list[FuzzyRow]:
+    """Every procedure whose name is close to ``q`` (PostgreSQL), best first, with its filters:
+    cached per keyword and catalogue version. One pass, because comparing names letter by letter
+    is the costly part (~10 µs a candidate name); the counts and any page follow from the list."""
+
+    def build() -> list[FuzzyRow]:
+        ranked = search.order(_matching(q, fuzzy=True), q, fuzzy=True)
+        return list(ranked.values_list("pk", "agency_id", "field_id", "service_level"))
+
+    return _cached("fuzzy", build, search.words(q), version=version)
+
+
+def _fuzzy_ids(rows: list[FuzzyRow], query: CatalogueQuery, meta: CatalogueMeta) -> list[int]:
+    agencies = set(meta.tree.by_code[query.agency].descendant_ids) if query.agency else None
+    field_id = meta.field_ids.get(query.field) if query.field else None
+    return [
+        pk
+        for pk, agency_id, row_field, level in rows
+        if (agencies is None or agency_id in agencies)
+        and (field_id is None or row_field == field_id)
+        and (not query.level or level == query.level)
+    ]
+
+
+def procedure_catalogue(
+    *, query: CatalogueQuery, meta: CatalogueMeta | None = None, window: tuple[int, int] | None = None
+) -> CatalogueResult:
     """Published procedures for the list page: filtered, searched, counted per filter, ordered.
 
-    Queries: the agency tree and the fields (cached), the per-(agency, field, level) counts of the
-    keyword's matches (one query, cached per keyword and catalogue version), the page's rows (one
-    query; the total comes from the counts). When no procedure has every word of ``q``, the fuzzy
-    pass (PostgreSQL) costs one more counting query.
+    Queries when nothing is cached: the agency tree and the fields (cached per catalogue version,
+    computed ahead by ``tasks.catalogue_warm`` after a change), every count of the page (one
+    query, cached per keyword, filters and catalogue version), the page's rows (one query: on
+    PostgreSQL the page's ids are ranked over the narrow search entries and only those 20
+    procedures are read; the ids of the page ``window`` (offset, limit) the caller expects come
+    with the counts). When no procedure has every word of ``q``, the typo-tolerant pass
+    (PostgreSQL) costs one more query, which lists every close name once for all pages and filters.
     """
     meta = meta or catalogue_meta()
-    tree = meta.tree
-    field_ids = {code: pk for pk, code, _name in meta.fields}
+    q = query.q
+    prefetched: dict[tuple[int, int], list[int]] = {}
+    close: list[list[FuzzyRow]] = []  # the typo-tolerant list once read, for the page
 
-    def build() -> tuple[bool, dict[str, dict[str, int]]]:
-        fuzzy = False
-        cube = _cube(query.q, fuzzy=False, version=meta.version)
-        if query.q and not cube and search.can_fuzzy(query.q):
-            fuzzy = True
-            cube = _cube(query.q, fuzzy=True, version=meta.version)
-        return fuzzy, _facet_counts(cube, query, tree, field_ids)
+    def build() -> tuple[bool, Counts]:
+        counts, matched, page = _exact_counts(q, query, meta, window)
+        if q and not matched and search.can_fuzzy(q):
+            close.append(_fuzzy_rows(q, version=meta.version))
+            return True, _folded_counts(((a, f, lv, 1) for _pk, a, f, lv in close[0]), query, meta)
+        if page is not None and window is not None:
+            prefetched[window] = page
+        return False, counts
 
-    key = (search.words(query.q), query.agency, query.field, query.level)
+    key = (search.words(q), query.agency, query.field, query.level)
     fuzzy, counts = _cached("facets", build, *key, version=meta.version)
-    qs = _matching(query.q, fuzzy=fuzzy)
-    if query.agency:
-        qs = qs.filter(agency_id__in=tree.by_code[query.agency].descendant_ids)
-    if query.field:
-        qs = qs.filter(field_id=field_ids[query.field])
-    if query.level:
-        qs = qs.filter(service_level=query.level)
-    # Only what a result card shows: the sort then carries narrow rows, not every long text.
-    qs = search.order(qs, query.q, fuzzy=fuzzy).select_related("agency", "field").only(*LIST_COLUMNS)
     # The order also depends on the accents typed (đồ before độ), the counts do not.
-    page_key = (*key, search.words(query.q, keep_accents=True))
-    return CatalogueResult(queryset=qs, fuzzy=fuzzy, counts=counts, cache_key=page_key, version=meta.version)
+    page_key = (*key, search.words(q, keep_accents=True))
+
+    if not _searches_entries(q):
+
+        def ordered() -> QuerySet[Procedure]:
+            # Only what a result card shows: the sort then carries narrow rows, not every long text.
+            qs = _filtered(search.apply(Procedure.objects.published(), q), query, meta)
+            return search.order(qs, q).select_related("agency", "field").only(*LIST_COLUMNS)
+
+        def page_window(offset: int, limit: int) -> list[ProcedureCard]:
+            return _cards(ordered()[offset : offset + limit])
+
+    else:
+
+        def procedures(ids: QuerySet) -> QuerySet[Procedure]:
+            """The procedures of these entries, in the entries' order (the same expressions, read
+            through the one-to-one join for these rows only)."""
+            qs = search.order(Procedure.objects.filter(pk__in=ids), q, fuzzy=fuzzy, via="search_entry__")
+            return qs.select_related("agency", "field").only(*LIST_COLUMNS)
+
+        def entries() -> QuerySet[SearchEntry]:
+            return _filtered(_matching(q, fuzzy=fuzzy), query, meta)
+
+        def ordered() -> QuerySet[Procedure]:
+            return procedures(entries().values("pk"))
+
+        def page_window(offset: int, limit: int) -> list[ProcedureCard]:
+            if fuzzy:
+                rows = close[0] if close else _fuzzy_rows(q, version=meta.version)
+                ids = _fuzzy_ids(rows, query, meta)
+                return _cards_by_ids(ids[offset : offset + limit])
+            ranked = search.order(entries(), q).values("pk")
+            return _cards(procedures(ranked[offset : offset + limit]))
+
+    return CatalogueResult(
+        fuzzy=fuzzy,
+        counts=counts,
+        cache_key=page_key,
+        version=meta.version,
+        ordered=ordered,
+        window=page_window,
+        prefetched=prefetched,
+    )
+
+
+def catalogue_warm() -> None:
+    """Compute what every visitor of a new catalogue version needs (the agency tree, the fields,
+    the counts of the plain list and of the agency page) before the first one asks."""
+    meta = catalogue_meta()
+    procedure_catalogue(query=CatalogueQuery(), meta=meta)
+    agencies_with_counts()
 
 
 def procedure_detail(*, code: str) -> Procedure:

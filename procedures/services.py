@@ -3,6 +3,7 @@ command, the admin) ends in ``procedure_refresh_search`` so the search columns n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from django.core.cache import cache
@@ -15,15 +16,24 @@ from . import search
 from .models import Agency, Field, Procedure
 from .selectors import CACHE_VERSION_KEY
 
+logger = logging.getLogger(__name__)
+
 
 def catalogue_changed() -> None:
-    """Invalidate cached facet counts and the agency tree once the change is committed."""
+    """Invalidate cached facet counts and the agency tree once the change is committed, then have
+    a worker compute the new version's tree and plain list counts (tasks.catalogue_warm)."""
 
     def bump() -> None:
         try:
             cache.incr(CACHE_VERSION_KEY)
         except ValueError:  # not set yet (or evicted): any new value invalidates old keys
             cache.set(CACHE_VERSION_KEY, 2, None)
+        from .tasks import catalogue_warm
+
+        try:
+            catalogue_warm.delay()
+        except Exception:  # broker unreachable: the first visitor computes them instead
+            logger.warning("Could not enqueue the catalogue warm-up", exc_info=True)
 
     transaction.on_commit(bump)
 

@@ -25,15 +25,19 @@ class ProcedureListView(TemplateView):
         meta = selectors.catalogue_meta()
         form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
         values = form.valid_values()
-        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
+        raw_page = self.request.GET.get("page", "1")
+        # The page most likely shown (the one asked for) is ranked with the counts, in one query.
+        expected = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) <= 6 else 1
+        result = selectors.procedure_catalogue(
+            query=selectors.CatalogueQuery(**values), meta=meta, window=((max(expected, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
+        )
         form.set_counts(result.counts)
         paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
         page_notice = ""
-        raw_page = self.request.GET.get("page", "1")
         try:
             page = paginator.page(raw_page)
         except InvalidPage:
-            if raw_page.isdigit() and int(raw_page) > 1:
+            if raw_page.isdecimal() and int(raw_page) > 1:
                 page = paginator.page(paginator.num_pages)
                 page_notice = _("There is no page %(page)s; this is the last page.") % {"page": raw_page[:10]}
             else:
