@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import contextlib
 import datetime
 import json
 import os
@@ -68,7 +69,7 @@ PROCEDURES = 10_000
 DOSSIERS = 200_000
 CITIZENS = 4_000
 ORGANISATIONS = 300
-PASSWORD = "Mat-khau-tai-thu-2026"
+PASSWORD = "Mat-khau-tai-thu-2026"  # noqa: S105 - the seeded test accounts' password
 USERS = 16
 NOTES_MARKER = "## Reading the figures"
 TARGET_RATIO = 0.5
@@ -171,10 +172,8 @@ def start(args: list[str], log: Path, env: dict | None = None) -> subprocess.Pop
 
 def stop(process: subprocess.Popen, timeout: float = 20) -> None:
     if process.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGTERM)  # our own child's group, by its id
-        except ProcessLookupError:
-            pass
         try:
             process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -398,7 +397,8 @@ def seed_people_and_dossiers(log) -> None:
                 for pk, score, at in ratings:
                     rating_copy.write_row((pk, score, "", at))
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('dossiers_dossier', 'id'), (SELECT MAX(id) FROM dossiers_dossier))"
+                "SELECT setval(pg_get_serial_sequence('dossiers_dossier', 'id'), "
+                "(SELECT MAX(id) FROM dossiers_dossier))"
             )
     print(
         f"Seeded {len(users)} accounts, {DOSSIERS} dossiers, {len(history_rows)} history rows, {len(ratings)} ratings "
@@ -503,11 +503,11 @@ class Server:
             if self.process.poll() is not None:
                 sys.exit(f"gunicorn stopped: see {self.log}\n{self.log.read_text()[-3000:]}")
             try:
-                with urllib.request.urlopen(self.url + probe, timeout=5) as response:
+                with urllib.request.urlopen(self.url + probe, timeout=5) as response:  # noqa: S310 - loopback http
                     if response.status == 200 and len(self.workers()) == self.config.workers:
                         # One request per worker process so each has loaded its code and templates.
                         for _ in range(self.config.workers * 4):
-                            urllib.request.urlopen(self.url + probe, timeout=5).read()
+                            urllib.request.urlopen(self.url + probe, timeout=5).read()  # noqa: S310
                         return
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -528,7 +528,7 @@ def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    index = min(len(ordered) - 1, max(0, int(round(fraction * len(ordered) + 0.5)) - 1))
+    index = min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))
     return ordered[index]
 
 
@@ -931,7 +931,7 @@ def sweep(args, plan_path: Path, probe: str, log) -> list[str]:
                 print(f"  {config.label} {page.name}: {result.rps:.0f} req/s, p99 {result.p99:.1f} ms", file=log)
             server.stop()
             lines.append(f"| {config.label} | " + " | ".join(cells) + " |")
-    return lines + [""]
+    return [*lines, ""]
 
 
 def report(args, info, config, results, load_before, load_after, started, rss_first, rss_last, sweep_lines):
@@ -980,7 +980,7 @@ def report(args, info, config, results, load_before, load_after, started, rss_fi
     ]
     for result in results:
         if len(result.per_request) > 1:
-            lines += breakdown(result) + [""]
+            lines += [*breakdown(result), ""]
     for result in results:
         for example in result.error_examples:
             lines.append(f"- error in {result.scenario.name}: `{example}`")
