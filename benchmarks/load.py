@@ -27,6 +27,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,36 @@ def children(pid: int) -> list[int]:
         return [int(p) for p in path.read_text().split()]
     except (FileNotFoundError, ValueError):
         return []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (from /proc/PID/stat)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def database_backends() -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (the portal's connections)."""
+    import psycopg
+
+    name = urlparse(DATABASE_URL).path.lstrip("/")
+    admin = urlparse(DATABASE_URL)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [name]
+        ).fetchall()
+    return [row[0] for row in rows]
+
+
+def cpu_snapshot(pids: list[int]) -> dict[int, float]:
+    return {pid: cpu_seconds(pid) for pid in pids}
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(value - before.get(pid, 0.0) for pid, value in after.items())
 
 
 def rss_mb(pid: int) -> float:
@@ -545,6 +576,8 @@ class Result:
     rss_start: dict[int, float]
     rss_end: dict[int, float]
     generator_cpu: float
+    worker_cpu_seconds: float
+    database_cpu_seconds: float
     error_examples: list[str]
 
     @property
@@ -583,9 +616,15 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
         "--exit-code-on-error",
         "0",
     ]
+    started_flag = Path(str(result_path) + ".started")
+    started_flag.unlink(missing_ok=True)
     generator = start(command, WORK / f"locust-{scenario.name}.log", env=env)
-    time.sleep(args.warmup)
+    deadline = time.monotonic() + args.warmup + 60
+    while not started_flag.exists() and generator.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     rss_start = server.rss()
+    workers_cpu = cpu_snapshot(server.workers())
+    database_cpu = cpu_snapshot(database_backends())
     spies = []
     if profile:
         for pid in server.workers():
@@ -618,6 +657,8 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
     except subprocess.TimeoutExpired:
         stop(generator)
     rss_end = server.rss()
+    workers_used = cpu_used(workers_cpu, cpu_snapshot(server.workers()))
+    database_used = cpu_used(database_cpu, cpu_snapshot(database_backends()))
     STARTED.remove(generator) if generator in STARTED else None
     for _, spy in spies:
         try:
@@ -655,6 +696,8 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
         rss_start=rss_start,
         rss_end=rss_end,
         generator_cpu=data["generator_cpu_seconds"] / data["seconds"] if data["seconds"] else 0.0,
+        worker_cpu_seconds=workers_used,
+        database_cpu_seconds=database_used,
         error_examples=data["error_examples"],
     )
 
@@ -754,6 +797,14 @@ def fmt_ms(value: float) -> str:
     return f"{value:.1f}"
 
 
+def cpu_text(result: Result) -> str:
+    if not result.requests:
+        return "—"
+    workers = 1000 * result.worker_cpu_seconds / result.requests
+    database = 1000 * result.database_cpu_seconds / result.requests
+    return f"{workers:.2f} + {database:.2f}"
+
+
 def rss_text(result: Result) -> str:
     pairs = [f"{result.rss_start.get(pid, 0):.0f}→{result.rss_end.get(pid, 0):.0f}" for pid in sorted(result.rss_end)]
     return ", ".join(pairs)
@@ -772,18 +823,23 @@ def verdict(result: Result, baseline_rps: float) -> str:
     return "ok" if not misses else "**missed: " + ", ".join(misses) + "**"
 
 
+def baseline_rps(results: list[Result]) -> float:
+    """The mean of the baseline's runs (first and last) in this run."""
+    runs = [r.rps for r in results if r.scenario.name == "baseline"]
+    return statistics.mean(runs) if runs else float("nan")
+
+
 def table(results: list[Result]) -> list[str]:
-    baseline = next((r for r in results if r.scenario.name == "baseline"), None)
-    base_rps = baseline.rps if baseline else float("nan")
+    base_rps = baseline_rps(results)
     lines = [
         "| scenario | requests | req/s | ratio to baseline | p50 ms | p95 ms | p99 ms | errors "
-        "| worker RSS MB start→end | generator CPU | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| CPU ms/request: workers + PostgreSQL | worker RSS MB start→end | generator CPU | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r.scenario.title} | {r.requests} | {r.rps:.0f} | {r.rps / base_rps:.0%} | {fmt_ms(r.p50)} | "
-            f"{fmt_ms(r.p95)} | {fmt_ms(r.p99)} | {r.errors} | {rss_text(r)} | {r.generator_cpu:.0%} | "
+            f"{fmt_ms(r.p95)} | {fmt_ms(r.p99)} | {r.errors} | {cpu_text(r)} | {rss_text(r)} | {r.generator_cpu:.0%} | "
             f"{verdict(r, base_rps)} |"
         )
     return lines
@@ -878,8 +934,11 @@ def main() -> None:
     server.wait_ready(probe)
     rss_first = server.rss()
     results: list[Result] = []
-    for scenario in scenarios:
-        print(f"{scenario.name}: {args.warmup:g} s warm-up + {args.duration:g} s …", file=log, flush=True)
+    # The baseline runs first and again last: the machine's load may change during the run, and
+    # every page is divided by the mean of the two.
+    closing = load_scenarios.Scenario("baseline", "Baseline again, at the end of the run", {"baseline": 1}, read=False)
+    for scenario in [*scenarios, closing]:
+        print(f"{scenario.title}: {args.warmup:g} s warm-up + {args.duration:g} s …", file=log, flush=True)
         result = run_scenario(server, scenario, plan_path, args, log, profile=scenario.name in profile)
         results.append(result)
         base = results[0].rps
@@ -910,14 +969,15 @@ def main() -> None:
 
 
 def sweep(args, plan_path: Path, probe: str, log) -> list[str]:
-    """Requests/s and p99 of the baseline and two real pages for 2-5 workers, sync and gthread."""
+    """Requests/s, p99 and CPU per request of the baseline and two real pages for 2-5 workers, sync and gthread."""
     short = argparse.Namespace(**{**vars(args), "duration": min(args.duration, 20), "warmup": min(args.warmup, 5)})
     pages = [load_scenarios.BY_NAME[n] for n in ("baseline", "search", "detail")]
     lines = [
-        f"Gunicorn configurations ({short.warmup:g} s warm-up + {short.duration:g} s per page, {args.users} users):",
+        f"Gunicorn configurations ({short.warmup:g} s warm-up + {short.duration:g} s per page, {args.users} users; "
+        "each cell: requests/s, p99 ms, CPU ms per request of workers + PostgreSQL):",
         "",
-        "| configuration | " + " | ".join(f"{p.name} req/s | {p.name} p99 ms" for p in pages) + " |",
-        "|---|" + "---|---|" * len(pages),
+        "| configuration | " + " | ".join(p.name for p in pages) + " | load average (1 min) |",
+        "|---|" + "---|" * len(pages) + "---|",
     ]
     for worker_class in ("sync", "gthread"):
         for workers in (2, 3, 4, 5):
@@ -927,10 +987,10 @@ def sweep(args, plan_path: Path, probe: str, log) -> list[str]:
             cells = []
             for page in pages:
                 result = run_scenario(server, page, plan_path, short, log)
-                cells.append(f"{result.rps:.0f} | {result.p99:.1f}")
-                print(f"  {config.label} {page.name}: {result.rps:.0f} req/s, p99 {result.p99:.1f} ms", file=log)
+                cells.append(f"{result.rps:.0f} req/s, p99 {result.p99:.0f}, {cpu_text(result)}")
+                print(f"  {config.label} {page.name}: {cells[-1]}", file=log, flush=True)
             server.stop()
-            lines.append(f"| {config.label} | " + " | ".join(cells) + " |")
+            lines.append(f"| {config.label} | " + " | ".join(cells) + f" | {os.getloadavg()[0]:.1f} |")
     return [*lines, ""]
 
 
@@ -970,7 +1030,10 @@ def report(args, info, config, results, load_before, load_after, started, rss_fi
         f"Load: locust (FastHttpUser, one process, headless), {args.users} users without think time, each scenario "
         f"{args.warmup:g} s warm-up then {args.duration:g} s measured; response times recorded by the generator "
         "(sub-millisecond), errors are wrong statuses or contents. Generator CPU: share of one core the load "
-        "generator used. Targets for read pages: ≥ 50 % of the baseline's requests/s, p99 ≤ 100 ms, 0 errors.",
+        "generator used. Ratio: the page's requests/s over the mean of the two baseline runs (first and last). "
+        "Targets for read pages: ≥ 50 % of the baseline's requests/s, p99 ≤ 100 ms, 0 errors. "
+        "CPU ms/request: CPU time the gunicorn workers and the database's server processes used during the "
+        "measured period, per request (what a page costs, whatever else the machine is doing).",
         "",
         *table(results),
         "",

@@ -105,6 +105,8 @@ def _on_test_start(environment, **kwargs):
         RECORDER.start()
         if environment.stats is not None:
             environment.stats.reset_all()
+        if RESULT:  # tells load.py the measured period has begun (it samples the server's CPU and memory)
+            Path(RESULT + ".started").touch()
 
     gevent.spawn_later(WARMUP, begin)
 
