@@ -102,3 +102,13 @@ def test_language_switcher_keeps_the_page_and_a_fresh_token(client):
     assert 'name="csrfmiddlewaretoken"' in first
     second = client.get(reverse("home")).content.decode()
     assert 'name="next" value="/"' in second
+
+
+def test_captcha_store_has_an_expiration_index():
+    """Every captcha check deletes the expired rows first: without an index that scans the table
+    that every home page view grows (lookup/migrations/0001_captcha_expiration_index.py)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "captcha_captchastore")
+    assert any(c["index"] and c["columns"] == ["expiration"] for c in constraints.values())
