@@ -112,3 +112,26 @@ def test_captcha_store_has_an_expiration_index():
     with connection.cursor() as cursor:
         constraints = connection.introspection.get_constraints(cursor, "captcha_captchastore")
     assert any(c["index"] and c["columns"] == ["expiration"] for c in constraints.values())
+
+
+def test_empty_lookup_box_renders_like_the_uncached_form(rf):
+    """The home page's lookup box caches its code field: same markup as every field rendered in turn."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from lookup.forms import LookupForm
+
+    def normalised(html: str) -> str:
+        html = re.sub(r'value="[0-9a-f]{40}"', 'value="KEY"', html)  # the captcha key
+        html = re.sub(r"/captcha/image/[0-9a-f]{40}/", "/captcha/image/KEY/", html)
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return re.sub(r"\s+", " ", html).strip()
+
+    request = rf.get("/")
+    for auto_id in ("lookup_%s", "id_%s"):
+        for _ in range(2):  # the second time from the cache
+            cached = render_to_string("lookup/_lookup_form.html", {"form": LookupForm(auto_id=auto_id)}, request)
+        plain = render_to_string("includes/form_fields.html", {"form": LookupForm(auto_id=auto_id)}, request)
+        assert normalised(plain) in normalised(cached)
+        assert f'id="{auto_id % "code"}"' in cached
