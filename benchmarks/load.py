@@ -594,6 +594,8 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
         "BENCH_PLAN": str(plan_path),
         "BENCH_WARMUP": str(args.warmup),
         "BENCH_RESULT": str(result_path),
+        "BENCH_DURATION": str(args.duration),
+        "BENCH_USERS": str(args.users),
     }
     command = [
         str(BIN / "locust"),
@@ -605,7 +607,7 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
         "--spawn-rate",
         str(args.users),
         "--run-time",
-        f"{round(total)}s",
+        f"{round(total) + 150}s",  # an upper bound: the locustfile stops after the measured period
         "--stop-timeout",
         "10",
         "--host",
@@ -619,7 +621,7 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
     started_flag = Path(str(result_path) + ".started")
     started_flag.unlink(missing_ok=True)
     generator = start(command, WORK / f"locust-{scenario.name}.log", env=env)
-    deadline = time.monotonic() + args.warmup + 60
+    deadline = time.monotonic() + args.warmup + 150
     while not started_flag.exists() and generator.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     rss_start = server.rss()
@@ -641,7 +643,7 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
                             "--duration",
                             str(int(args.duration)),
                             "--rate",
-                            "200",
+                            "50",
                             "--format",
                             "raw",
                             "--output",
@@ -653,7 +655,7 @@ def run_scenario(server: Server, scenario, plan_path: Path, args, log, profile: 
                 )
             )
     try:
-        generator.wait(timeout=total + 60)
+        generator.wait(timeout=total + 200)
     except subprocess.TimeoutExpired:
         stop(generator)
     rss_end = server.rss()

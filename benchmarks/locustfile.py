@@ -3,8 +3,9 @@
     locust -f benchmarks/locustfile.py --headless -u 16 -r 16 -t 45s --host http://127.0.0.1:PORT
 
 Environment: BENCH_SCENARIO (a name from load_scenarios.py), BENCH_PLAN (JSON written by
-load.py: codes, accounts, queries), BENCH_WARMUP (seconds not measured), BENCH_RESULT (where the
-figures go, JSON). Every simulated user sends its next request as soon as the previous answer
+load.py: codes, accounts, queries), BENCH_WARMUP (seconds not measured; measuring also waits for
+every user's login), BENCH_DURATION (seconds measured, then the run stops), BENCH_USERS,
+BENCH_RESULT (where the figures go, JSON). Every simulated user sends its next request as soon as the previous answer
 arrives (no think time): the figures are the server's capacity at 16 concurrent users.
 
 Response times are recorded here with sub-millisecond precision (locust's own histogram rounds),
@@ -33,6 +34,9 @@ from load_scenarios import BY_NAME
 SCENARIO = BY_NAME[os.environ.get("BENCH_SCENARIO", "baseline")]
 PLAN = json.loads(Path(os.environ["BENCH_PLAN"]).read_text()) if os.environ.get("BENCH_PLAN") else {}
 WARMUP = float(os.environ.get("BENCH_WARMUP", "10"))
+DURATION = float(os.environ.get("BENCH_DURATION", "40"))
+USERS = int(os.environ.get("BENCH_USERS", "16"))
+READY = [0]  # simulated users that have finished on_start
 RESULT = os.environ.get("BENCH_RESULT")
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 BOUNDARY = "----portal-bench-7d1f0c"
@@ -101,14 +105,24 @@ def _on_request(request_type, name, response_time, response_length, exception=No
 def _on_test_start(environment, **kwargs):
     import gevent
 
-    def begin():
+    def measure():
+        # Measure only once every simulated user has started (logged in: PBKDF2 takes a while),
+        # then for exactly DURATION seconds, and stop the run.
+        gevent.sleep(WARMUP)
+        deadline = time.monotonic() + 120
+        while READY[0] < USERS and time.monotonic() < deadline:
+            gevent.sleep(0.1)
         RECORDER.start()
         if environment.stats is not None:
             environment.stats.reset_all()
         if RESULT:  # tells load.py the measured period has begun (it samples the server's CPU and memory)
             Path(RESULT + ".started").touch()
+        gevent.sleep(DURATION)
+        RECORDER.stop()
+        if environment.runner is not None:
+            environment.runner.quit()
 
-    gevent.spawn_later(WARMUP, begin)
+    gevent.spawn(measure)
 
 
 @events.test_stop.add_listener
@@ -162,6 +176,7 @@ class PortalUser(FastHttpUser):
             self.log_in()
         elif "lookup" in tasks:
             self.fetch_csrf("/lookup/")
+        READY[0] += 1
 
     # --- helpers -------------------------------------------------------------------------
     def fetch_csrf(self, path: str) -> None:
