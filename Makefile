@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench-dossiers bench-catalogue audit
+.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,18 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
 BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
 bench-catalogue: install messages
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
+
+# Load benchmark (issue 7): gunicorn + PostgreSQL + Redis + Celery seeded with 10,000 procedures and
+# 200,000 dossiers, locust at 16 users, every page as a ratio to a bare baseline view measured in the
+# same run; writes docs/benchmarks/load.md. Uses the database portal_loadbench and Redis db 6 (emptied).
+# Not part of `make test`. Extra options: BENCH_LOAD_ARGS='--sweep' (workers 2-5, sync/gthread),
+# '--only home,search', '--profile detail' (py-spy), '--duration 40 --warmup 10'.
+BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_loadbench
+BENCH_LOAD_REDIS_URL ?= redis://127.0.0.1:6379/6
+BENCH_LOAD_ARGS ?=
+bench: install messages
+	BENCH_LOAD_DATABASE_URL=$(BENCH_LOAD_DATABASE_URL) BENCH_LOAD_REDIS_URL=$(BENCH_LOAD_REDIS_URL) \
+	  $(BIN)/python benchmarks/load.py --output docs/benchmarks/load.md $(BENCH_LOAD_ARGS)
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

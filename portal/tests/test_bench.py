@@ -1,0 +1,137 @@
+"""The load benchmark's pieces that live in the portal: bench settings, the baseline view, and the
+layout's fragment cache (it must never show one visitor's or one language's header to another)."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import RequestFactory
+from django.urls import NoReverseMatch, reverse
+
+from accounts.tests.factories import UserFactory
+from portal import bench
+from procedures.tests.factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_baseline_view_is_not_routed_outside_bench_settings(client):
+    procedure = ProcedureFactory()
+    with pytest.raises(NoReverseMatch):
+        reverse("bench-baseline", args=[procedure.code])
+    assert client.get(f"/bench/baseline/{procedure.code}/").status_code == 404
+
+
+def test_baseline_view_renders_after_one_query(django_assert_num_queries):
+    procedure = ProcedureFactory(name="Cấp bản sao trích lục hộ tịch")
+    request = RequestFactory().get("/")
+    with django_assert_num_queries(1):
+        response = bench.baseline(request, procedure.code)
+    assert response.status_code == 200
+    assert "Cấp bản sao trích lục hộ tịch" in response.content.decode()
+
+
+def test_baseline_view_unknown_code_is_404():
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        bench.baseline(RequestFactory().get("/"), "0.000000")
+
+
+def test_bench_settings_are_production_over_http_with_the_baseline(tmp_path):
+    """portal.settings.bench loads, passes the system checks, and routes the baseline view."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SETTINGS_MODULE", "DEBUG", "CAPTCHA_TEST_MODE"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="portal.settings.bench",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="127.0.0.1",
+        PORTAL_VAR_DIR=str(tmp_path),
+        PYTHONWARNINGS="ignore",
+    )
+    code = (
+        "import django; django.setup();"
+        "from django.conf import settings as s; from django.urls import reverse;"
+        "from django.core.management import call_command;"
+        "call_command('check');"
+        "print(reverse('bench-baseline', args=['1.000001']), s.DEBUG, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE,"
+        " s.CAPTCHA_TEST_MODE, s.STORAGES['staticfiles']['BACKEND'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(settings.BASE_DIR),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "/bench/baseline/1.000001/ False False False True whitenoise.storage.CompressedManifestStaticFilesStorage"
+        in result.stdout
+    )
+
+
+def test_cached_layout_follows_the_language(client):
+    client.get(reverse("home"))  # fills the fragments in Vietnamese
+    vietnamese = client.get(reverse("home")).content.decode()
+    assert "Đăng nhập" in vietnamese and 'lang="vi" aria-pressed="true"' in vietnamese
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = client.get(reverse("home")).content.decode()
+    assert 'lang="en" aria-pressed="true"' in english
+    assert "Log in" in english and "Đăng nhập" not in english
+
+
+def test_cached_layout_never_shows_one_visitor_the_other_s_header(client):
+    client.get(reverse("home"))
+    user = UserFactory(full_name="Trần Thị Hoa")
+    client.force_login(user)
+    logged_in = client.get(reverse("home")).content.decode()
+    assert "Trần Thị Hoa" in logged_in and reverse("account_logout") in logged_in
+    client.logout()
+    anonymous = client.get(reverse("home")).content.decode()
+    assert "Trần Thị Hoa" not in anonymous and reverse("account_login") in anonymous
+
+
+def test_language_switcher_keeps_the_page_and_a_fresh_token(client):
+    first = client.get(reverse("procedures:list") + "?q=khai+sinh").content.decode()
+    assert 'name="next" value="/procedures/?q=khai+sinh"' in first
+    assert 'name="csrfmiddlewaretoken"' in first
+    second = client.get(reverse("home")).content.decode()
+    assert 'name="next" value="/"' in second
+
+
+def test_captcha_store_has_an_expiration_index():
+    """Every captcha check deletes the expired rows first: without an index that scans the table
+    that every home page view grows (lookup/migrations/0001_captcha_expiration_index.py)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "captcha_captchastore")
+    assert any(c["index"] and c["columns"] == ["expiration"] for c in constraints.values())
+
+
+def test_empty_lookup_box_renders_like_the_uncached_form(rf):
+    """The home page's lookup box caches its code field: same markup as every field rendered in turn."""
+    import re
+
+    from django.template.loader import render_to_string
+
+    from lookup.forms import LookupForm
+
+    def normalised(html: str) -> str:
+        html = re.sub(r'value="[0-9a-f]{40}"', 'value="KEY"', html)  # the captcha key
+        html = re.sub(r"/captcha/image/[0-9a-f]{40}/", "/captcha/image/KEY/", html)
+        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+        return re.sub(r"\s+", " ", html).strip()
+
+    request = rf.get("/")
+    for auto_id in ("lookup_%s", "id_%s"):
+        for _ in range(2):  # the second time from the cache
+            cached = render_to_string("lookup/_lookup_form.html", {"form": LookupForm(auto_id=auto_id)}, request)
+        plain = render_to_string("includes/form_fields.html", {"form": LookupForm(auto_id=auto_id)}, request)
+        assert normalised(plain) in normalised(cached)
+        assert f'id="{auto_id % "code"}"' in cached
