@@ -23,8 +23,19 @@ class Series:
     values: list[float]
 
 
-def bar_chart(*, title: str, description: str, categories: list[str], series: list[Series], width: int = 720) -> str:
-    """Grouped horizontal bars: one group per category (agency or month), one bar per series."""
+def bar_chart(
+    *,
+    title: str,
+    description: str,
+    categories: list[str],
+    series: list[Series],
+    width: int = 720,
+    chart_id: str = "chart",
+) -> str:
+    """Grouped horizontal bars: one group per category (agency or month), one bar per series.
+
+    ``chart_id`` prefixes the ids of the title and description: give each chart of a page its own.
+    """
     label_width = 200
     bar_height = 14
     gap = 10
@@ -35,9 +46,9 @@ def bar_chart(*, title: str, description: str, categories: list[str], series: li
     peak = max([v for s in series for v in s.values] + [1])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="chart-title chart-desc" class="chart" preserveAspectRatio="xMinYMin meet">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(description)}</desc>',
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     for i, s in enumerate(series):
         colour, dash = PALETTE[i % len(PALETTE)]
