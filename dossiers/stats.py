@@ -125,17 +125,27 @@ def figures_grid(
     dossiers: QuerySet[Dossier] = Dossier.objects.order_by().filter(scope())
     grid: Grid = defaultdict(lambda: dict.fromkeys(STATS_COLUMNS, 0))
 
+    # A period of whole months is the month range alone (what the indexes are keyed on); other
+    # dates (the command's --from/--to) also bound the moments themselves.
+    whole_months = start.day == 1 and (end + datetime.timedelta(days=1)).day == 1
+
     def by_month(queryset: QuerySet, moment: str, *, prefix: str = "") -> QuerySet:
         """Rows of ``queryset`` whose ``moment`` falls in the period, with their month as ``m``."""
-        return (
-            queryset.annotate(m=local_month(prefix + moment))
-            .filter(m__gte=first, m__lte=last)
-            .filter(**{f"{prefix}{moment}__gte": since, f"{prefix}{moment}__lt": until})
-        )
+        queryset = queryset.annotate(m=local_month(prefix + moment)).filter(m__gte=first, m__lte=last)
+        if whole_months:
+            return queryset
+        return queryset.filter(**{f"{prefix}{moment}__gte": since, f"{prefix}{moment}__lt": until})
+
+    months: dict = {}  # month value -> "YYYY-MM", computed once per distinct value
+
+    def month_of(value) -> str:
+        if value not in months:
+            months[value] = _month(value)
+        return months[value]
 
     def add(rows, agency_key: str = "agency_id") -> None:
         for row in rows:
-            agency_id, month = row.pop(agency_key), _month(row.pop("m"))
+            agency_id, month = row.pop(agency_key), month_of(row.pop("m"))
             counts = grid[(agency_id, month)]
             for name, value in row.items():
                 counts[name] += value or 0
@@ -154,7 +164,7 @@ def figures_grid(
     if DECISION in groups:
         decided = by_month(dossiers, "finished_at").values("agency_id", "m", "status", "timeliness")
         for row in decided.annotate(n=Count("*")):
-            counts = grid[(row["agency_id"], _month(row["m"]))]
+            counts = grid[(row["agency_id"], month_of(row["m"]))]
             if row["status"] == DossierStatus.FINISHED:
                 counts["finished"] += row["n"]
                 column = {

@@ -11,8 +11,8 @@ from html import escape
 PALETTE = [
     ("#1f5f99", ""),  # blue, solid
     ("#2f7d32", "4 2"),  # green, dashed outline
-    ("#b3261e", "1 2"),  # red, dotted outline
     ("#7a5c00", "6 3"),  # ochre
+    ("#b3261e", "1 2"),  # red, dotted outline (4th: the statistics' "late")
     ("#5b3a8c", "2 1"),  # purple
 ]
 
@@ -36,7 +36,8 @@ def bar_chart(
 
     ``chart_id`` prefixes the ids of the title and description: give each chart of a page its own.
     """
-    label_width = 200
+    # Room for the longest category label (at most about 9 px a character at 13 px), within limits.
+    label_width = min(max(max((len(_shorten(c)) for c in categories), default=0) * 9 + 16, 80), 300)
     bar_height = 14
     gap = 10
     legend_height = 24 * ((len(series) + 2) // 3)

@@ -180,4 +180,10 @@ class StatisticsFilterForm(forms.Form):
             self.is_valid()  # validation leaves the wrong filters out of cleaned_data
             cleaned = self.cleaned_data
         first, last = cleaned.get("period") or default_period(self.today)
+        if self.is_bound and "from" not in self.errors and "to" not in self.errors:
+            # Month boxes left empty show the months used, as an unfilled form does.
+            self.data = self.data.copy()
+            for name, month in (("from", first), ("to", last)):
+                if not (self.data.get(name) or "").strip():
+                    self.data[name] = f"{month:%Y-%m}"
         return StatisticsQuery(agency=cleaned.get("agency"), field=cleaned.get("field"), first=first, last=last)

@@ -438,3 +438,36 @@ def test_unknown_csv_view_falls_back_to_agencies(client, known):
 
 def test_statistics_page_is_get_only(client):
     assert client.post(URL).status_code == 405
+
+
+def test_empty_month_boxes_show_the_months_used(client, known):
+    html = client.get(URL, {"agency": "SO-A", "from": "", "to": ""}).content.decode()
+    assert 'value="2025-05"' in html and 'value="2026-04"' in html
+
+
+def test_figures_grid_bounds_days_inside_months_for_the_command(known):
+    """The dossier_stats command takes any dates: the moments themselves are bounded then."""
+    from dossiers.stats import RECEPTION, figures_grid
+    from procedures.models import Agency
+
+    grid = figures_grid(
+        start=dt.date(2026, 2, 10),
+        end=dt.date(2026, 3, 4),
+        agency_ids=Agency.objects.values_list("pk", flat=True),
+        groups=[RECEPTION],
+    )
+    received: dict[str, int] = {}
+    for (_agency, month), counts in grid.items():
+        received[month] = received.get(month, 0) + counts["received"]
+    assert received == {"2026-02": 2, "2026-03": 3}  # a6 c2 / a4 a5 b2
+
+
+def test_numbers_follow_the_language():
+    from django.utils import translation
+
+    from lookup.templatetags.stats_tags import decimal1, figure
+
+    with translation.override("vi"):
+        assert (figure(1234567), decimal1(84.94), figure(None), decimal1(None)) == ("1.234.567", "84,9", "—", "—")
+    with translation.override("en"):
+        assert (figure(1234567), decimal1(84.94)) == ("1,234,567", "84.9")
