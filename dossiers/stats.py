@@ -152,7 +152,10 @@ def figures_grid(
 
     if RECEPTION in groups:
         received = by_month(dossiers, "received_at").values("agency_id", "m")
-        add(received.annotate(received=Count("*")))
+        # count(procedure_id) = count(*) (never null), but only dossier_received_month_idx holds
+        # the column: PostgreSQL cannot prefer the smaller (agency, received_at) index, which
+        # would compute the month row by row, when the period covers most of the data.
+        add(received.annotate(received=Count("procedure_id")))
         # Open dossiers are few: a partial index holds just them (dossier_open_month_idx).
         still_open = by_month(dossiers.filter(status__in=OPEN_STATUSES), "received_at").values("agency_id", "m")
         add(
