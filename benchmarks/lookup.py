@@ -420,6 +420,65 @@ def bench_statistics(client, repeat: int) -> list[str]:
             f"{percentile(cold.walls, 0.95):.1f} | {max(cold.walls):.1f} | {cold.cpu_per_request} | "
             f"{statistics.median(warm.walls):.1f} | {percentile(warm.walls, 0.95):.1f} | {warm.cpu_per_request} |"
         )
+    return [*lines, "", *explain_whole_country(client, base)]
+
+
+def describe(sql: str) -> str:
+    """What a statistics page query is for, from its SQL."""
+    if "dossiers_rating" in sql:
+        return "ratings of the results, per agency and month"
+    if "dossiers_apology" in sql:
+        return "apology letters, per agency and month"
+    if "finished_at" in sql:
+        return "results (early / on time / late) and rejections, per agency and month"
+    if "'supplement_requested'" in sql:
+        return "still in progress / overdue now, per agency and month of reception"
+    if "received_at" in sql:
+        return "received, per agency and month"
+    if "procedures_field" in sql:
+        return "fields (catalogue, cached for an hour)"
+    if '"level"' in sql:
+        return "agency tree (catalogue, cached for an hour)"
+    return "agencies (names, and the list the aggregates filter on)"
+
+
+def explain_whole_country(client, url: str) -> list[str]:
+    """EXPLAIN ANALYZE of each query of one cold whole-country page: where the time goes."""
+    import json
+
+    from django.core.cache import cache
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()
+    reset_queries()
+    with CaptureQueriesContext(connection) as ctx:
+        client.get(url)
+    lines = [
+        f"### Where a cold `{url}` spends its time",
+        "",
+        "EXPLAIN ANALYZE of each query of the page, run once more right after it (same load).",
+        "",
+        "| query | indexes used | rows read | ms |",
+        "|---|---|---|---|",
+    ]
+
+    def walk(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from walk(child)
+
+    for query in ctx.captured_queries:
+        sql = query["sql"]
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+            plan = cursor.fetchone()[0]
+        plan = plan[0] if isinstance(plan, list) else json.loads(plan)[0]
+        nodes = list(walk(plan["Plan"]))
+        indexes = sorted({n["Index Name"] for n in nodes if "Index Name" in n})
+        scans = [n for n in nodes if "Scan" in n["Node Type"]]
+        read = sum(n["Actual Rows"] * n.get("Actual Loops", 1) for n in scans)
+        lines.append(f"| {describe(sql)} | {', '.join(indexes) or '—'} | {read:,} | {plan['Execution Time']:.1f} |")
     return [*lines, ""]
 
 

@@ -42,10 +42,6 @@ class Figures:
     ratings: int = 0
     rating_total: int = 0
 
-    def add(self, counts: dict[str, int]) -> None:
-        for name in FIGURE_NAMES:
-            setattr(self, name, getattr(self, name) + counts.get(name, 0))
-
     @property
     def on_time_rate(self) -> float | None:
         """Share of results given by the due date (early or on the day), in percent."""
@@ -142,13 +138,21 @@ def _compute(*, query: StatisticsQuery, tree: AgencyTree, today: datetime.date) 
         groups=GROUPS,
         today=today,
     )
-    per_agency: dict[int, Figures] = {}
-    per_month: dict[str, Figures] = {f"{month:%Y-%m}": Figures() for month in query.months}
-    total = Figures()
+    # Sums in plain dicts (the grid has agencies × months cells), Figures built once at the end.
+    agency_sums: dict[int, dict[str, int]] = {}
+    month_sums: dict[str, dict[str, int]] = {f"{month:%Y-%m}": dict.fromkeys(FIGURE_NAMES, 0) for month in query.months}
+    total_sums = dict.fromkeys(FIGURE_NAMES, 0)
     for (agency_id, month), counts in grid.items():
-        per_agency.setdefault(agency_id, Figures()).add(counts)
-        per_month.setdefault(month, Figures()).add(counts)
-        total.add(counts)
+        for sums in (
+            agency_sums.setdefault(agency_id, dict.fromkeys(FIGURE_NAMES, 0)),
+            month_sums.setdefault(month, dict.fromkeys(FIGURE_NAMES, 0)),
+            total_sums,
+        ):
+            for name in FIGURE_NAMES:
+                sums[name] += counts[name]
+    per_agency = {agency_id: Figures(**sums) for agency_id, sums in agency_sums.items()}
+    per_month = {month: Figures(**sums) for month, sums in month_sums.items()}
+    total = Figures(**total_sums)
     by_agency = [Row(code, name, per_agency[pk], depth) for pk, code, name, depth in agencies if pk in per_agency]
     by_month = [Row(f"{month:%Y-%m}", month_label(month), per_month[f"{month:%Y-%m}"]) for month in query.months]
     result = PublicStatistics(query=query, by_agency=by_agency, by_month=by_month, total=total)
