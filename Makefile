@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit
+.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,15 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
 BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
 bench-catalogue: install messages
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
+# Lookup and statistics benchmark: 1,000,000 dossiers by COPY in a dedicated PostgreSQL database
+# (kept between runs; --rebuild to regenerate) and Redis db (emptied by the benchmark); report in
+# docs/benchmarks/lookup.md.
+BENCH_LOOKUP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_lookup
+BENCH_LOOKUP_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_LOOKUP_ARGS ?= --output docs/benchmarks/lookup.md
+bench-lookup: install messages
+	DATABASE_URL=$(BENCH_LOOKUP_DATABASE_URL) REDIS_URL=$(BENCH_LOOKUP_REDIS_URL) CACHE_KEY_PREFIX=portal-bench-lookup \
+	  $(BIN)/python benchmarks/lookup.py $(BENCH_LOOKUP_ARGS)
 
 # Load benchmark (issue 7): gunicorn + PostgreSQL + Redis + Celery seeded with 10,000 procedures and
 # 200,000 dossiers, locust at 16 users, every page as a ratio to a bare baseline view measured in the

@@ -4,12 +4,14 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from accounts.constants import AccountType, Gender
 from procedures.models import Agency, Procedure, RequiredDocument
 
 from .constants import (
+    OPEN_STATUSES,
     AttachmentKind,
     DayKind,
     DossierStatus,
@@ -112,6 +114,37 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received_idx"),
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished_idx"),
             models.Index(fields=["status", "due_date"], name="dossier_status_due_idx"),
+            # Public statistics over a million dossiers (dossiers.stats, docs/benchmarks/lookup.md):
+            # covering indexes keyed on the agency and the month in Vietnam time, so each figure is
+            # an index-only scan grouped in index order. The month expression must stay the one
+            # dossiers.stats.local_month() builds, or PostgreSQL cannot match it.
+            models.Index(
+                models.F("agency"),
+                TruncMonth("received_at", output_field=models.DateField()),
+                include=["procedure", "received_at"],
+                name="dossier_received_month_idx",
+            ),
+            models.Index(
+                models.F("agency"),
+                TruncMonth("received_at", output_field=models.DateField()),
+                include=["status", "due_date", "procedure", "received_at"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="dossier_open_month_idx",
+            ),
+            models.Index(
+                models.F("agency"),
+                TruncMonth("finished_at", output_field=models.DateField()),
+                models.F("status"),
+                models.F("timeliness"),
+                include=["procedure", "finished_at", "id"],
+                name="dossier_decided_month_idx",
+            ),
+            models.Index(
+                fields=["id"],
+                include=["agency", "procedure"],
+                condition=models.Q(apology_count__gt=0),
+                name="dossier_apologised_idx",
+            ),
         ]
         permissions = [
             ("receive_dossier", _("Can receive or refuse sent dossiers")),
@@ -254,6 +287,8 @@ class Rating(models.Model):
         verbose_name = _("rating")
         verbose_name_plural = _("ratings")
         constraints = [models.CheckConstraint(condition=models.Q(score__gte=1, score__lte=5), name="rating_score_1_5")]
+        # The statistics' ratings of a period, read without touching the table (dossiers.stats).
+        indexes = [models.Index(fields=["created_at"], include=["dossier", "score"], name="rating_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.score}"
@@ -324,7 +359,7 @@ class Apology(models.Model):
         verbose_name = _("apology")
         verbose_name_plural = _("apologies")
         ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["created_at"], name="apology_created_idx")]
+        indexes = [models.Index(fields=["created_at"], include=["dossier"], name="apology_created_cover_idx")]
 
     def __str__(self) -> str:
         return f"{self.dossier_id}: {self.new_due_date}"

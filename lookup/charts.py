@@ -11,8 +11,8 @@ from html import escape
 PALETTE = [
     ("#1f5f99", ""),  # blue, solid
     ("#2f7d32", "4 2"),  # green, dashed outline
-    ("#b3261e", "1 2"),  # red, dotted outline
     ("#7a5c00", "6 3"),  # ochre
+    ("#b3261e", "1 2"),  # red, dotted outline (4th: the statistics' "late")
     ("#5b3a8c", "2 1"),  # purple
 ]
 
@@ -23,9 +23,21 @@ class Series:
     values: list[float]
 
 
-def bar_chart(*, title: str, description: str, categories: list[str], series: list[Series], width: int = 720) -> str:
-    """Grouped horizontal bars: one group per category (agency or month), one bar per series."""
-    label_width = 200
+def bar_chart(
+    *,
+    title: str,
+    description: str,
+    categories: list[str],
+    series: list[Series],
+    width: int = 720,
+    chart_id: str = "chart",
+) -> str:
+    """Grouped horizontal bars: one group per category (agency or month), one bar per series.
+
+    ``chart_id`` prefixes the ids of the title and description: give each chart of a page its own.
+    """
+    # Room for the longest category label (at most about 9 px a character at 13 px), within limits.
+    label_width = min(max(max((len(_shorten(c)) for c in categories), default=0) * 9 + 16, 80), 300)
     bar_height = 14
     gap = 10
     legend_height = 24 * ((len(series) + 2) // 3)
@@ -35,9 +47,9 @@ def bar_chart(*, title: str, description: str, categories: list[str], series: li
     peak = max([v for s in series for v in s.values] + [1])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
-        f'aria-labelledby="chart-title chart-desc" class="chart" preserveAspectRatio="xMinYMin meet">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(description)}</desc>',
+        f'aria-labelledby="{chart_id}-title {chart_id}-desc" class="chart" preserveAspectRatio="xMinYMin meet">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(description)}</desc>',
     ]
     for i, s in enumerate(series):
         colour, dash = PALETTE[i % len(PALETTE)]

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import stats_views, views
 
 app_name = "lookup"
 
 urlpatterns = [
     path("lookup/", views.LookupView.as_view(), name="lookup"),
+    path("statistics/", stats_views.StatisticsView.as_view(), name="statistics"),
+    path("statistics/csv/", stats_views.StatisticsCsvView.as_view(), name="statistics_csv"),
 ]

@@ -354,6 +354,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIN
 # --- Public lookup --------------------------------------------------------------------------
 LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=10)  # lookups per minute per client address
 
+# --- Public statistics ----------------------------------------------------------------------
+# How long a statistics page's figures are reused (seconds). Nothing invalidates them earlier:
+# a new dossier shows up in the public figures within this delay.
+STATISTICS_CACHE_SECONDS = env.int("STATISTICS_CACHE_SECONDS", default=300)
+
 # --- Content Security Policy (django-csp) -----------------------------------------------------
 # Only our own files run: no inline script, no inline style, no other origin; pages cannot be framed.
 # https://django-csp.readthedocs.io/en/latest/configuration.html
