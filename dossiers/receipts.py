@@ -32,7 +32,8 @@ def qr_png(url: str, *, scale: int = 6) -> io.BytesIO:
 
 def qr_svg(url: str) -> str:
     """Inline SVG for the print-friendly page (no image request, crisp when printed)."""
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url)
+    # No width/height but a viewBox: the code scales with its box (CSS) instead of being cut off.
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url, omitsize=True)
 
 
 def _nfc(text) -> str:

@@ -50,6 +50,17 @@ def test_receipt_page_is_printable_with_a_qr_code_to_the_lookup(citizen_client, 
     assert "5 ngày làm việc kể từ ngày tiếp nhận" in html
 
 
+def test_the_receipt_qr_code_scales_with_its_box_instead_of_being_cut():
+    """Regression: the SVG had a fixed width/height and no viewBox, so on a phone, where the CSS
+    shrinks its box, the right and bottom of the code were cut off (and it could not be scanned)."""
+    from dossiers.receipts import qr_svg
+
+    svg = qr_svg("https://dichvucong.example.vn/lookup/?code=SGDDT-HN-261123-AB3CDE")
+    opening = svg[: svg.index(">") + 1]
+    assert "viewBox=" in opening
+    assert "width=" not in opening and "height=" not in opening
+
+
 def test_receipt_pdf_is_a_pdf_with_the_font_and_the_qr_image(citizen_client, citizen, procedure):
     dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True, applicant_name="Nguyễn Thị Hoa")
     response = citizen_client.get(reverse("dossiers:receipt_pdf", args=[dossier.code]))

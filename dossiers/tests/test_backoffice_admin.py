@@ -389,6 +389,22 @@ def test_a_holiday_edited_in_admin_is_kept_by_the_next_import(client):
     assert (day.name, day.source) == ("Quốc khánh (đã sửa)", HolidaySource.MANUAL)
 
 
+def test_a_date_typed_day_first_in_admin_is_that_day(client):
+    """Regression: with no Vietnamese input formats, admin read "02/09/2027" as the 9th of February."""
+    from dossiers.models import Holiday
+
+    client.force_login(UserFactory(staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:dossiers_holiday_add"),
+        {"date": "02/09/2027", "name": "Quốc khánh", "kind": "off", "source": "manual"},
+    )
+    assert response.status_code == 302
+    day = Holiday.objects.get(name="Quốc khánh")
+    assert day.date == dt.date(2027, 9, 2)
+    page = client.get(reverse("admin:dossiers_holiday_change", args=[day.pk])).content.decode()
+    assert 'value="02/09/2027"' in page  # shown the way it is typed
+
+
 def test_officers_may_read_their_agencys_receipt_but_not_anothers(officer_client, mine, other_agency_dossier):
     assert officer_client.get(reverse("dossiers:receipt", args=[mine.code])).status_code == 200
     assert officer_client.get(reverse("dossiers:receipt", args=[other_agency_dossier.code])).status_code == 404

@@ -398,6 +398,19 @@ def test_review_lists_everything_and_what_is_missing(citizen_client, citizen, pr
     assert "Lưu lại" in html and "Gửi đi" in html
 
 
+def test_review_shows_a_declared_date_as_vietnamese_write_it(citizen_client, citizen, procedure):
+    """Regression: answers were shown 20-06-2008 (Django's "vi" short format) beside 17/05/1990."""
+    draft = DossierFactory(
+        owner=citizen,
+        procedure=procedure,
+        form_data={**VALID_ANSWERS, "ngay-cap": "2008-06-20"},
+        steps_done=["applicant", "form"],
+    )
+    html = citizen_client.get(step_url(draft, WizardStep.REVIEW)).content.decode()
+    assert "20/06/2008" in html
+    assert "20-06-2008" not in html
+
+
 def test_wrong_captcha_keeps_the_draft_unsent(citizen_client, ready_draft):
     response = citizen_client.post(
         step_url(ready_draft, WizardStep.REVIEW),

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.test import override_settings
@@ -47,6 +48,22 @@ def test_lookup_ignores_case_and_spaces_and_shows_no_personal_data(client, captc
     for private in ("001090000123", "0988777666", sent_dossier.owner.email, sent_dossier.applicant_address):
         assert private not in html
     assert sent_dossier.due_date.strftime("%d/%m/%Y") in html
+
+
+@pytest.mark.parametrize("page", [URL, reverse("home")])
+def test_the_lookup_box_works_with_csrf_enforced(captcha_ok, sent_dossier, page):
+    """Regression: the box was included with `only`, which dropped `csrf_token` from its context,
+    so every real browser got "403 CSRF token missing" (the test client skips the check)."""
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    html = browser.get(page).content.decode()
+    form = html[html.index('class="lookup-form"') :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[: form.index("</form>")])
+    assert token, "the lookup form has no CSRF token"
+    response = browser.post(URL, {"code": sent_dossier.code, "csrfmiddlewaretoken": token.group(1), **captcha_ok})
+    assert response.status_code == 200
+    assert sent_dossier.procedure.name in response.content.decode()
 
 
 def test_lookup_with_fullwidth_lookalikes(client, captcha_ok, sent_dossier):

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from dossiers.constants import Timeliness
 from dossiers.models import Apology, Rating
-from dossiers.tests.factories import DossierAgencyFactory, DossierFactory, DossierFieldFactory, DossierProcedureFactory
+from dossiers.tests.factories import AgencyFactory, DossierFactory, DossierProcedureFactory, FieldFactory
 from procedures.constants import AgencyLevel
 
 pytestmark = pytest.mark.django_db
@@ -42,11 +42,11 @@ def now(monkeypatch):
 @pytest.fixture
 def known(now):
     """The dossiers whose figures the tests check (see the module docstring)."""
-    field_1 = DossierFieldFactory(code="giao-duc", name="Giáo dục và đào tạo")
-    field_2 = DossierFieldFactory(code="ho-tich", name="Hộ tịch")
-    agency_a = DossierAgencyFactory(code="SO-A", name="Sở Giáo dục A")
-    agency_a1 = DossierAgencyFactory(code="SO-A-P1", name="UBND phường A1", level=AgencyLevel.COMMUNE, parent=agency_a)
-    agency_b = DossierAgencyFactory(code="SO-B", name="Sở Tư pháp B")
+    field_1 = FieldFactory(code="giao-duc", name="Giáo dục và đào tạo")
+    field_2 = FieldFactory(code="ho-tich", name="Hộ tịch")
+    agency_a = AgencyFactory(code="SO-A", name="Sở Giáo dục A")
+    agency_a1 = AgencyFactory(code="SO-A-P1", name="UBND phường A1", level=AgencyLevel.COMMUNE, parent=agency_a)
+    agency_b = AgencyFactory(code="SO-B", name="Sở Tư pháp B")
     procedure_a = DossierProcedureFactory(agency=agency_a, field=field_1)
     procedure_a1 = DossierProcedureFactory(agency=agency_a1, field=field_2)
     procedure_b = DossierProcedureFactory(agency=agency_b, field=field_1)

@@ -268,6 +268,9 @@ TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Dates shown and typed as dd/mm/yyyy in Vietnamese (Django's "vi" module lacks input formats):
+# https://docs.djangoproject.com/en/5.2/topics/i18n/formatting/#creating-custom-format-files
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and uploaded files --------------------------------------------------------------
 STATIC_URL = "/static/"

@@ -1,6 +1,7 @@
 """Browser end-to-end fixtures: the live portal (real processes), Chromium through Playwright, pages.
 
-A journey test takes `page` (desktop) or `mobile_page` (360 px), navigates with relative URLs
+A journey test takes `page` (desktop) or `mobile_page` (360 px), and `new_page` for other people
+(their own cookies), navigates with relative URLs
 (the context's base_url is the live portal), and calls `checks.audit(page)` on every page it reaches.
 At teardown a passed test is still failed if it visited a page without auditing it, if the page
 threw a JavaScript error, or if the server answered 5xx; a failed test leaves a screenshot and the
@@ -142,7 +143,10 @@ def _fresh_screenshots():
     shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)
 
 
+@contextlib.contextmanager
 def _open_page(browser, live_portal, request, options: dict):
+    """A page in a fresh browser context, watched (navigations, server errors, JavaScript errors)
+    and checked when it is closed: every page visited audited, else the test fails."""
     context = browser.new_context(
         base_url=live_portal.base_url, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh", **options
     )
@@ -204,10 +208,25 @@ def _save_page_artifacts(context, request) -> None:
 @pytest.fixture
 def page(browser, live_portal, request):
     """A desktop page (1280×900) in a fresh browser context (own cookies) on the live portal."""
-    yield from _open_page(browser, live_portal, request, DESKTOP)
+    with _open_page(browser, live_portal, request, DESKTOP) as page:
+        yield page
 
 
 @pytest.fixture
 def mobile_page(browser, live_portal, request):
     """A phone-sized page (360×740, touch) in a fresh browser context on the live portal."""
-    yield from _open_page(browser, live_portal, request, MOBILE)
+    with _open_page(browser, live_portal, request, MOBILE) as page:
+        yield page
+
+
+@pytest.fixture
+def new_page(browser, live_portal, request):
+    """Open more pages in the same test, each in its own browser context (another person: own
+    cookies), watched and checked like `page`: `new_page()` at desktop size, `new_page(mobile=True)`
+    on a 360 px phone. All are closed (and checked) at teardown."""
+    with contextlib.ExitStack() as stack:
+
+        def open_page(*, mobile: bool = False):
+            return stack.enter_context(_open_page(browser, live_portal, request, MOBILE if mobile else DESKTOP))
+
+        yield open_page

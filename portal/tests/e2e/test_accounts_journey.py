@@ -13,13 +13,25 @@ from dataclasses import dataclass
 import pytest
 from playwright.sync_api import Page, expect
 
-from .checks import assert_no_horizontal_scroll, audit
+from .checks import audit
 from .live import LivePortal
+from .steps import (
+    RESET_LINK,
+    Person,
+    activate,
+    expect_logged_in_as,
+    expect_logged_out,
+    fill_passwords_and_captcha,
+    fill_person_signup,
+    header,
+    heading,
+    log_in,
+    log_out,
+    open_account_menu,
+    submit_signup,
+)
 
 pytestmark = pytest.mark.e2e
-
-CONFIRM_LINK = r"/accounts/confirm-email/[^/]+/$"
-RESET_LINK = r"/accounts/password/reset/key/"
 
 
 @dataclass
@@ -32,87 +44,6 @@ class Organisation:
     address: str = "5 Lý Thái Tổ, Hoàn Kiếm, Hà Nội"
     password: str = "Anh-duong-mat-khau-2024"
     new_password: str = "Anh-duong-doi-mat-khau-77"
-
-
-@dataclass
-class Person:
-    email: str
-    name: str = "Nguyễn Thị Hoa"
-    birth: str = "1992-03-04"
-    citizen_id: str = "001192012345"
-    phone: str = "0912 345 678"
-    address: str = "12 Hàng Bài, Hoàn Kiếm, Hà Nội"
-    password: str = "Hoa-mat-khau-rat-manh-91"
-    new_password: str = "Hoa-mat-khau-moi-2025"
-
-
-# --- small steps ----------------------------------------------------------------------------
-def heading(page: Page):
-    return page.locator("main h1")
-
-
-def header(page: Page):
-    return page.locator("header .user-nav")
-
-
-def open_account_menu(page: Page) -> None:
-    menu = page.locator("details.account-menu")
-    if menu.get_attribute("open") is None:
-        menu.locator("summary").click()
-    expect(menu.locator("ul")).to_be_visible()
-    assert_no_horizontal_scroll(page)  # the open menu fits the screen too
-
-
-def expect_logged_out(page: Page) -> None:
-    expect(header(page).get_by_role("link", name="Đăng nhập", exact=True)).to_be_visible()
-    expect(page.locator("details.account-menu")).to_have_count(0)
-
-
-def expect_logged_in_as(page: Page, name: str) -> None:
-    expect(page.locator("details.account-menu .account-name")).to_have_text(name)
-
-
-def log_in(page: Page, email: str, password: str) -> None:
-    header(page).get_by_role("link", name="Đăng nhập", exact=True).click()
-    expect(heading(page)).to_have_text("Đăng nhập")
-    audit(page)
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Mật khẩu", exact=False).fill(password)
-    page.locator("main form").get_by_role("button", name="Đăng nhập").click()
-
-
-def log_out(page: Page) -> None:
-    open_account_menu(page)
-    page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.locator(".messages")).to_contain_text("Bạn đã đăng xuất.")
-    expect_logged_out(page)
-    audit(page)
-
-
-def fill_passwords_and_captcha(page: Page, email: str, password: str) -> None:
-    page.locator("input[name=email]").fill(email)
-    page.locator("input[name=password1]").fill(password)
-    page.locator("input[name=password2]").fill(password)
-    page.locator("input[name=captcha_1]").fill("PASSED")  # CAPTCHA_TEST_MODE accepts this
-
-
-def submit_signup(page: Page) -> None:
-    page.get_by_role("button", name="Đăng ký", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/accounts/confirm-email/$"))
-    expect(heading(page)).to_have_text("Kích hoạt tài khoản")
-    audit(page)
-
-
-def activate(page: Page, portal: LivePortal, email: str) -> None:
-    """Open the link from the activation email and press Confirm."""
-    link = portal.mail.wait_for_link(email, CONFIRM_LINK, subject="Kích hoạt tài khoản")
-    page.goto(link)
-    expect(heading(page)).to_have_text("Kích hoạt tài khoản")
-    expect(page.locator("main")).to_contain_text(email)
-    audit(page)
-    page.get_by_role("button", name="Xác nhận").click()
-    expect(page.locator(".messages")).to_contain_text("tài khoản đã được kích hoạt")
-    audit(page)
 
 
 # --- the journeys ---------------------------------------------------------------------------
@@ -205,13 +136,7 @@ def person_journey(page: Page, portal: LivePortal, person: Person) -> None:
     page.goto("/accounts/signup/")
     expect(heading(page)).to_have_text("Đăng ký")
     audit(page)
-    page.get_by_label("Họ và tên").fill(person.name)
-    page.locator("input[name=date_of_birth]").fill(person.birth)
-    page.locator("input[name=gender][value=female]").check()
-    page.locator("input[name=citizen_id]").fill(person.citizen_id)
-    page.locator("input[name=phone]").fill(person.phone)
-    page.locator("input[name=address]").fill(person.address)
-    fill_passwords_and_captcha(page, person.email, person.password)
+    fill_person_signup(page, person)
     submit_signup(page)
 
     # The person comes back later (the browser was closed): activation, then the login page.

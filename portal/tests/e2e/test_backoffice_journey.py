@@ -15,11 +15,11 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from dossiers.deadlines import WorkingCalendar, vietnam_calendar
 from dossiers.tests.factories import pdf_bytes
 
 from .checks import audit
 from .live import LivePortal
+from .steps import admin_login, expected_due_date, open_action, portal_login, submit_action
 
 pytestmark = pytest.mark.e2e
 
@@ -57,50 +57,6 @@ for step in ("form", "attachments"):
 workflow.dossier_send(dossier=dossier, user=citizen)
 print("CODE", dossier.code, "PK", dossier.pk)
 """
-
-
-def expected_due_date(days: int) -> dt.date:
-    """What the portal must show: today + N working days on Vietnam's calendar (no database here)."""
-    today = dt.date.today()
-    off, working = set(), set()
-    for year in (today.year, today.year + 1):
-        for day, _name, kind in vietnam_calendar(year):
-            (working if kind == "working" else off).add(day)
-    return WorkingCalendar(off, working).add_working_days(today, days)
-
-
-def admin_login(page: Page, email: str, password: str) -> None:
-    page.goto("/admin/login/?next=/admin/dossiers/dossier/")
-    expect(page.locator("#login-form")).to_be_visible()
-    audit(page)
-    page.locator("#id_username").fill(email)
-    page.locator("#id_password").fill(password)
-    page.locator("#login-form [type=submit]").click()
-    expect(page).to_have_url(re.compile(r"/admin/dossiers/dossier/$"))
-    audit(page)
-
-
-def portal_login(page: Page, email: str, password: str, next_path: str) -> None:
-    page.goto(f"/accounts/login/?next={next_path}")
-    audit(page)
-    page.locator("input[name=login]").fill(email)
-    page.locator("input[name=password]").fill(password)
-    page.locator("main form button[type=submit]").click()
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-    audit(page)
-
-
-def open_action(page: Page, name: str) -> None:
-    """Unfold one action of the dossier page (the caller fills its inputs, then submit_action)."""
-    action = page.locator(f"#action-{name}")
-    action.locator("summary").click()
-    expect(action.locator("form")).to_be_visible()
-
-
-def submit_action(page: Page, name: str) -> None:
-    page.locator(f"#action-{name} form [type=submit]").click()
-    expect(page.locator(".messagelist")).to_contain_text("đã thực hiện cho hồ sơ")
-    audit(page)
 
 
 def test_officer_and_citizen_take_a_dossier_from_sent_to_result(page: Page, browser, live_portal: LivePortal):
