@@ -288,6 +288,7 @@ def seed_people_and_dossiers(log) -> None:
 
     from accounts.models import User
     from dossiers.constants import CODE_ALPHABET
+    from dossiers.deadlines import timeliness_for
     from dossiers.models import Dossier, History, Rating
     from procedures.models import Procedure
 
@@ -385,10 +386,7 @@ def seed_people_and_dossiers(log) -> None:
                     )
                     finished_at = times.get("finish") or times.get("reject")
                     # Decided dossiers record how they kept their due date (the statistics read it).
-                    timeliness = ""
-                    if finished_at and due:
-                        decided = timezone.localtime(finished_at).date()
-                        timeliness = "early" if decided < due else "on_time" if decided == due else "late"
+                    timeliness = timeliness_for(timezone.localtime(finished_at).date(), due) if finished_at else ""
                     dossier_copy.write_row(
                         (
                             pk,
