@@ -21,6 +21,18 @@ class PortalCaptchaInput(CaptchaTextInput):
     fieldset whose legend does not name the box (axe "label": an unlabelled field)."""
 
     use_fieldset = False
+    # Set on a form's own widget when the page is rendered for the anonymous page cache
+    # (portal/pagecache.py): the key becomes a placeholder that each response fills with a fresh
+    # captcha, instead of one captcha stored now and shared by every visitor of the cached page.
+    deferred_key: str | None = None
+
+    def fetch_captcha_store(self, name, value, attrs=None, generator=None):
+        if self.deferred_key is None:
+            return super().fetch_captcha_store(name, value, attrs, generator)
+        self._value = [self.deferred_key, ""]
+        self._key = self.deferred_key
+        self.id_ = self.build_attrs(attrs).get("id", None)
+        return None
 
 
 class PortalCaptchaField(CaptchaField):

@@ -7,8 +7,21 @@ from .models import Agency, Field, FormField, Procedure, RequiredDocument
 from .normalise import normalise
 
 
+class CatalogueAdmin(admin.ModelAdmin):
+    """Deleting from the admin changes the catalogue too: cached counts and pages must follow
+    (saves go through the services, which say so themselves)."""
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.catalogue_changed()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        services.catalogue_changed()
+
+
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(CatalogueAdmin):
     list_display = ("code", "name", "level", "parent", "is_active")
     list_filter = ("level", "is_active")
     search_fields = ("code", "name")
@@ -20,7 +33,7 @@ class AgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Field)
-class FieldAdmin(admin.ModelAdmin):
+class FieldAdmin(CatalogueAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
     prepopulated_fields = {"code": ("name",)}
@@ -42,7 +55,7 @@ class FormFieldInline(admin.TabularInline):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(admin.ModelAdmin):
+class ProcedureAdmin(CatalogueAdmin):
     list_display = ("code", "name", "agency", "field", "service_level", "processing_days", "is_published")
     list_filter = ("is_published", "service_level", "field", "agency__level", "agency")
     search_fields = ("code", "name", "search_name")

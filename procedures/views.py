@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from portal.pagecache import AnonymousPageCacheMixin
+
 from . import selectors
 from .forms import ProcedureSearchForm
 from .models import Agency, Procedure, RequiredDocument
@@ -15,7 +17,14 @@ from .models import Agency, Procedure, RequiredDocument
 PAGE_SIZE = 20
 
 
-class ProcedureListView(TemplateView):
+class CataloguePageMixin(AnonymousPageCacheMixin):
+    """Public catalogue pages: the same for every anonymous visitor until the catalogue changes."""
+
+    def page_cache_version(self) -> str:
+        return f"catalogue:{selectors.catalogue_version()}"
+
+
+class ProcedureListView(CataloguePageMixin, TemplateView):
     """/procedures/: a plain GET form, so every result page has a shareable address."""
 
     template_name = "procedures/procedure_list.html"
@@ -61,7 +70,7 @@ class ProcedureListView(TemplateView):
         return context
 
 
-class ProcedureDetailView(TemplateView):
+class ProcedureDetailView(CataloguePageMixin, TemplateView):
     template_name = "procedures/procedure_detail.html"
 
     def get_context_data(self, **kwargs):
@@ -93,7 +102,7 @@ class TemplateDownloadView(View):
         return response
 
 
-class AgencyListView(TemplateView):
+class AgencyListView(CataloguePageMixin, TemplateView):
     template_name = "procedures/agency_list.html"
 
     def get_context_data(self, **kwargs):
@@ -103,7 +112,7 @@ class AgencyListView(TemplateView):
         return context
 
 
-class AgencyDetailView(TemplateView):
+class AgencyDetailView(CataloguePageMixin, TemplateView):
     template_name = "procedures/agency_detail.html"
 
     def get_context_data(self, **kwargs):

@@ -92,3 +92,23 @@ def test_agency_cannot_become_its_own_ancestor(admin_client):
     parent.parent = child
     with pytest.raises(ValidationError):
         services.agency_save(agency=parent)
+
+
+def test_deleting_in_admin_takes_the_procedure_off_the_public_pages(admin_client, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    gone, kept = ProcedureFactory(name="Thủ tục sẽ bị xoá"), ProcedureFactory(name="Thủ tục còn lại")
+    visitor = Client()
+    assert "Thủ tục sẽ bị xoá" in visitor.get("/procedures/").content.decode()  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse("admin:procedures_procedure_delete", args=[gone.pk]), {"post": "yes"})
+    assert response.status_code == 302
+    html = visitor.get("/procedures/").content.decode()
+    assert "Thủ tục sẽ bị xoá" not in html and "Thủ tục còn lại" in html
+    assert visitor.get(f"/procedures/{kept.code}/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(
+            reverse("admin:procedures_procedure_changelist"),
+            {"action": "delete_selected", "_selected_action": [kept.pk], "post": "yes"},
+        )
+    assert "Thủ tục còn lại" not in visitor.get("/procedures/").content.decode()

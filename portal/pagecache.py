@@ -1,0 +1,101 @@
+"""Whole public pages cached for anonymous visitors, with the per-visitor parts punched out.
+
+Most requests to the portal are anonymous reads of the catalogue and the home page, and they
+render the same HTML for everyone except two values: the CSRF token of the language switcher
+(and of the home page's lookup box) and, on the home page, a fresh confirmation code (captcha).
+Rendering the page costs 4-8 ms of Python; serving it from the cache with those two values
+filled in costs a cache read and a string replacement. Load tests (docs/benchmarks/load.md)
+showed rendering, not the database, as what limits the portal's throughput.
+
+How a page stays correct:
+- Only anonymous GET/HEAD requests with no pending message are served from or stored in the
+  cache; a logged-in user, a form post or a "you have logged out" notice always renders afresh.
+- The key holds the language and the full address (query string included) and a version the
+  view supplies (the catalogue version, bumped by every change to agencies, fields and
+  procedures), so an edit in the admin shows on the next request; the timeout bounds the rest
+  (the home page's most used procedures).
+- The page is rendered with placeholders instead of the CSRF token and the captcha key, and
+  every response gets its own values: a cached page never carries another visitor's token or
+  captcha. Only 200 responses are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
+
+# Placeholders: plain word characters, so they survive HTML escaping and fit the captcha's URL
+# pattern; long and specific enough never to appear in real content.
+CSRF_HOLE = "portalholecsrftoken7c1e"
+CAPTCHA_HOLE = "portalholecaptchakey7c1e"
+CONTEXT_FLAG = "page_cache_rendering"
+
+
+def is_cacheable(request: HttpRequest) -> bool:
+    """Anonymous, a plain read, and nothing queued for this visitor (``len`` reads the message
+    storage without marking the messages as shown)."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    return len(get_messages(request)) == 0
+
+
+def page_key(request: HttpRequest, version: str) -> str:
+    address = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
+    return f"page:{getattr(request, 'LANGUAGE_CODE', '')}:{version}:{address}"
+
+
+def fill(request: HttpRequest, html: str) -> str:
+    """This visitor's values in place of the placeholders (a new captcha only when the page has one)."""
+    if CSRF_HOLE in html:
+        html = html.replace(CSRF_HOLE, get_token(request))
+    if CAPTCHA_HOLE in html:
+        from captcha.models import CaptchaStore
+
+        html = html.replace(CAPTCHA_HOLE, CaptchaStore.generate_key())
+    return html
+
+
+class AnonymousPageCacheMixin:
+    """For a TemplateView whose page is the same for every anonymous visitor (see the module).
+
+    ``page_cache_version()`` names what the page depends on; ``page_cache_seconds`` bounds how
+    long anything else it shows may be stale.
+    """
+
+    page_cache_seconds = 3600
+
+    def page_cache_version(self) -> str:
+        raise NotImplementedError
+
+    def dispatch(self, request, *args, **kwargs):
+        if not is_cacheable(request):
+            return super().dispatch(request, *args, **kwargs)
+        key = page_key(request, self.page_cache_version())
+        cached = cache.get(key)
+        if cached is not None:
+            content_type, html = cached
+            return HttpResponse(fill(request, html), content_type=content_type)
+        self.rendering_for_cache = True
+        response = super().dispatch(request, *args, **kwargs)
+        if response.status_code != 200 or not isinstance(response, TemplateResponse):
+            return response
+        response.render()
+        html = response.content.decode(response.charset)
+        cache.set(key, (response["Content-Type"], html), self.page_cache_seconds)
+        response.content = fill(request, html).encode(response.charset)
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if getattr(self, "rendering_for_cache", False):
+            context["csrf_token"] = CSRF_HOLE
+            context[CONTEXT_FLAG] = True
+        return context
