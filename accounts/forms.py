@@ -2,7 +2,10 @@
 
 from allauth.account import forms as allauth_forms
 from captcha.fields import CaptchaField, CaptchaTextInput
+from captcha.models import CaptchaStore
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
@@ -49,6 +52,29 @@ class PortalCaptchaField(CaptchaField):
             PortalCaptchaInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
         )
         super().__init__(**kwargs)
+
+    def clean(self, value):
+        """One statement for the usual case: the matching, unexpired captcha is deleted as it is
+        accepted, so it can never be used twice, even by two requests at the same moment.
+
+        The library's own check also deletes every expired captcha of every visitor first, a
+        scan of the whole table on each attempt; the expired ones are purged every few minutes
+        by ``accounts.tasks.purge_expired_captchas`` instead. A wrong answer still spends the
+        captcha (one attempt per picture).
+        """
+        forms.MultiValueField.clean(self, value)  # "required" and the sub-fields' own checks
+        key, response = value[0], (value[1] or "").strip().lower()
+        value[1] = ""
+        if not key and not response and not self.required:
+            return value
+        live = CaptchaStore.objects.filter(hashkey=key, expiration__gt=timezone.now())
+        if settings.CAPTCHA_TEST_MODE and response == "passed":
+            live.delete()
+            return value
+        if not live.filter(response=response).delete()[0]:
+            live.delete()
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return value
 
 
 class DateInput(forms.DateInput):

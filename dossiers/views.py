@@ -7,11 +7,16 @@ code gives 404 exactly like a code that does not exist. Status changes are one w
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -373,6 +378,12 @@ class DossierListView(LoginRequiredMixin, ListView):
     def get_paginate_by(self, queryset):
         return settings.DOSSIER_LIST_PAGE_SIZE
 
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # Without a code search the tab's count is already known: no second count query.
+        self.tab_counts = selectors.dossier_tab_counts(user=self.request.user)
+        known = None if self.query else self.tab_counts.get(self.get_tab())
+        return KnownCountPaginator(queryset, per_page, orphans=orphans, known_count=known)
+
     def get_tab(self) -> str:
         tab = self.request.GET.get("tab", ListTab.ALL)
         return tab if tab in ListTab.values else ListTab.ALL.value
@@ -385,7 +396,7 @@ class DossierListView(LoginRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = selectors.dossier_tab_counts(user=self.request.user)
+        counts = self.tab_counts
         current = self.get_tab()
         context.update(
             tabs=[
@@ -395,9 +406,42 @@ class DossierListView(LoginRequiredMixin, ListView):
             tab=current,
             search_form=self.search if self.search.is_bound else DossierSearchForm(),
             query=self.query,
-            statuses=DossierStatus,
+            rows=rendered_rows(list(context["dossiers"])),
         )
         return context
+
+
+class KnownCountPaginator(Paginator):
+    def __init__(self, *args, known_count: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if known_count is not None:
+            self.__dict__["count"] = known_count  # Paginator.count is a cached_property
+
+
+ROW_TEMPLATE = "dossiers/includes/dossier_row.html"
+ROW_CACHE_SECONDS = 24 * 3600
+
+
+def rendered_rows(dossiers: list[Dossier]) -> list[str]:
+    """The table rows of "My dossiers", each rendered once per version of its dossier.
+
+    Rendering a row with its processing history costs about a millisecond of template work, most
+    of the page's cost (docs/benchmarks/load.md); a row changes only when its dossier does
+    (``selectors.dossier_row_version``), so the HTML is cached per dossier version and language.
+    Only the rows not in the cache have their history and result files read.
+    """
+    language = get_language()
+    keys = [f"dossiers:row:{language}:{selectors.dossier_row_version(d)}" for d in dossiers]
+    cached = cache.get_many(keys)
+    missing = [d for d, key in zip(dossiers, keys, strict=True) if key not in cached]
+    selectors.dossier_row_details(missing)
+    fresh = {}
+    for dossier in missing:
+        key = f"dossiers:row:{language}:{selectors.dossier_row_version(dossier)}"
+        fresh[key] = render_to_string(ROW_TEMPLATE, {"dossier": dossier, "statuses": DossierStatus})
+    if fresh:
+        cache.set_many(fresh, ROW_CACHE_SECONDS)
+    return [mark_safe(cached.get(key) or fresh[key]) for key in keys]  # noqa: S308 - our own template's output
 
 
 def _detail_context(request, dossier: Dossier, **extra) -> dict:

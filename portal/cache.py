@@ -40,6 +40,17 @@ class ResilientRedisCacheClient(RedisCacheClient):
     delete_many = _degrade("delete_many", None)
     clear = _degrade("clear", False)
 
+    def get_client(self, key=None, *, write=False):
+        # Django builds a new redis.Redis (and its table of ~200 response callbacks) for every
+        # cache call; one per connection pool is enough (it is thread-safe, the pool does the
+        # connections) and saves ~0.1 ms a call, several calls a page.
+        index = self._get_connection_pool_index(write)
+        clients = self.__dict__.setdefault("_clients", {})
+        client = clients.get(index)
+        if client is None:
+            client = clients[index] = self._client(connection_pool=self._get_connection_pool(write))
+        return client
+
     def incr(self, key, delta):
         try:
             return super().incr(key, delta)

@@ -190,3 +190,35 @@ def test_rating_is_refused_before_the_result(citizen_client, citizen, procedure)
     response = citizen_client.post(reverse("dossiers:rate", args=[dossier.code]), {"score": "5"}, follow=True)
     assert "Chỉ có thể đánh giá khi hồ sơ đã có kết quả." in response.content.decode()
     assert not RatingFactory._meta.model.objects.exists()
+
+
+def test_cached_rows_follow_every_change_of_their_dossier(citizen_client, citizen, procedure):
+    """Rows are cached per dossier version: a transition, a new history note or a renamed
+    procedure shows on the next visit, and a warm list reads no history at all."""
+    from dossiers import workflow
+
+    dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    html = citizen_client.get(LIST).content.decode()
+    assert "Đã gửi" in html and reverse("dossiers:withdraw", args=[dossier.code]) in html
+    with CaptureQueriesContext(connection) as warm:
+        citizen_client.get(LIST)
+    assert not any("dossiers_history" in q["sql"] for q in warm.captured_queries)
+    workflow.dossier_withdraw(dossier=dossier, user=citizen, reason="Nộp nhầm thủ tục.")
+    html = citizen_client.get(LIST).content.decode()
+    assert "Đã rút" in html and "Nộp nhầm thủ tục." in html
+    assert reverse("dossiers:withdraw", args=[dossier.code]) not in html
+    procedure.name = "Cấp bản sao văn bằng (tên mới)"
+    procedure.save()
+    assert "Cấp bản sao văn bằng (tên mới)" in citizen_client.get(LIST).content.decode()
+    citizen_client.cookies["django_language"] = "en"
+    assert "Withdrawn" in citizen_client.get(LIST).content.decode()
+
+
+def test_another_citizen_never_gets_a_cached_row(citizen_client, citizen, procedure, client):
+    from accounts.tests.factories import UserFactory
+
+    mine = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    citizen_client.get(LIST)  # the row is cached now
+    client.force_login(UserFactory())
+    html = client.get(LIST).content.decode()
+    assert mine.code not in html

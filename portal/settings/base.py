@@ -202,6 +202,9 @@ SESSION_COOKIE_AGE = env.int("SESSION_REMEMBER_SECONDS", default=14 * 24 * 3600)
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Read from the cache, written through to the database: a logged-in page saves a query, and a
+# session survives the cache being emptied or away (portal/cache.py answers "not cached").
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Captcha (django-simple-captcha) --------------------------------------------------------
 CAPTCHA_TEST_MODE = env.bool("CAPTCHA_TEST_MODE", default=False)
@@ -258,6 +261,8 @@ EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     # Every 2 minutes: re-enqueue outbox emails left pending by a broker outage.
     "requeue-pending-emails": {"task": "accounts.tasks.requeue_pending_emails", "schedule": 120.0},
+    # Every 5 minutes: expired captchas (each page with a confirmation code stores one).
+    "purge-expired-captchas": {"task": "accounts.tasks.purge_expired_captchas", "schedule": 300.0},
 }
 
 # --- Internationalisation -------------------------------------------------------------------
