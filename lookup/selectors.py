@@ -38,10 +38,15 @@ class PublicDossier:
     timeliness_label: str
     apologies: int
     history: list[PublicHistoryEntry]
+    # Not shown: what the answer depends on (the dossier and its procedure as last saved, and the
+    # day, for "overdue"), to cache its rendering; and the id, to read the history later.
+    version: str = ""
+    pk: int = 0
 
 
-def public_dossier(code: str) -> PublicDossier | None:
-    """Drafts are unknown to the public, exactly like codes that do not exist (2 queries)."""
+def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:
+    """Drafts are unknown to the public, exactly like codes that do not exist (2 queries; one
+    without the history, which ``public_history`` reads when the answer is not cached)."""
     dossier = (
         Dossier.objects.select_related("procedure", "agency")
         .only(
@@ -55,7 +60,9 @@ def public_dossier(code: str) -> PublicDossier | None:
             "finished_at",
             "timeliness",
             "apology_count",
+            "updated_at",
             "procedure__name",
+            "procedure__updated_at",
             "agency__name",
         )
         .filter(code=code, status__in=PUBLIC_STATUSES)
@@ -63,11 +70,7 @@ def public_dossier(code: str) -> PublicDossier | None:
     )
     if dossier is None:
         return None
-    entries = (
-        History.objects.filter(dossier=dossier)
-        .only("created_at", "action", "to_status", "note")
-        .order_by("created_at", "pk")
-    )
+    today = deadlines.today()
     return PublicDossier(
         code=dossier.code,
         procedure=dossier.procedure.name,
@@ -79,9 +82,21 @@ def public_dossier(code: str) -> PublicDossier | None:
         received_at=dossier.received_at,
         due_date=dossier.due_date,
         finished_at=dossier.finished_at,
-        overdue=deadlines.is_overdue(dossier),
+        overdue=deadlines.is_overdue(dossier, on=today),
         timeliness=dossier.timeliness,
         timeliness_label=dossier.get_timeliness_display() if dossier.timeliness else "",
         apologies=dossier.apology_count,
-        history=[PublicHistoryEntry(e.created_at, e.title, e.note) for e in entries],
+        history=public_history(dossier.pk) if with_history else [],
+        version=f"{dossier.pk}:{dossier.updated_at.timestamp()}:{dossier.procedure.updated_at.timestamp()}:{today}",
+        pk=dossier.pk,
     )
+
+
+def public_history(dossier_id: int) -> list[PublicHistoryEntry]:
+    """The steps the public may see: status, time and the note meant for the citizen."""
+    entries = (
+        History.objects.filter(dossier_id=dossier_id)
+        .only("created_at", "action", "to_status", "note")
+        .order_by("created_at", "pk")
+    )
+    return [PublicHistoryEntry(e.created_at, e.title, e.note) for e in entries]

@@ -167,3 +167,34 @@ def test_home_page_has_the_lookup_box(client):
     html = client.get(reverse("home")).content.decode()
     assert f'action="{URL}"' in html
     assert 'id="lookup_code"' in html and 'name="captcha_1"' in html
+
+
+def test_a_cached_answer_follows_the_dossier_and_the_day(client, captcha_ok, sent_dossier, monkeypatch):
+    """Answers are cached per dossier version: a status change, a new step or a new day (for
+    "overdue") shows on the next lookup, and a repeated lookup reads no history."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dossiers import deadlines, workflow
+    from dossiers.tests.factories import officer
+
+    code = sent_dossier.code
+    assert "Đã tiếp nhận" in look_up(client, code, captcha_ok).content.decode()
+    with CaptureQueriesContext(connection) as repeated:
+        html = look_up(client, code, captcha_ok).content.decode()
+    assert "Đã tiếp nhận" in html and f'value="{code}"' in html
+    assert not any("dossiers_history" in q["sql"] for q in repeated.captured_queries)
+    workflow.dossier_start(dossier=sent_dossier, user=officer(sent_dossier.agency))
+    html = look_up(client, code, captcha_ok).content.decode()
+    assert "Đang xử lý" in html and "Quá hạn" not in html
+    sent_dossier.refresh_from_db()
+    late = sent_dossier.due_date + datetime.timedelta(days=1)
+    monkeypatch.setattr(deadlines, "today", lambda: late)
+    assert "Quá hạn" in look_up(client, code, captcha_ok).content.decode()
+
+
+def test_a_limited_lookup_keeps_the_code_typed(client, captcha_ok, sent_dossier, settings):
+    settings.LOOKUP_RATE_LIMIT = 0
+    response = look_up(client, "sgddt-hn-261120-ab3cde", captcha_ok)
+    assert response.status_code == 429
+    assert 'value="SGDDT-HN-261120-AB3CDE"' in response.content.decode()

@@ -115,7 +115,8 @@ def test_captcha_store_has_an_expiration_index():
 
 
 def test_empty_lookup_box_renders_like_the_uncached_form(rf):
-    """The home page's lookup box caches its code field: same markup as every field rendered in turn."""
+    """The lookup box renders its fields from cached markup: the same as every field rendered in turn,
+    empty or with a code (escaped), with a fresh captcha each time."""
     import re
 
     from django.template.loader import render_to_string
@@ -130,11 +131,15 @@ def test_empty_lookup_box_renders_like_the_uncached_form(rf):
 
     request = rf.get("/")
     for auto_id in ("lookup_%s", "id_%s"):
-        for _ in range(2):  # the second time from the cache
-            cached = render_to_string("lookup/_lookup_form.html", {"form": LookupForm(auto_id=auto_id)}, request)
-        plain = render_to_string("includes/form_fields.html", {"form": LookupForm(auto_id=auto_id)}, request)
-        assert normalised(plain) in normalised(cached)
-        assert f'id="{auto_id % "code"}"' in cached
+        for initial in ({}, {"code": "SGDDT-HN-261120-AB3CDE"}, {"code": 'A"><B&'}):
+            for _ in range(2):  # the second time from the cache
+                form = LookupForm(auto_id=auto_id, initial=initial)
+                cached = render_to_string("lookup/_lookup_form.html", {"form": form}, request)
+            form = LookupForm(auto_id=auto_id, initial=initial)
+            plain = render_to_string("includes/form_fields.html", {"form": form}, request)
+            assert normalised(plain) in normalised(cached)
+            assert f'id="{auto_id % "code"}"' in cached
+    assert 'value="A&quot;&gt;&lt;B&amp;"' in cached
 
 
 @pytest.fixture
