@@ -486,6 +486,9 @@ def procedure_detail(*, code: str) -> Procedure:
     """One published procedure with everything its page shows (3 queries)."""
     return (
         Procedure.objects.published()
+        # The search columns are the widest of the row (the vector alone is several kB) and the
+        # page shows none of them.
+        .defer("search_name", "search_name_written", "search_text", "search_vector")
         .select_related("agency", "agency__parent", "field")
         .prefetch_related(
             Prefetch("documents", queryset=RequiredDocument.objects.order_by("order", "pk")),
