@@ -12,9 +12,24 @@ ON CONFLICT (word) DO NOTHING
 """
 
 
-def fill(apps, schema_editor):
+# The trigram index on the entries' names served only the previous typo pass (whole-query
+# similarity to every name); nothing reads it now, and every catalogue write would keep updating it.
+DROP_TRGM_SQL = "DROP INDEX IF EXISTS search_entry_name_trgm"
+CREATE_TRGM_SQL = """
+CREATE INDEX IF NOT EXISTS search_entry_name_trgm ON procedures_searchentry
+  USING gin (search_name gin_trgm_ops) WITH (fastupdate = off) WHERE is_published
+"""
+
+
+def forward(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(FILL_SQL)
+        schema_editor.execute(DROP_TRGM_SQL)
+
+
+def backward(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(CREATE_TRGM_SQL)
 
 
 class Migration(migrations.Migration):
@@ -35,5 +50,5 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "search words",
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop, elidable=False),
+        migrations.RunPython(forward, backward, elidable=False),
     ]
