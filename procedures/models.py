@@ -163,6 +163,27 @@ class SearchEntry(models.Model):
         return self.name
 
 
+class SearchWord(models.Model):
+    """One distinct word of the normalised procedure names (PostgreSQL): the list the typo-tolerant
+    search corrects misspelt words against (``search``).
+
+    Why a list: a word missing from every name is looked up here (a primary-key probe) and its close
+    spellings found among a few thousand short words, instead of comparing the whole query to every
+    name letter by letter. Filled by ``search.refresh`` for the procedures it refreshes; a word is
+    never removed (a word no name has any more only stays uncorrected: the search finds nothing
+    for it, as it would for any word). Numbers are left out.
+    """
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word
+
+
 class RequiredDocument(models.Model):
     """One document of the dossier (thành phần hồ sơ); the dossier wizard gives it an upload slot."""
 

@@ -12,8 +12,17 @@ from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, When
-from django.db.models.functions import Length
+from django.db.models import (
+    BooleanField,
+    Count,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.urls import reverse
 
 from . import search
@@ -162,7 +171,6 @@ class CatalogueQuery:
 
 
 Counts = dict[str, dict[str, int]]
-FuzzyRow = tuple[int, int, int, str]  # (procedure id, agency id, field id, level), best first
 
 
 @dataclass
@@ -212,21 +220,48 @@ def _searches_entries(q: str) -> bool:
     return bool(search.words(q)) and search.is_postgres()
 
 
-def _matching(q: str, *, fuzzy: bool) -> QuerySet:
+def _matching(q: str, *, close: search.Close | None = None) -> QuerySet:
     base = SearchEntry.objects.filter(is_published=True) if _searches_entries(q) else Procedure.objects.published()
-    return search.apply(base, q, fuzzy=fuzzy)
+    return search.apply(base, q, close=close)
+
+
+class _AgencyIn(Expression):
+    """``agency_id IN (3, 11, …)`` with the ids written into the SQL. A province has some 200
+    agencies below it: as 200 ORM lookup values this cost milliseconds of Python to build and to
+    bind on every query, and as one array parameter (``= ANY(%s)``) PostgreSQL tests it element by
+    element, where a literal list is hashed (measured: 5.2 vs 2.7 ms over 8,600 rows)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, ids: Iterable[int], column: Expression | None = None) -> None:
+        super().__init__()
+        self.ids = tuple(int(pk) for pk in ids)  # int(): only numbers ever reach the SQL text
+        self.column = column if column is not None else F("agency_id")
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    def as_sql(self, compiler, connection):
+        column, params = compiler.compile(self.column)
+        return f"{column} IN ({', '.join(map(str, self.ids)) or 'NULL'})", params
+
+
+def _conditions(query: CatalogueQuery, meta: CatalogueMeta) -> tuple[Q, Q, Q]:
+    """The chosen agency (with its sub-agencies), field and level (empty Q: not chosen)."""
+    agency = Q(_AgencyIn(meta.tree.by_code[query.agency].descendant_ids)) if query.agency else Q()
+    field_ = Q(field_id=meta.field_ids[query.field]) if query.field else Q()
+    level = Q(service_level=query.level) if query.level else Q()
+    return agency, field_, level
 
 
 def _filters(query: CatalogueQuery, meta: CatalogueMeta) -> Q:
-    """The chosen agency (with its sub-agencies), field and level, as one condition."""
-    condition = Q()
-    if query.agency:
-        condition &= Q(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
-    if query.field:
-        condition &= Q(field_id=meta.field_ids[query.field])
-    if query.level:
-        condition &= Q(service_level=query.level)
-    return condition
+    """The chosen agency, field and level as one condition."""
+    agency, field_, level = _conditions(query, meta)
+    return agency & field_ & level
 
 
 def _filtered(queryset: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) -> QuerySet:
@@ -235,80 +270,99 @@ def _filtered(queryset: QuerySet, query: CatalogueQuery, meta: CatalogueMeta) ->
 
 # Every count on the page in one pass over the matches: per agency with the field and level
 # filters, per field with the agency and level filters, per level with the agency and field
-# filters; the plain count per level adds up to every match (0: try the typo-tolerant pass).
+# filters; the plain count per level adds up to every match (0: try the typo-tolerant pass). Each
+# match says once whether it passes each filter (``ok_*``) instead of each aggregate's FILTER
+# testing the conditions again for every row and grouping set (nine tests a row).
 _COUNTS_SQL = """
 SELECT GROUPING(m.agency_id, m.field_id, m.service_level), m.agency_id, m.field_id, m.service_level, count(*),
-       count(*) FILTER (WHERE {field} AND {level}),
-       count(*) FILTER (WHERE {agency} AND {level}),
-       count(*) FILTER (WHERE {agency} AND {field}),
-       NULL::bigint[]
-  FROM {source}
+       count(*) FILTER (WHERE m.ok_field AND m.ok_level),
+       count(*) FILTER (WHERE m.ok_agency AND m.ok_level),
+       count(*) FILTER (WHERE m.ok_agency AND m.ok_field),
+       NULL::bigint[], NULL::json
+  FROM ({inner}) AS m
  GROUP BY GROUPING SETS ((m.agency_id), (m.field_id), (m.service_level))
 """
-# With a keyword, the same statement also ranks the page asked for among the matches it has
-# just read (array_agg keeps their order), instead of a second pass over them.
+# With a keyword, the same statement also returns the ids of the page asked for: the page's own
+# query (the filters in its WHERE, so only the rows it can show are ranked), in its order.
+# Why not rank the page from the rows the counts read (a MATERIALIZED CTE read twice, the previous
+# method): copying 8,600 matches of ``cap`` into the CTE cost more than reading them again
+# (measured: 16.9 ms for the CTE, 10.9 ms for two scans).
 _PAGE_SQL = """
 UNION ALL
-SELECT -1, NULL, NULL, NULL, 0, 0, 0, 0,
-       (SELECT array_agg(page.procedure_id ORDER BY page.rank DESC, page.name_length, page.name, page.procedure_id)
-          FROM (SELECT * FROM m WHERE {agency} AND {field} AND {level}
-                 ORDER BY m.rank DESC, m.name_length, m.name, m.procedure_id LIMIT %s OFFSET %s) AS page)
+SELECT -1, NULL, NULL, NULL, 0, 0, 0, 0, ARRAY({page}), NULL::json
 """
-_BY_AGENCY, _BY_FIELD, _BY_LEVEL, _PAGE = 0b011, 0b101, 0b110, -1  # GROUPING(): 1 = column not grouped
+# And the close spellings of the words no name has, for the typo-tolerant pass if nothing matched
+# (search.CLOSE_WORDS_SQL: a few primary-key probes when every word is known).
+_CLOSE_SQL = """
+UNION ALL
+SELECT -2, NULL, NULL, NULL, 0, 0, 0, 0, NULL::bigint[], ({close})
+"""
+_BY_AGENCY, _BY_FIELD, _BY_LEVEL, _PAGE, _CLOSE = 0b011, 0b101, 0b110, -1, -2  # GROUPING(): 1 = not grouped
+
+
+def _flag(condition: Q) -> ExpressionWrapper | Value:
+    return ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
 
 
 def _grouped_counts(
-    matches: QuerySet, query: CatalogueQuery, meta: CatalogueMeta, *, window: tuple[int, int] | None = None
-) -> tuple[Counts, int, list[int] | None]:
-    """PostgreSQL: the page's counts, the number of matches and (given a ``window`` of offset and
-    limit, and ``matches`` with their ``rank``) the ids of that page of results, from one GROUPING
-    SETS query that returns a few hundred rows whatever the number of matches."""
-    columns = ["agency_id", "field_id", "service_level"]
-    if window is not None:
-        columns += ["procedure_id", "name", "rank", "name_length"]
-    inner, inner_params = matches.order_by().values(*columns).query.sql_with_params()
-    conditions = {"agency": ("TRUE", []), "field": ("TRUE", []), "level": ("TRUE", [])}
-    if query.agency:
-        conditions["agency"] = ("m.agency_id = ANY(%s)", [list(meta.tree.by_code[query.agency].descendant_ids)])
-    if query.field:
-        conditions["field"] = ("m.field_id = %s", [meta.field_ids[query.field]])
-    if query.level:
-        conditions["level"] = ("m.service_level = %s", [query.level])
-    sql_of = {name: sql for name, (sql, _params) in conditions.items()}
-    params: list = []
-    for pair in (("field", "level"), ("agency", "level"), ("agency", "field")):
-        for name in pair:
-            params += conditions[name][1]
-    if window is None:
-        sql = _COUNTS_SQL.format(source=f"({inner}) AS m", **sql_of)
-        params = [*params, *inner_params]
-    else:
-        sql = (
-            f"WITH m AS MATERIALIZED ({inner})" + _COUNTS_SQL.format(source="m", **sql_of) + _PAGE_SQL.format(**sql_of)
-        )
-        offset, limit = window
-        page_params = [*conditions["agency"][1], *conditions["field"][1], *conditions["level"][1], limit, offset]
-        params = [*inner_params, *params, *page_params]
+    matches: QuerySet,
+    query: CatalogueQuery,
+    meta: CatalogueMeta,
+    *,
+    page: QuerySet | None = None,
+    terms: list[str] | None = None,
+) -> tuple[Counts, int, list[int] | None, dict[str, list[str]]]:
+    """PostgreSQL: the page's counts, the number of matches, (given the ``page`` query, one
+    column of ids) the ids of that page of results and (given the ``terms`` of the keyword) the
+    close spellings of its words that no name has, from one GROUPING SETS query that returns a few
+    hundred rows whatever the number of matches."""
+    agency, field_, level = _conditions(query, meta)
+    matches = matches.annotate(ok_agency=_flag(agency), ok_field=_flag(field_), ok_level=_flag(level))
+    columns = ("agency_id", "field_id", "service_level", "ok_agency", "ok_field", "ok_level")
+    inner, params = matches.order_by().values(*columns).query.sql_with_params()
+    sql = _COUNTS_SQL.format(inner=inner)
+    params = list(params)
+    if page is not None:
+        page_sql, page_params = page.query.sql_with_params()
+        sql += _PAGE_SQL.format(page=page_sql)
+        params += page_params
+    if terms:
+        sql += _CLOSE_SQL.format(close=search.CLOSE_WORDS_SQL.format(terms="%s", min_length=search.CLOSE_MIN_LENGTH))
+        params.append(terms)
     per_agency: dict[int, int] = {}
     per_field: dict[int, int] = {}
     per_level: dict[str, int] = {}
     total = matched = 0
-    page: list[int] | None = None
+    ids: list[int] | None = None
+    unknown: dict[str, list[str]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        for grouping, agency_id, field_id, level, everything, for_agency, for_field, for_level, ids in cursor:
+        for (
+            grouping,
+            agency_id,
+            field_id,
+            row_level,
+            everything,
+            for_agency,
+            for_field,
+            for_level,
+            page_ids,
+            close,
+        ) in cursor:
             if grouping == _BY_AGENCY:
                 per_agency[agency_id] = for_agency
             elif grouping == _BY_FIELD:
                 per_field[field_id] = for_field
             elif grouping == _BY_LEVEL:
-                per_level[level] = for_level
+                per_level[row_level] = for_level
                 matched += everything
-                if not query.level or level == query.level:
+                if not query.level or row_level == query.level:
                     total += for_level
             elif grouping == _PAGE:
-                page = list(ids or [])
-    return _counts(per_agency, per_field, per_level, total, meta), matched, page
+                ids = list(page_ids or [])
+            elif grouping == _CLOSE:
+                unknown = close or {}
+    return _counts(per_agency, per_field, per_level, total, meta), matched, ids, unknown
 
 
 def _counts(
@@ -354,49 +408,33 @@ def _folded_counts(cube: Iterable[tuple[int, int, str, int]], query: CatalogueQu
 
 
 def _exact_counts(
-    q: str, query: CatalogueQuery, meta: CatalogueMeta, window: tuple[int, int] | None
-) -> tuple[Counts, int, list[int] | None]:
+    q: str, query: CatalogueQuery, meta: CatalogueMeta, window: tuple[int, int] | None, *, close: search.Close | None
+) -> tuple[Counts, int, list[int] | None, dict[str, list[str]]]:
+    """The counts, number of matches and page ids of ``q`` (or of the typo-tolerant query
+    ``close``) and, for the exact pass, the close spellings of the words no name has."""
     if _searches_entries(q):
-        # Rank only the rows the page can show (the filters also count the other matches).
-        score, chosen = search.rank(q), _filters(query, meta)
-        if chosen:
-            score = Case(When(chosen, then=score), default=None, output_field=IntegerField())
-        matches = _matching(q, fuzzy=False).annotate(rank=score, name_length=Length("search_name"))
-        return _grouped_counts(matches, query, meta, window=window)
+        matches = _matching(q, close=close)
+        page = None
+        if window is not None:
+            offset, limit = window
+            ranked = search.order(_filtered(matches, query, meta), q, close=close)
+            page = ranked.values_list("pk", flat=True)[offset : offset + limit]
+        terms = search.words(q) if close is None and search.can_fuzzy(q) else None
+        return _grouped_counts(matches, query, meta, page=page, terms=terms)
     if search.is_postgres():  # no keyword: the page's rows come straight from the name index
-        return _grouped_counts(_matching(q, fuzzy=False), query, meta)
+        return _grouped_counts(_matching(q), query, meta)
     cube = list(
-        _matching(q, fuzzy=False)
+        _matching(q)
         .order_by()
         .values_list("agency_id", "field_id", "service_level")
         .annotate(n=Count("pk"))
         .values_list("agency_id", "field_id", "service_level", "n")
     )
-    return _folded_counts(cube, query, meta), sum(row[3] for row in cube), None
+    return _folded_counts(cube, query, meta), sum(row[3] for row in cube), None, {}
 
 
-def _fuzzy_rows(q: str, *, version: int) -> list[FuzzyRow]:
-    """Every procedure whose name is close to ``q`` (PostgreSQL), best first, with its filters:
-    cached per keyword and catalogue version. One pass, because comparing names letter by letter
-    is the costly part (~10 µs a candidate name); the counts and any page follow from the list."""
-
-    def build() -> list[FuzzyRow]:
-        ranked = search.order(_matching(q, fuzzy=True), q, fuzzy=True)
-        return list(ranked.values_list("pk", "agency_id", "field_id", "service_level"))
-
-    return _cached("fuzzy", build, search.words(q), version=version)
-
-
-def _fuzzy_ids(rows: list[FuzzyRow], query: CatalogueQuery, meta: CatalogueMeta) -> list[int]:
-    agencies = set(meta.tree.by_code[query.agency].descendant_ids) if query.agency else None
-    field_id = meta.field_ids.get(query.field) if query.field else None
-    return [
-        pk
-        for pk, agency_id, row_field, level in rows
-        if (agencies is None or agency_id in agencies)
-        and (field_id is None or row_field == field_id)
-        and (not query.level or level == query.level)
-    ]
+def _typo_key(q: str, version: int) -> str:
+    return _key("typo", search.words(q), version=version)
 
 
 def procedure_catalogue(
@@ -409,25 +447,39 @@ def procedure_catalogue(
     query, cached per keyword, filters and catalogue version), the page's rows (one query: on
     PostgreSQL the page's ids are ranked over the narrow search entries and only those 20
     procedures are read; the ids of the page ``window`` (offset, limit) the caller expects come
-    with the counts). When no procedure has every word of ``q``, the typo-tolerant pass
-    (PostgreSQL) costs one more query, which lists every close name once for all pages and filters.
+    with the counts). When no procedure has every word of ``q``, the counting query has also
+    returned the close spellings of the words no name has (kept per keyword), and the
+    typo-tolerant pass (PostgreSQL) costs one more query of the same kind, unless some word has
+    no close spelling at all (nothing can match then: no second query).
     """
     meta = meta or catalogue_meta()
     q = query.q
     prefetched: dict[tuple[int, int], list[int]] = {}
-    close: list[list[FuzzyRow]] = []  # the typo-tolerant list once read, for the page
 
-    def build() -> tuple[bool, Counts]:
-        counts, matched, page = _exact_counts(q, query, meta, window)
-        if q and not matched and search.can_fuzzy(q):
-            close.append(_fuzzy_rows(q, version=meta.version))
-            return True, _folded_counts(((a, f, lv, 1) for _pk, a, f, lv in close[0]), query, meta)
+    def build() -> tuple[search.Close | None, Counts]:
+        typo_key = _typo_key(q, meta.version) if search.can_fuzzy(q) else None
+        # Once the exact pass found nothing for these words, it finds nothing under any filter:
+        # another filter or page of the same typo goes straight to the typo-tolerant pass.
+        corrected = cache.get(typo_key) if typo_key else None
+        if corrected is None:
+            counts, matched, page, unknown = _exact_counts(q, query, meta, window, close=None)
+            if matched or typo_key is None:
+                if page is not None and window is not None:
+                    prefetched[window] = page
+                return None, counts
+            corrected = search.close_query(search.words(q), unknown) or ()
+            cache.set(typo_key, corrected, CACHE_TIMEOUT)
+            if not corrected:
+                return None, counts
+        elif not corrected:  # () : a word has no close spelling, nothing can match
+            return None, _counts({}, {}, {}, 0, meta)
+        counts, _matched, page, _unknown = _exact_counts(q, query, meta, window, close=corrected)
         if page is not None and window is not None:
             prefetched[window] = page
-        return False, counts
+        return corrected, counts
 
     key = (search.words(q), query.agency, query.field, query.level)
-    fuzzy, counts = _cached("facets", build, *key, version=meta.version)
+    close, counts = _cached("facets", build, *key, version=meta.version)
     # The order also depends on the accents typed (đồ before độ), the counts do not.
     page_key = (*key, search.words(q, keep_accents=True))
 
@@ -446,25 +498,21 @@ def procedure_catalogue(
         def procedures(ids: QuerySet) -> QuerySet[Procedure]:
             """The procedures of these entries, in the entries' order (the same expressions, read
             through the one-to-one join for these rows only)."""
-            qs = search.order(Procedure.objects.filter(pk__in=ids), q, fuzzy=fuzzy, via="search_entry__")
+            qs = search.order(Procedure.objects.filter(pk__in=ids), q, close=close, via="search_entry__")
             return qs.select_related("agency", "field").only(*LIST_COLUMNS)
 
         def entries() -> QuerySet[SearchEntry]:
-            return _filtered(_matching(q, fuzzy=fuzzy), query, meta)
+            return _filtered(_matching(q, close=close), query, meta)
 
         def ordered() -> QuerySet[Procedure]:
             return procedures(entries().values("pk"))
 
         def page_window(offset: int, limit: int) -> list[ProcedureCard]:
-            if fuzzy:
-                rows = close[0] if close else _fuzzy_rows(q, version=meta.version)
-                ids = _fuzzy_ids(rows, query, meta)
-                return _cards_by_ids(ids[offset : offset + limit])
-            ranked = search.order(entries(), q).values("pk")
+            ranked = search.order(entries(), q, close=close).values("pk")
             return _cards(procedures(ranked[offset : offset + limit]))
 
     return CatalogueResult(
-        fuzzy=fuzzy,
+        fuzzy=close is not None,
         counts=counts,
         cache_key=page_key,
         version=meta.version,

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 
 from procedures import search, selectors
-from procedures.models import Procedure
+from procedures.models import Procedure, SearchWord
 from procedures.normalise import normalise, words
 
 from .factories import ProcedureFactory
@@ -105,3 +105,40 @@ def test_simple_fallback_refresh_matches_postgres(demo_catalogue, monkeypatch):
     monkeypatch.setattr(search, "is_postgres", lambda: False)
     search.refresh([row[0] for row in expected])
     assert list(Procedure.objects.order_by("pk").values_list(*columns)) == expected
+
+
+def test_each_misspelt_word_is_corrected_to_the_name_words_one_letter_away(demo_catalogue):
+    """The typo-tolerant pass: words no name has are replaced by the name words one letter away
+    (``ki`` → ``ky``, ``sin`` → ``sinh``, ``xee`` → ``xe``); the words found stay as typed."""
+    assert names("dang ki khai sin")[0] == "Thủ tục đăng ký khai sinh"
+    assert "lái xe" in names("giay phep lai xee")[0].lower()
+    assert names("DANG KI KHAI SIN") == names("khai sin dang ki")  # case and word order still free
+    result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(q="giay phep lai xee"))
+    assert result.fuzzy
+
+
+def test_typo_pass_keeps_names_only():
+    """A corrected word found only in a description does not make a result (the notice says these
+    are the closest names)."""
+    named = ProcedureFactory(name="Cấp phép hoạt động karaoke", description="")
+    ProcedureFactory(name="Cấp phép hoạt động vũ trường", description="Kể cả phòng karaoke.")
+    assert names("cap phep karaoka") == [named.name]
+
+
+def test_a_word_with_no_close_spelling_ends_the_search_in_one_query(demo_catalogue, django_assert_num_queries):
+    meta = selectors.catalogue_meta()
+    with django_assert_num_queries(1):  # the counts, which also say "xyzw" is close to no name word
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(q="dang ky khai sinh xyzw"), meta=meta)
+    assert not result.fuzzy and result.counts["total"][""] == 0
+    with django_assert_num_queries(0):  # another filter of the same words: nothing can match
+        other = selectors.procedure_catalogue(
+            query=selectors.CatalogueQuery(q="dang ky khai sinh xyzw", field="ho-tich"), meta=meta
+        )
+    assert other.counts["total"][""] == 0
+
+
+def test_name_words_are_listed_for_the_typo_pass():
+    ProcedureFactory(name="Cấp giấy phép karaoke số 12")
+    listed = set(SearchWord.objects.values_list("word", flat=True))
+    assert {"cap", "giay", "phep", "karaoke", "so"} <= listed
+    assert "12" not in listed  # numbers are not misspelt words
