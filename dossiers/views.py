@@ -435,13 +435,15 @@ def rendered_rows(dossiers: list[Dossier]) -> list[str]:
     cached = cache.get_many(keys)
     missing = [d for d, key in zip(dossiers, keys, strict=True) if key not in cached]
     selectors.dossier_row_details(missing)
-    fresh = {}
-    for dossier in missing:
-        key = f"dossiers:row:{language}:{selectors.dossier_row_version(dossier)}"
-        fresh[key] = render_to_string(ROW_TEMPLATE, {"dossier": dossier, "statuses": DossierStatus})
+    fresh = {
+        key: render_to_string(ROW_TEMPLATE, {"dossier": dossier, "statuses": DossierStatus})
+        for dossier, key in zip(dossiers, keys, strict=True)
+        if key not in cached
+    }
     if fresh:
         cache.set_many(fresh, ROW_CACHE_SECONDS)
-    return [mark_safe(cached.get(key) or fresh[key]) for key in keys]  # noqa: S308 - our own template's output
+    rows = {**cached, **fresh}
+    return [mark_safe(rows[key]) for key in keys]  # noqa: S308 - our own template's output
 
 
 def _detail_context(request, dossier: Dossier, **extra) -> dict:

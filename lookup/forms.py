@@ -38,7 +38,7 @@ class LookupForm(forms.Form):
         rendering was half of a lookup's cost (docs/benchmarks/load.md); a bound form, with its
         errors, is rendered field by field as usual (``includes/form_fields.html``).
         """
-        from portal.pagecache import CAPTCHA_HOLE
+        from portal.pagecache import CAPTCHA_HOLE, fill_captcha
 
         key = f"lookup-box:{get_language()}:{self.auto_id}"
         templates = caches["templates"]
@@ -50,11 +50,8 @@ class LookupForm(forms.Form):
             templates.set(key, html, 86400)
         code = str(self.initial.get("code") or "")
         html = html.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"' if code else "")
-        deferred = self.fields["captcha"].widget.deferred_key  # the page itself is being cached
-        if deferred is None:
-            from captcha.models import CaptchaStore
-
-            html = html.replace(CAPTCHA_HOLE, CaptchaStore.generate_key())
+        if self.fields["captcha"].widget.deferred_key is None:  # else the page itself is being cached
+            html = fill_captcha(html)
         return mark_safe(html)  # noqa: S308 - Django's own rendering, the code escaped above
 
     def clean_code(self) -> str:

@@ -57,11 +57,16 @@ def fill(request: HttpRequest, html: str) -> str:
     """This visitor's values in place of the placeholders (a new captcha only when the page has one)."""
     if CSRF_HOLE in html:
         html = html.replace(CSRF_HOLE, get_token(request))
-    if CAPTCHA_HOLE in html:
-        from captcha.models import CaptchaStore
+    return fill_captcha(html)
 
-        html = html.replace(CAPTCHA_HOLE, CaptchaStore.generate_key())
-    return html
+
+def fill_captcha(html: str) -> str:
+    """A new stored captcha in place of the placeholder, when the markup has one."""
+    if CAPTCHA_HOLE not in html:
+        return html
+    from captcha.models import CaptchaStore
+
+    return html.replace(CAPTCHA_HOLE, CaptchaStore.generate_key())
 
 
 class AnonymousPageCacheMixin:
