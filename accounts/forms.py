@@ -2,13 +2,11 @@
 
 from allauth.account import forms as allauth_forms
 from captcha.fields import CaptchaField, CaptchaTextInput
-from captcha.models import CaptchaStore
 from django import forms
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import validators
+from . import captchas, validators
 from .constants import AccountType, Gender
 from .models import User
 from .services import ORGANISATION_FIELDS, PERSONAL_FIELDS
@@ -67,12 +65,11 @@ class PortalCaptchaField(CaptchaField):
         value[1] = ""
         if not key and not response and not self.required:
             return value
-        live = CaptchaStore.objects.filter(hashkey=key, expiration__gt=timezone.now())
         if settings.CAPTCHA_TEST_MODE and response == "passed":
-            live.delete()
+            captchas.spend(key)
             return value
-        if not live.filter(response=response).delete()[0]:
-            live.delete()
+        if not captchas.spend(key, response):
+            captchas.spend(key)
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 

@@ -26,6 +26,8 @@ def hit(request: HttpRequest, *, scope: str, limit: int, window_seconds: int = 6
     window = int(time.time() // window_seconds)
     address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
     key = f"ratelimit:{scope}:{address}:{window}"
+    if hasattr(cache, "count_hit"):  # Redis (portal.cache): one round trip
+        return cache.count_hit(key, window_seconds + 5) <= limit
     if cache.add(key, 1, timeout=window_seconds + 5):
         count = 1
     else:

@@ -58,8 +58,25 @@ class ResilientRedisCacheClient(RedisCacheClient):
             logger.warning("Cache unavailable during incr: %s", exc)
             return delta
 
+    def count_hit(self, key, timeout: int) -> int:
+        # One round trip (MULTI, SET NX EX, INCR, EXEC) where add-then-incr takes three: Django's
+        # incr asks EXISTS first. The transaction keeps the expiry on the counter even if it
+        # expires between the two commands.
+        try:
+            pipe = self.get_client(key, write=True).pipeline(transaction=True)
+            pipe.set(key, 0, ex=timeout, nx=True)
+            pipe.incr(key)
+            return pipe.execute()[1]
+        except OUTAGE as exc:
+            logger.warning("Cache unavailable during count_hit: %s", exc)
+            return 1
+
 
 class ResilientRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = ResilientRedisCacheClient
+
+    def count_hit(self, key, timeout: int) -> int:
+        """Add one to the counter ``key``, created with this timeout if absent; the new count."""
+        return self._cache.count_hit(self.make_and_validate_key(key), timeout)

@@ -61,12 +61,13 @@ def fill(request: HttpRequest, html: str) -> str:
 
 
 def fill_captcha(html: str) -> str:
-    """A new stored captcha in place of the placeholder, when the markup has one."""
+    """A new stored captcha in place of the placeholder, when the markup has one (from the pool
+    of ``accounts.captchas``: no database write for most pages)."""
     if CAPTCHA_HOLE not in html:
         return html
-    from captcha.models import CaptchaStore
+    from accounts.captchas import issue_key
 
-    return html.replace(CAPTCHA_HOLE, CaptchaStore.generate_key())
+    return html.replace(CAPTCHA_HOLE, issue_key())
 
 
 class AnonymousPageCacheMixin:

@@ -64,3 +64,54 @@ def test_checking_is_one_query(real_check, django_assert_num_queries):
     store = new_captcha()
     with django_assert_num_queries(1):
         assert check(store.hashkey, "abcde")
+
+
+def test_pooled_captchas_go_to_one_page_each_and_give_the_full_time_to_type(real_check):
+    from accounts.captchas import BATCH, issue_key
+
+    keys = [issue_key() for _ in range(BATCH + 3)]
+    assert len(set(keys)) == len(keys)  # never the same picture on two pages
+    assert CaptchaStore.objects.count() == 2 * BATCH  # two INSERTs of a batch, not one per page
+    least = CaptchaStore.objects.filter(hashkey__in=keys).order_by("expiration").first()
+    assert least.expiration >= timezone.now() + datetime.timedelta(minutes=10)
+    store = CaptchaStore.objects.get(hashkey=keys[-1])
+    assert store.response == store.response.lower() and len(store.response) == 5
+    assert check(store.hashkey, store.response.upper())
+    assert not check(store.hashkey, store.response)
+
+
+def test_a_batch_is_not_handed_out_after_its_minute(real_check, monkeypatch):
+    import time
+
+    from accounts import captchas
+
+    now = time.time()
+    monkeypatch.setattr(captchas.time, "time", lambda: now)
+    first = captchas.issue_key()
+    monkeypatch.setattr(captchas.time, "time", lambda: now + captchas.SHELF_SECONDS)
+    second = captchas.issue_key()  # a new minute: a new batch, the old one left to expire
+    assert CaptchaStore.objects.count() == 2 * captchas.BATCH
+    stores = {s.hashkey: s for s in CaptchaStore.objects.filter(hashkey__in=[first, second])}
+    assert stores[second].expiration > stores[first].expiration
+
+
+def test_without_redis_each_page_stores_its_own_captcha(real_check, settings):
+    from accounts.captchas import issue_key
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "captcha-test"},
+    }
+    keys = [issue_key() for _ in range(3)]
+    assert CaptchaStore.objects.filter(hashkey__in=keys).count() == CaptchaStore.objects.count() == 3
+
+
+def test_while_redis_is_away_each_page_stores_its_own_captcha(real_check, settings):
+    from accounts.captchas import issue_key
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
+    }
+    key = issue_key()
+    assert CaptchaStore.objects.filter(hashkey=key).count() == CaptchaStore.objects.count() == 1

@@ -54,3 +54,32 @@ def test_rate_limit_ignores_spoofed_forwarded_for_without_trusted_proxies():
     for i in range(3):
         assert hit(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"1.2.3.{i}"), scope="s", limit=3)
     assert not hit(rf.get("/", REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="9.9.9.9"), scope="s", limit=3)
+
+
+@pytest.mark.django_db
+def test_rate_limit_counter_is_one_redis_key_that_expires_with_its_window():
+    from django.core.cache import cache
+
+    assert hasattr(cache, "count_hit"), "the test settings use the Redis cache"
+    a = RequestFactory().get("/", REMOTE_ADDR="10.0.0.3")
+    assert all(hit(a, scope="ttl", limit=5, window_seconds=60) for _ in range(5))
+    assert not hit(a, scope="ttl", limit=5, window_seconds=60)
+    client = cache._cache.get_client(write=True)
+    (key,) = client.keys(cache.make_and_validate_key("ratelimit:ttl:*"))
+    assert int(client.get(key)) == 6
+    assert 0 < client.ttl(key) <= 65
+
+
+@pytest.mark.django_db
+def test_rate_limit_without_redis_counts_in_any_cache(settings):
+    from django.core.cache import cache
+
+    # The setting_changed signal gives the cache handler the new setting and then back the old.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit-test"},
+    }
+    assert not hasattr(cache, "count_hit")
+    a = RequestFactory().get("/", REMOTE_ADDR="10.0.0.4")
+    assert all(hit(a, scope="l", limit=2) for _ in range(2))
+    assert not hit(a, scope="l", limit=2)

@@ -52,7 +52,8 @@ def test_each_visitor_of_a_cached_home_page_gets_a_fresh_captcha_that_works(capt
     keys = []
     for attempt in range(3):
         html, queries = queries_of(Client(), reverse("home"))
-        assert attempt == 0 or queries == 1  # from the cache: only the new captcha is written
+        # From the cache, with a captcha from the pool the first page stored (accounts.captchas).
+        assert attempt == 0 or queries == 0
         keys.append(CAPTCHA_KEY_RE.search(html).group(1))
         assert f"/captcha/image/{keys[-1]}/" in html
     assert len(set(keys)) == 3

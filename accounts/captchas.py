@@ -1,0 +1,107 @@
+"""Confirmation codes (captchas): stored in batches, handed out one page at a time, spent in one
+statement.
+
+Every anonymous page with a lookup box (the home page, /lookup/ and the box above each lookup
+answer) needs a captcha of its own, and django-simple-captcha stores each one with an INSERT:
+on the load benchmark that was a database write per page view (docs/benchmarks/load.md). Here
+the captchas are created twenty at a time in one INSERT and their keys kept in a Redis list from
+which each page pops one, so a key is never given to two visitors (``LPOP`` is atomic across
+every web process). The library's own pool (``CAPTCHA_GET_FROM_POOL``) picks a random stored
+captcha for each page and may give the same one to two visitors, the second of whom would then
+be refused: it is not used.
+
+A batch lives in a list named after the minute it was made in and is handed out only during
+that minute; its captchas expire ``CAPTCHA_TIMEOUT`` minutes after the end of that minute, so a
+visitor always has the full time to type, and what a quiet minute leaves unused expires and is
+purged with the rest (``accounts.tasks.purge_expired_captchas``). Without Redis (the embedded
+default keeps its cache in files) or while Redis is away, each page stores its own captcha, as
+the library does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import time
+
+from captcha.conf import settings as captcha_settings
+from captcha.models import CaptchaStore
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import connection
+from django.utils import timezone
+
+from portal.cache import OUTAGE
+
+BATCH = 20
+SHELF_SECONDS = 60
+
+
+def _pool():
+    """The default cache and its Redis client, or None when the cache is not Redis."""
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        return None
+    return cache, cache._cache.get_client(write=True)
+
+
+def issue_key() -> str:
+    """The key of a stored, unexpired captcha that no other page has been given."""
+    pool = _pool()
+    if pool is None:
+        return CaptchaStore.generate_key()
+    cache, client = pool
+    minute = int(time.time() // SHELF_SECONDS)
+    list_key = cache.make_and_validate_key(f"captcha:pool:{minute}")
+    try:
+        key = client.lpop(list_key)
+        if key is not None:
+            return key.decode()
+        keys = store_batch(expires=_batch_expiry(minute))
+        pipe = client.pipeline(transaction=False)
+        pipe.rpush(list_key, *keys[1:])
+        pipe.expire(list_key, 2 * SHELF_SECONDS)
+        pipe.execute()
+    except OUTAGE:
+        return CaptchaStore.generate_key()
+    return keys[0]
+
+
+def _batch_expiry(minute: int) -> datetime.datetime:
+    end_of_minute = datetime.datetime.fromtimestamp((minute + 1) * SHELF_SECONDS, tz=datetime.UTC)
+    return end_of_minute + datetime.timedelta(minutes=int(captcha_settings.CAPTCHA_TIMEOUT))
+
+
+def store_batch(*, expires: datetime.datetime, size: int = BATCH) -> list[str]:
+    """``size`` new captchas in one INSERT; their keys. Built as ``CaptchaStore.save`` builds one
+    (the challenge from the configured generator, the answer in lower case), with a random key."""
+    challenge = captcha_settings.get_challenge()
+    stores = []
+    for _ in range(size):
+        text, response = challenge()
+        stores.append(
+            CaptchaStore(challenge=text, response=response.lower(), hashkey=secrets.token_hex(20), expiration=expires)
+        )
+    CaptchaStore.objects.bulk_create(stores)
+    return [store.hashkey for store in stores]
+
+
+def spend(key: str, response: str | None = None) -> bool:
+    """Delete the unexpired captcha ``key`` (only if its answer is ``response``, when given);
+    True if there was one. One statement, so a captcha is accepted once even when two requests
+    bring it at the same moment; written by hand because the ORM's delete costs more Python than
+    the statement (a lookup spends one per attempt)."""
+    meta = CaptchaStore._meta
+    table, hashkey, expiration, answer = (
+        connection.ops.quote_name(name)
+        for name in (meta.db_table, *(meta.get_field(f).column for f in ("hashkey", "expiration", "response")))
+    )
+    # Identifiers from the model's metadata, quoted; every value a parameter.
+    sql = f"DELETE FROM {table} WHERE {hashkey} = %s AND {expiration} > %s"  # noqa: S608
+    params = [key, connection.ops.adapt_datetimefield_value(timezone.now())]
+    if response is not None:
+        sql += f" AND {answer} = %s"
+        params.append(response)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount > 0
