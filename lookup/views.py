@@ -1,15 +1,19 @@
 import dataclasses
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.http import HttpResponse
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
+from portal import pagecache
+
 from . import ratelimit, selectors
-from .forms import LookupForm, normalise_code
+from .forms import CODE_HOLE, LookupForm, normalise_code
 
 
 class LookupView(FormView):
@@ -45,12 +49,37 @@ class LookupView(FormView):
             dossier = dataclasses.replace(dossier, history=selectors.public_history(dossier.pk))
             answer = render_to_string("lookup/_answer.html", {"dossier": dossier}, self.request)
             cache.set(key, answer, ANSWER_CACHE_SECONDS)
+        if pagecache.is_cacheable_visitor(self.request):
+            return HttpResponse(self.anonymous_answer_page(dossier.code, answer))
         # A fresh, empty captcha for the next lookup; the code stays in the box.
         next_form = self.form_class(initial={"code": dossier.code})
         return self.render_to_response(
             self.get_context_data(form=next_form, dossier=dossier, answer=mark_safe(answer))  # noqa: S308 - our template
         )
 
+    def anonymous_answer_page(self, code: str, answer: str) -> str:
+        """The page around an answer for a visitor who is not logged in: the same for everyone
+        but for the CSRF token, the code in the box, the new captcha and the answer, so it is
+        rendered once per process, language and address with placeholders for those (see
+        ``portal.pagecache``) and each response fills them in. Rendering the page was the
+        largest part of a lookup after the database (docs/benchmarks/load.md)."""
+        key = pagecache.page_key(self.request, "lookup-answer")
+        templates = caches["templates"]
+        frame = templates.get(key)
+        if frame is None:
+            form = self.form_class(initial={"code": CODE_HOLE})
+            form.fields["captcha"].widget.deferred_key = pagecache.CAPTCHA_HOLE
+            context = self.get_context_data(form=form, answer=ANSWER_HOLE)
+            context["csrf_token"] = pagecache.CSRF_HOLE
+            frame = render_to_string(self.template_name, context, self.request)
+            templates.set(key, frame, ANSWER_CACHE_SECONDS)
+        html = frame.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"')
+        # The answer last: it holds what citizens typed, which must never be taken for a placeholder.
+        return pagecache.fill(self.request, html).replace(ANSWER_HOLE, answer)
+
+
+# Where the answer goes in the page rendered once for anonymous visitors.
+ANSWER_HOLE = "portalholelookupanswer7c1e"
 
 # Bounds how long a renamed agency may show under its old name in an answer (a dossier's own
 # changes and its procedure's show at once: they are in the key).

@@ -38,10 +38,13 @@ CONTEXT_FLAG = "page_cache_rendering"
 
 
 def is_cacheable(request: HttpRequest) -> bool:
-    """Anonymous, a plain read, and nothing queued for this visitor (``len`` reads the message
-    storage without marking the messages as shown)."""
-    if request.method not in ("GET", "HEAD"):
-        return False
+    """Anonymous, a plain read, and nothing queued for this visitor."""
+    return request.method in ("GET", "HEAD") and is_cacheable_visitor(request)
+
+
+def is_cacheable_visitor(request: HttpRequest) -> bool:
+    """Not logged in and nothing queued for this visitor (``len`` reads the message storage
+    without marking the messages as shown): the page around the content is everyone's."""
     user = getattr(request, "user", None)
     if user is None or user.is_authenticated:
         return False

@@ -198,3 +198,50 @@ def test_a_limited_lookup_keeps_the_code_typed(client, captcha_ok, sent_dossier,
     response = look_up(client, "sgddt-hn-261120-ab3cde", captcha_ok)
     assert response.status_code == 429
     assert 'value="SGDDT-HN-261120-AB3CDE"' in response.content.decode()
+
+
+TOKEN_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
+CAPTCHA_RE = re.compile(r"(captcha_0\" value=\"|/captcha/image/|/captcha/audio/)[0-9a-f]{40}")
+
+
+def comparable(html: str) -> str:
+    return CAPTCHA_RE.sub(r"\1KEY", TOKEN_RE.sub(r'\1TOKEN"', html))
+
+
+def test_the_page_around_an_anonymous_answer_is_the_page_rendered_afresh(client, captcha_ok, sent_dossier, monkeypatch):
+    """The answer page rendered once with placeholders (LookupView.anonymous_answer_page) shows
+    exactly what the full rendering shows, with this visitor's token and a new captcha."""
+    from portal import pagecache
+
+    cold = look_up(client, sent_dossier.code.lower(), captcha_ok).content.decode()
+    warm = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+    monkeypatch.setattr(pagecache, "is_cacheable_visitor", lambda request: False)
+    fresh = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+    assert comparable(cold) == comparable(warm) == comparable(fresh)
+    assert "lookup-result" in warm and f'value="{sent_dossier.code}"' in warm
+    keys = [CAPTCHA_RE.search(html).group(0) for html in (cold, warm)]
+    assert keys[0] != keys[1] and "portalhole" not in warm
+
+
+def test_placeholders_typed_by_a_citizen_are_shown_as_typed(client, captcha_ok):
+    from lookup.views import ANSWER_HOLE
+    from portal.pagecache import CAPTCHA_HOLE, CSRF_HOLE
+
+    name = f"Công ty {CSRF_HOLE} {CAPTCHA_HOLE} {ANSWER_HOLE}"
+    dossier = DossierFactory(owner=UserFactory(organisation=True, organisation_name=name), sent=True)
+    for _ in range(2):
+        html = look_up(client, dossier.code, captcha_ok).content.decode()
+        assert name in html
+
+
+def test_a_logged_in_citizen_gets_the_answer_in_their_own_page(client, captcha_ok, sent_dossier):
+    look_up(client, sent_dossier.code, captcha_ok)  # the anonymous page is rendered and kept
+    client.force_login(UserFactory(full_name="Trần Thị Bình"))
+    html = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+    assert "Trần Thị Bình" in html and "lookup-result" in html
+
+
+def test_a_repeated_anonymous_lookup_costs_two_queries(client, captcha_ok, sent_dossier, django_assert_num_queries):
+    look_up(client, sent_dossier.code, captcha_ok)
+    with django_assert_num_queries(2):  # the captcha spent, the dossier read; its answer and a new captcha are ready
+        look_up(client, sent_dossier.code, captcha_ok)
