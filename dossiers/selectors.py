@@ -5,7 +5,9 @@ agency's staff see its sent dossiers (``dossiers.permissions``), and every view,
 receipt follows automatically. ``dossiers_for_staff`` is the back office's own scope.
 """
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+import hashlib
+
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
 from procedures.models import Procedure
@@ -156,14 +158,29 @@ def dossier_row_details(dossiers: list[Dossier]) -> None:
     )
 
 
-def dossier_tab_counts(*, user: User) -> dict[str, int]:
-    """How many dossiers each tab holds, from one count per status (a GROUP BY on the owner's
-    index; folding it into tabs in Python is cheaper than compiling a filtered count per tab)."""
-    per_status = dict(dossiers_owned_by(user).order_by().values_list("status").annotate(n=Count("pk")))
+def dossier_list_state(*, user: User) -> tuple[dict[str, int], str]:
+    """How many dossiers each tab holds, and a version of every row "My dossiers" can show for
+    this owner, from one ``GROUP BY status`` on the owner's index (folding it into tabs in
+    Python is cheaper than compiling a filtered count per tab).
+
+    Every change a row shows saves its dossier (see ``dossier_row_version``), which gives it the
+    newest ``updated_at`` of its status; a dossier deleted or moved to another status changes
+    the counts; a renamed procedure has a newer ``updated_at``. So the counts and the newest
+    ``updated_at`` of the dossiers and of their procedures, per status, change whenever any row
+    on any tab or page does: the whole page can be cached on them (``DossierListView``).
+    """
+    rows = sorted(
+        dossiers_owned_by(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"), last=Max("updated_at"), renamed=Max("procedure__updated_at"))
+    )
+    per_status = {status: n for status, n, _, _ in rows}
     counts = {ListTab.ALL.value: sum(per_status.values())}
     for tab, statuses in TAB_STATUSES.items():
         counts[str(tab.value if hasattr(tab, "value") else tab)] = sum(per_status.get(s, 0) for s in statuses)
-    return counts
+    state = ";".join(f"{status}:{n}:{last.timestamp()}:{renamed.timestamp()}" for status, n, last, renamed in rows)
+    return counts, hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()
 
 
 def latest_draft(*, user: User) -> Dossier | None:

@@ -4,6 +4,8 @@ Every view takes its dossier through ``selectors`` scoped to the requesting user
 code gives 404 exactly like a code that does not exist. Status changes are one workflow call.
 """
 
+import hashlib
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -23,6 +25,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import ListView
 
 from accounts.files import private_file_response
+from portal import pagecache
 
 from . import receipts, selectors, services, wizard, workflow
 from .constants import AttachmentKind, DossierStatus, ListTab, WizardStep
@@ -372,15 +375,47 @@ class ResumeView(LoginRequiredMixin, View):
 
 
 class DossierListView(LoginRequiredMixin, ListView):
+    """My dossiers: tabs by status, a code search, pages of rows.
+
+    The whole page is cached per citizen, language and address, on a version made of the tab
+    counts and the newest change per status (``selectors.dossier_list_state``, the one query the
+    page needs anyway) and the header's name: a page
+    served again costs that query and a cache read instead of the list, the rows and the
+    template (docs/benchmarks/load.md). The CSRF token of the page's forms is a placeholder
+    filled per response (``portal.pagecache``); a page with a message to show is rendered afresh.
+    """
+
     template_name = "dossiers/dossier_list.html"
     context_object_name = "dossiers"
+    page_cache_seconds = 3600
+
+    def get(self, request, *args, **kwargs):
+        self.tab_counts, state = selectors.dossier_list_state(user=request.user)
+        if not pagecache.has_messages(request):
+            key = pagecache.page_key(request, self.page_version(state))
+            cached = cache.get(key)
+            if cached is not None:
+                return HttpResponse(pagecache.fill(request, pagecache.unpack(cached)))
+            self.rendering_for_cache = True
+            response = super().get(request, *args, **kwargs)
+            if response.status_code == 200:
+                response.render()
+                html = response.content.decode()
+                cache.set(key, pagecache.pack(html), self.page_cache_seconds)
+                response.content = pagecache.fill(request, html).encode()
+            return response
+        return super().get(request, *args, **kwargs)
+
+    def page_version(self, state: str) -> str:
+        user = self.request.user
+        header = hashlib.sha1(f"{user.display_name}:{user.is_staff}".encode(), usedforsecurity=False).hexdigest()
+        return f"dossiers:{user.pk}:{state}:{header[:16]}"
 
     def get_paginate_by(self, queryset):
         return settings.DOSSIER_LIST_PAGE_SIZE
 
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # Without a code search the tab's count is already known: no second count query.
-        self.tab_counts = selectors.dossier_tab_counts(user=self.request.user)
         known = None if self.query else self.tab_counts.get(self.get_tab())
         return KnownCountPaginator(queryset, per_page, orphans=orphans, known_count=known)
 
@@ -408,6 +443,8 @@ class DossierListView(LoginRequiredMixin, ListView):
             query=self.query,
             rows=rendered_rows(list(context["dossiers"])),
         )
+        if getattr(self, "rendering_for_cache", False):
+            context["csrf_token"] = pagecache.CSRF_HOLE
         return context
 
 

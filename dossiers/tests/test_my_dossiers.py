@@ -1,5 +1,7 @@
 """My dossiers: tabs with counts, search, pagination, history, results, withdraw, delete; detail page."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -222,3 +224,54 @@ def test_another_citizen_never_gets_a_cached_row(citizen_client, citizen, proced
     client.force_login(UserFactory())
     html = client.get(LIST).content.decode()
     assert mine.code not in html
+
+
+TOKEN_RE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+"')
+
+
+def test_a_page_served_again_is_the_page_rendered_afresh_for_two_queries(citizen_client, citizen, procedure):
+    """The whole page is cached per citizen (DossierListView): the second visit runs only the
+    user and the tab-count query, shows the same page and carries this session's CSRF token."""
+    from django.core.cache import cache
+
+    for status in ("sent", "finished", "in_progress"):
+        DossierFactory(owner=citizen, procedure=procedure, **{status: True})
+    DossierFactory(owner=citizen, procedure=procedure)
+    for path in (LIST, LIST + "?tab=finished", LIST + "?q=sgddt&tab=all"):
+        cold = citizen_client.get(path).content.decode()
+        with CaptureQueriesContext(connection) as warm_queries:
+            warm = citizen_client.get(path).content.decode()
+        assert len(warm_queries) == 2, [q["sql"] for q in warm_queries.captured_queries]
+        cache.clear()
+        fresh = citizen_client.get(path).content.decode()
+        assert TOKEN_RE.sub("T", cold) == TOKEN_RE.sub("T", warm) == TOKEN_RE.sub("T", fresh)
+        assert "portalhole" not in warm
+        token = TOKEN_RE.search(warm).group(0)
+        assert citizen_client.cookies["csrftoken"].value and "portalhole" not in token
+
+
+def test_the_cached_page_follows_new_deleted_and_moved_dossiers_and_the_name(citizen_client, citizen, procedure):
+    from dossiers import services, workflow
+
+    sent = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    citizen_client.get(LIST)
+    draft = DossierFactory(owner=citizen, procedure=procedure)
+    html = citizen_client.get(LIST).content.decode()
+    assert draft.code in html and "(2)" in html
+    services.dossier_delete_draft(dossier=draft, user=citizen)
+    assert draft.code not in citizen_client.get(LIST).content.decode()
+    workflow.dossier_withdraw(dossier=sent, user=citizen, reason="Nộp nhầm.")
+    assert "Đã rút" in citizen_client.get(LIST + "?tab=all").content.decode()
+    citizen.full_name = "Nguyễn Thị Hoa Mới"
+    citizen.save()
+    assert "Nguyễn Thị Hoa Mới" in citizen_client.get(LIST).content.decode()
+
+
+def test_a_pending_message_is_shown_on_a_page_rendered_afresh(citizen_client, citizen, procedure):
+    dossier = DossierFactory(owner=citizen, procedure=procedure)
+    citizen_client.get(LIST)  # cached
+    response = citizen_client.post(reverse("dossiers:delete", args=[dossier.code]), follow=True)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"Đã xóa hồ sơ {dossier.code}." in html and reverse("dossiers:resume", args=[dossier.code]) not in html
+    assert 'class="messages"' not in citizen_client.get(LIST).content.decode()  # shown once
