@@ -585,6 +585,8 @@ class Result:
     worker_cpu_seconds: float
     database_cpu_seconds: float
     error_examples: list[str]
+    # The mean requests/s of the baseline runs just before and just after this one.
+    neighbour_baseline: float = 0.0
 
     @property
     def rps(self) -> float:
@@ -832,24 +834,44 @@ def verdict(result: Result, baseline_rps: float) -> str:
 
 
 def baseline_rps(results: list[Result]) -> float:
-    """The mean of the baseline's runs (first and last) in this run."""
+    """The mean of every baseline run in this run."""
     runs = [r.rps for r in results if r.scenario.name == "baseline"]
     return statistics.mean(runs) if runs else float("nan")
 
 
+def set_neighbour_baselines(results: list[Result]) -> None:
+    """Each page's denominator: the mean of the nearest baseline run before it and after it."""
+    for index, result in enumerate(results):
+        if result.scenario.name == "baseline":
+            continue
+        before = next((r.rps for r in reversed(results[:index]) if r.scenario.name == "baseline"), None)
+        after = next((r.rps for r in results[index + 1 :] if r.scenario.name == "baseline"), None)
+        around = [v for v in (before, after) if v is not None]
+        result.neighbour_baseline = statistics.mean(around) if around else baseline_rps(results)
+
+
 def table(results: list[Result]) -> list[str]:
+    """Pages, each over the baseline runs around it; the baseline's runs in one line below."""
     base_rps = baseline_rps(results)
+    shown = [r for i, r in enumerate(results) if r.scenario.name != "baseline" or i in (0, len(results) - 1)]
     lines = [
-        "| scenario | requests | req/s | ratio to baseline | p50 ms | p95 ms | p99 ms | errors "
-        "| CPU ms/request: workers + PostgreSQL | worker RSS MB start→end | generator CPU | targets |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| scenario | requests | req/s | baseline around it, req/s | ratio to baseline | p50 ms | p95 ms | p99 ms "
+        "| errors | CPU ms/request: workers + PostgreSQL | worker RSS MB start→end | generator CPU | targets |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in results:
+    for r in shown:
+        around = r.neighbour_baseline or base_rps
         lines.append(
-            f"| {r.scenario.title} | {r.requests} | {r.rps:.0f} | {r.rps / base_rps:.0%} | {fmt_ms(r.p50)} | "
-            f"{fmt_ms(r.p95)} | {fmt_ms(r.p99)} | {r.errors} | {cpu_text(r)} | {rss_text(r)} | {r.generator_cpu:.0%} | "
-            f"{verdict(r, base_rps)} |"
+            f"| {r.scenario.title} | {r.requests} | {r.rps:.0f} | {around:.0f} | {r.rps / around:.0%} | "
+            f"{fmt_ms(r.p50)} | {fmt_ms(r.p95)} | {fmt_ms(r.p99)} | {r.errors} | {cpu_text(r)} | {rss_text(r)} | "
+            f"{r.generator_cpu:.0%} | {verdict(r, around)} |"
         )
+    runs = [r for r in results if r.scenario.name == "baseline"]
+    lines += [
+        "",
+        f"Baseline runs in order ({len(runs)}, req/s): {', '.join(f'{r.rps:.0f}' for r in runs)}; "
+        f"CPU ms/request (workers + PostgreSQL): {', '.join(cpu_text(r) for r in runs)}.",
+    ]
     return lines
 
 
@@ -882,6 +904,12 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="measure 2-5 workers, sync and gthread")
     parser.add_argument("--sweep-rounds", type=int, default=2, help="rounds of the sweep (the best is kept)")
     parser.add_argument("--profile", default="", help="py-spy these scenarios (comma-separated); not for figures")
+    parser.add_argument(
+        "--between",
+        type=float,
+        default=20,
+        help="measured seconds of the baseline run between two pages (0: baseline only first and last)",
+    )
     parser.add_argument("--output", type=Path, help="write the Markdown report here")
     args = parser.parse_args()
 
@@ -944,22 +972,35 @@ def main() -> None:
     server.wait_ready(probe)
     rss_first = server.rss()
     results: list[Result] = []
-    # The baseline runs first and again last: the machine's load may change during the run, and
-    # every page is divided by the mean of the two.
+    # The baseline runs first, between every two pages (shorter) and last: this machine's speed
+    # drifts (a shared host: the same run has seen the baseline fall from 890 to 390 req/s), so
+    # every page is divided by the mean of the two baseline runs around it, measured at most a
+    # minute away.
     closing = load_scenarios.Scenario("baseline", "Baseline again, at the end of the run", {"baseline": 1}, read=False)
-    for scenario in [*scenarios, closing]:
-        print(f"{scenario.title}: {args.warmup:g} s warm-up + {args.duration:g} s …", file=log, flush=True)
-        result = run_scenario(server, scenario, plan_path, args, log, profile=scenario.name in profile)
+    between = load_scenarios.Scenario("baseline", "Baseline between two pages", {"baseline": 1}, read=False)
+    short = argparse.Namespace(**{**vars(args), "duration": args.between, "warmup": min(args.warmup, 5)})
+    order: list[tuple[load_scenarios.Scenario, argparse.Namespace]] = []
+    pages = [s for s in scenarios if s.name != "baseline"]
+    order.append((scenarios[0], args))
+    for index, page in enumerate(pages):
+        order.append((page, args))
+        if args.between > 0 and index < len(pages) - 1:
+            order.append((between, short))
+    order.append((closing, args))
+    for scenario, run_args in order:
+        print(f"{scenario.title}: {run_args.warmup:g} s warm-up + {run_args.duration:g} s …", file=log, flush=True)
+        result = run_scenario(server, scenario, plan_path, run_args, log, profile=scenario.name in profile)
         results.append(result)
         base = results[0].rps
         print(
-            f"  {result.rps:.0f} req/s ({result.rps / base:.0%} of baseline), p50 {result.p50:.1f} ms, "
+            f"  {result.rps:.0f} req/s ({result.rps / base:.0%} of the first baseline), p50 {result.p50:.1f} ms, "
             f"p95 {result.p95:.1f} ms, p99 {result.p99:.1f} ms, errors {result.errors}; RSS {rss_text(result)}",
             file=log,
             flush=True,
         )
         for example in result.error_examples:
             print(f"    error: {example}", file=log)
+    set_neighbour_baselines(results)
     rss_last = server.rss()
     server.stop()
     stop(celery)
@@ -1053,6 +1094,8 @@ def report(args, info, config, results, load_before, load_after, started, rss_fi
         extra.append(f"--duration {args.duration:g} --warmup {args.warmup:g}")
     if (args.workers, args.worker_class, args.threads) != (3, "sync", 2):
         extra.append(f"--workers {args.workers} --worker-class {args.worker_class} --threads {args.threads}")
+    if args.between != 20:
+        extra.append(f"--between {args.between:g}")
     if args.only:
         extra.append(f"--only {args.only}")
     if args.sweep:
@@ -1082,7 +1125,9 @@ def report(args, info, config, results, load_before, load_after, started, rss_fi
         f"Load: locust (FastHttpUser, one process, headless), {args.users} users without think time, each scenario "
         f"{args.warmup:g} s warm-up then {args.duration:g} s measured; response times recorded by the generator "
         "(sub-millisecond), errors are wrong statuses or contents. Generator CPU: share of one core the load "
-        "generator used. Ratio: the page's requests/s over the mean of the two baseline runs (first and last). "
+        "generator used. Ratio: the page's requests/s over the mean of the baseline runs just before and just "
+        f"after it (the baseline runs first, last and, for {args.between:g} s after a short warm-up, between "
+        "every two pages, so a drift of the machine's speed moves a page and its denominator together). "
         "Targets for read pages: ≥ 50 % of the baseline's requests/s, p99 ≤ 100 ms, 0 errors. "
         "CPU ms/request: CPU time the gunicorn workers and the database's server processes used during the "
         "measured period, per request (what a page costs, whatever else the machine is doing).",

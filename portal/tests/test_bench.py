@@ -180,3 +180,48 @@ def test_load_benchmark_seed_fills_every_column_the_models_require(load_benchmar
     assert not Dossier.objects.filter(status=Status.DRAFT).exclude(timeliness="").exists()
     for dossier in Dossier.objects.order_by("?")[:10]:
         dossier.full_clean(validate_unique=False)
+
+
+def test_each_page_is_divided_by_the_baseline_runs_around_it(load_benchmark):
+    """The machine's speed drifts during a run: a page's ratio uses the baseline just before and
+    just after it, and the table shows the first and last baseline runs and lists every one."""
+    from load_scenarios import BY_NAME
+
+    def run(name, rps, title=None):
+        scenario = (
+            BY_NAME[name]
+            if title is None
+            else load_benchmark.load_scenarios.Scenario("baseline", title, {"baseline": 1}, read=False)
+        )
+        return load_benchmark.Result(
+            scenario=scenario,
+            requests=int(rps * 10),
+            seconds=10,
+            errors=0,
+            p50=1,
+            p95=2,
+            p99=3,
+            per_request={},
+            rss_start={},
+            rss_end={},
+            generator_cpu=0.1,
+            worker_cpu_seconds=1,
+            database_cpu_seconds=0.1,
+            error_examples=[],
+        )
+
+    results = [
+        run("baseline", 900),
+        run("home", 600),
+        run("baseline", 500, "Baseline between two pages"),
+        run("lookup", 200),
+        run("baseline", 300, "Baseline again, at the end of the run"),
+    ]
+    load_benchmark.set_neighbour_baselines(results)
+    assert results[1].neighbour_baseline == 700 and results[3].neighbour_baseline == 400
+    lines = load_benchmark.table(results)
+    rows = [line for line in lines if line.startswith("| ") and "scenario" not in line]
+    assert len(rows) == 4  # the baseline between two pages is listed below, not in the table
+    assert "| 600 | 700 | 86% |" in rows[1] and "| 200 | 400 | 50% |" in rows[2]
+    assert "ok" in rows[1] and "ok" in rows[2]
+    assert "Baseline runs in order (3, req/s): 900, 500, 300" in lines[-1]
