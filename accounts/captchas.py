@@ -30,6 +30,7 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from portal.cache import OUTAGE
 
@@ -87,21 +88,34 @@ def store_batch(*, expires: datetime.datetime, size: int = BATCH) -> list[str]:
 
 
 def spend(key: str, response: str | None = None) -> bool:
-    """Delete the unexpired captcha ``key`` (only if its answer is ``response``, when given);
-    True if there was one. One statement, so a captcha is accepted once even when two requests
-    bring it at the same moment; written by hand because the ORM's delete costs more Python than
-    the statement (a lookup spends one per attempt)."""
+    """Delete the captcha ``key``, whatever the answer; True if it was unexpired (and its answer
+    is ``response``, when given). One statement, so a captcha is accepted once even when two
+    requests bring it at the same moment, and a wrong answer spends the picture.
+
+    Deleted by its key alone, with the expiry and the answer checked on the row it returns:
+    with the expiry in the ``WHERE``, PostgreSQL's statistics (the newest expiries are always
+    past the histogram) made it pick the expiry index and filter every live captcha by key, a
+    scan that grew with the traffic (1 ms of database CPU per lookup on the load benchmark,
+    docs/benchmarks/load.md). Written by hand: the ORM's delete cannot return the row.
+    """
     meta = CaptchaStore._meta
     table, hashkey, expiration, answer = (
         connection.ops.quote_name(name)
         for name in (meta.db_table, *(meta.get_field(f).column for f in ("hashkey", "expiration", "response")))
     )
-    # Identifiers from the model's metadata, quoted; every value a parameter.
-    sql = f"DELETE FROM {table} WHERE {hashkey} = %s AND {expiration} > %s"  # noqa: S608
-    params = [key, connection.ops.adapt_datetimefield_value(timezone.now())]
-    if response is not None:
-        sql += f" AND {answer} = %s"
-        params.append(response)
+    # Identifiers from the model's metadata, quoted; the key a parameter.
+    sql = f"DELETE FROM {table} WHERE {hashkey} = %s RETURNING {expiration}, {answer}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount > 0
+        cursor.execute(sql, [key])
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    expires, stored = _aware(row[0]), row[1]
+    return expires > timezone.now() and (response is None or stored == response)
+
+
+def _aware(value) -> datetime.datetime:
+    """A returned timestamp: an aware datetime from PostgreSQL, UTC text from SQLite."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)

@@ -52,8 +52,8 @@ class PortalCaptchaField(CaptchaField):
         super().__init__(**kwargs)
 
     def clean(self, value):
-        """One statement for the usual case: the matching, unexpired captcha is deleted as it is
-        accepted, so it can never be used twice, even by two requests at the same moment.
+        """One statement (``captchas.spend``): the captcha is deleted as it is checked, so it can
+        never be used twice, even by two requests at the same moment.
 
         The library's own check also deletes every expired captcha of every visitor first, a
         scan of the whole table on each attempt; the expired ones are purged every few minutes
@@ -69,7 +69,6 @@ class PortalCaptchaField(CaptchaField):
             captchas.spend(key)
             return value
         if not captchas.spend(key, response):
-            captchas.spend(key)
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return value
 

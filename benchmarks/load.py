@@ -861,8 +861,9 @@ def table(results: list[Result]) -> list[str]:
     ]
     for r in shown:
         around = r.neighbour_baseline or base_rps
+        around_text = f"{around:.0f}" if r.neighbour_baseline else "— (mean of the runs)"
         lines.append(
-            f"| {r.scenario.title} | {r.requests} | {r.rps:.0f} | {around:.0f} | {r.rps / around:.0%} | "
+            f"| {r.scenario.title} | {r.requests} | {r.rps:.0f} | {around_text} | {r.rps / around:.0%} | "
             f"{fmt_ms(r.p50)} | {fmt_ms(r.p95)} | {fmt_ms(r.p99)} | {r.errors} | {cpu_text(r)} | {rss_text(r)} | "
             f"{r.generator_cpu:.0%} | {verdict(r, around)} |"
         )

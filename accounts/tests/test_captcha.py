@@ -115,3 +115,29 @@ def test_while_redis_is_away_each_page_stores_its_own_captcha(real_check, settin
     }
     key = issue_key()
     assert CaptchaStore.objects.filter(hashkey=key).count() == CaptchaStore.objects.count() == 1
+
+
+def test_spending_finds_the_captcha_by_its_key_however_many_are_live(real_check):
+    """The statement deletes by key: PostgreSQL must use the key's index, not scan the live
+    captchas by expiry (its estimate for the newest expiries invites that plan)."""
+    from django.db import connection
+
+    from accounts import captchas
+
+    captchas.store_batch(expires=timezone.now() + datetime.timedelta(minutes=20), size=3000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE captcha_captchastore")
+        cursor.execute("EXPLAIN DELETE FROM captcha_captchastore WHERE hashkey = %s RETURNING expiration", ["x" * 40])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "hashkey" in plan and "expiration_idx" not in plan, plan
+    store = new_captcha()
+    assert check(store.hashkey, "abcde")
+
+
+def test_a_returned_expiry_is_read_from_either_database():
+    from accounts.captchas import _aware
+
+    sqlite_text = _aware("2026-12-03 10:00:00.123456")  # SQLite returns UTC text
+    assert sqlite_text == datetime.datetime(2026, 12, 3, 10, 0, 0, 123456, tzinfo=datetime.UTC)
+    aware = timezone.now()
+    assert _aware(aware) is aware
