@@ -30,9 +30,9 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from portal.cache import OUTAGE
+from portal.sqlvalues import aware_datetime
 
 BATCH = 20
 SHELF_SECONDS = 60
@@ -110,12 +110,5 @@ def spend(key: str, response: str | None = None) -> bool:
         row = cursor.fetchone()
     if row is None:
         return False
-    expires, stored = _aware(row[0]), row[1]
+    expires, stored = aware_datetime(row[0]), row[1]
     return expires > timezone.now() and (response is None or stored == response)
-
-
-def _aware(value) -> datetime.datetime:
-    """A returned timestamp: an aware datetime from PostgreSQL, UTC text from SQLite."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, datetime.UTC)

@@ -379,10 +379,11 @@ class DossierListView(LoginRequiredMixin, ListView):
 
     The whole page is cached per citizen, language and address, on a version made of the tab
     counts and the newest change per status (``selectors.dossier_list_state``, the one query the
-    page needs anyway) and the header's name: a page
-    served again costs that query and a cache read instead of the list, the rows and the
-    template (docs/benchmarks/load.md). The CSRF token of the page's forms is a placeholder
-    filled per response (``portal.pagecache``); a page with a message to show is rendered afresh.
+    page needs anyway) and the header's name: a page served again costs that query and a cache
+    read instead of the list, the rows and the template (docs/benchmarks/load.md). The CSRF
+    token of the page's forms is a placeholder filled per response (``portal.pagecache``). A
+    page with a message to show, and a code search (rarely repeated, and any text would make a
+    new entry), are rendered afresh.
     """
 
     template_name = "dossiers/dossier_list.html"
@@ -391,7 +392,7 @@ class DossierListView(LoginRequiredMixin, ListView):
 
     def get(self, request, *args, **kwargs):
         self.tab_counts, state = selectors.dossier_list_state(user=request.user)
-        if not pagecache.has_messages(request):
+        if not pagecache.has_messages(request) and not request.GET.get("q"):
             key = pagecache.page_key(request, self.page_version(state))
             cached = cache.get(key)
             if cached is not None:

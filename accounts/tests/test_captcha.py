@@ -135,9 +135,10 @@ def test_spending_finds_the_captcha_by_its_key_however_many_are_live(real_check)
 
 
 def test_a_returned_expiry_is_read_from_either_database():
-    from accounts.captchas import _aware
+    from portal.sqlvalues import aware_datetime, date_value
 
-    sqlite_text = _aware("2026-12-03 10:00:00.123456")  # SQLite returns UTC text
+    sqlite_text = aware_datetime("2026-12-03 10:00:00.123456")  # SQLite returns UTC text
     assert sqlite_text == datetime.datetime(2026, 12, 3, 10, 0, 0, 123456, tzinfo=datetime.UTC)
     aware = timezone.now()
-    assert _aware(aware) is aware
+    assert aware_datetime(aware) is aware and aware_datetime(None) is None
+    assert date_value("2026-12-03") == datetime.date(2026, 12, 3) and date_value(None) is None

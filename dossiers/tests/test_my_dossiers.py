@@ -237,7 +237,7 @@ def test_a_page_served_again_is_the_page_rendered_afresh_for_two_queries(citizen
     for status in ("sent", "finished", "in_progress"):
         DossierFactory(owner=citizen, procedure=procedure, **{status: True})
     DossierFactory(owner=citizen, procedure=procedure)
-    for path in (LIST, LIST + "?tab=finished", LIST + "?q=sgddt&tab=all"):
+    for path in (LIST, LIST + "?tab=finished", LIST + "?tab=all&page=1"):
         cold = citizen_client.get(path).content.decode()
         with CaptureQueriesContext(connection) as warm_queries:
             warm = citizen_client.get(path).content.decode()
@@ -265,6 +265,17 @@ def test_the_cached_page_follows_new_deleted_and_moved_dossiers_and_the_name(cit
     citizen.full_name = "Nguyễn Thị Hoa Mới"
     citizen.save()
     assert "Nguyễn Thị Hoa Mới" in citizen_client.get(LIST).content.decode()
+
+
+def test_a_code_search_is_never_stored(citizen_client, citizen, procedure):
+    from django.core.cache import cache
+
+    dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    for _ in range(2):
+        html = citizen_client.get(LIST, {"q": dossier.code[-6:]}).content.decode()
+        assert dossier.code in html
+    client = cache._cache.get_client()
+    assert not client.keys(cache.make_and_validate_key("pagez:*"))
 
 
 def test_a_pending_message_is_shown_on_a_page_rendered_afresh(citizen_client, citizen, procedure):

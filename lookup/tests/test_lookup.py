@@ -245,3 +245,50 @@ def test_a_repeated_anonymous_lookup_costs_two_queries(client, captcha_ok, sent_
     look_up(client, sent_dossier.code, captcha_ok)
     with django_assert_num_queries(2):  # the captcha spent, the dossier read; its answer and a new captcha are ready
         look_up(client, sent_dossier.code, captcha_ok)
+
+
+def test_public_dossier_reads_what_the_orm_reads():
+    """The lookup's hand-written statement (lookup.selectors) against the ORM's reading of the
+    same dossiers: every value the answer shows, the version it is cached on, drafts unknown."""
+    from dossiers import deadlines
+    from dossiers.models import Dossier
+    from lookup.masking import mask_person_name
+    from lookup.selectors import public_dossier
+
+    made = [
+        DossierFactory(sent=True),
+        DossierFactory(received=True, apology_count=2),
+        DossierFactory(supplement_requested=True),
+        DossierFactory(finished=True, timeliness="late"),
+        DossierFactory(withdrawn=True),
+        DossierFactory(owner=UserFactory(organisation=True, organisation_name="Công ty Sao Mai"), sent=True),
+    ]
+    today = deadlines.today()
+    for dossier in Dossier.objects.filter(pk__in=[d.pk for d in made]).select_related("procedure", "agency"):
+        public = public_dossier(dossier.code)
+        assert public is not None, dossier.status
+        assert (public.code, public.procedure, public.agency) == (
+            dossier.code,
+            dossier.procedure.name,
+            dossier.agency.name,
+        )
+        assert (public.status, public.status_label) == (dossier.status, dossier.get_status_display())
+        name = dossier.applicant_name
+        assert public.applicant == (name if dossier.is_organisation else mask_person_name(name))
+        assert (public.sent_at, public.received_at, public.finished_at, public.due_date) == (
+            dossier.sent_at,
+            dossier.received_at,
+            dossier.finished_at,
+            dossier.due_date,
+        )
+        assert public.overdue == deadlines.is_overdue(dossier, on=today)
+        assert (public.timeliness, public.apologies) == (dossier.timeliness, dossier.apology_count)
+        assert public.timeliness_label == (dossier.get_timeliness_display() if dossier.timeliness else "")
+        assert public.version == (
+            f"{dossier.pk}:{dossier.updated_at.timestamp()}:{dossier.procedure.updated_at.timestamp()}:{today}"
+        )
+        assert public.pk == dossier.pk and [h.title for h in public.history] == [
+            h.title for h in dossier.history.order_by("created_at", "pk")
+        ]
+    assert public_dossier(DossierFactory().code) is None  # a draft
+    assert public_dossier("NO-SUCH-CODE") is None
