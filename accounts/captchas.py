@@ -32,7 +32,7 @@ from django.db import connection
 from django.utils import timezone
 
 from portal.cache import OUTAGE
-from portal.sqlvalues import aware_datetime
+from portal.sqlvalues import aware_datetime, column, table
 
 BATCH = 20
 SHELF_SECONDS = 60
@@ -98,13 +98,9 @@ def spend(key: str, response: str | None = None) -> bool:
     scan that grew with the traffic (1 ms of database CPU per lookup on the load benchmark,
     docs/benchmarks/load.md). Written by hand: the ORM's delete cannot return the row.
     """
-    meta = CaptchaStore._meta
-    table, hashkey, expiration, answer = (
-        connection.ops.quote_name(name)
-        for name in (meta.db_table, *(meta.get_field(f).column for f in ("hashkey", "expiration", "response")))
-    )
-    # Identifiers from the model's metadata, quoted; the key a parameter.
-    sql = f"DELETE FROM {table} WHERE {hashkey} = %s RETURNING {expiration}, {answer}"  # noqa: S608
+    returned = f"{column('', CaptchaStore, 'expiration')}, {column('', CaptchaStore, 'response')}"
+    where = f"{column('', CaptchaStore, 'hashkey')} = %s"
+    sql = f"DELETE FROM {table(CaptchaStore)} WHERE {where} RETURNING {returned}"  # noqa: S608 - identifiers only
     with connection.cursor() as cursor:
         cursor.execute(sql, [key])
         row = cursor.fetchone()

@@ -5,11 +5,14 @@ agency's staff see its sent dossiers (``dossiers.permissions``), and every view,
 receipt follows automatically. ``dossiers_for_staff`` is the back office's own scope.
 """
 
+import functools
 import hashlib
 
-from django.db.models import Count, F, Max, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
+from portal.sqlvalues import aware_datetime, column, table
 from procedures.models import Procedure
 
 from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
@@ -168,19 +171,37 @@ def dossier_list_state(*, user: User) -> tuple[dict[str, int], str]:
     the counts; a renamed procedure has a newer ``updated_at``. So the counts and the newest
     ``updated_at`` of the dossiers and of their procedures, per status, change whenever any row
     on any tab or page does: the whole page can be cached on them (``DossierListView``).
+
+    One hand-written statement (built from the models' metadata): it runs on every visit of the
+    page, cached or not, and the ORM's compile of the aggregate was most of a cached page's
+    Python (docs/benchmarks/load.md). ``test_list_state_reads_what_the_orm_reads`` holds it to
+    the ORM's answer.
     """
-    rows = sorted(
-        dossiers_owned_by(user)
-        .order_by()
-        .values_list("status")
-        .annotate(n=Count("pk"), last=Max("updated_at"), renamed=Max("procedure__updated_at"))
-    )
-    per_status = {status: n for status, n, _, _ in rows}
+    per_status: dict[str, int] = {}
+    parts = []
+    if getattr(user, "is_authenticated", False):
+        with connection.cursor() as cursor:
+            cursor.execute(_list_state_sql(connection.vendor), [user.pk])
+            rows = sorted(cursor.fetchall())
+        for status, n, last, renamed in rows:
+            per_status[status] = n
+            parts.append(f"{status}:{n}:{aware_datetime(last).timestamp()}:{aware_datetime(renamed).timestamp()}")
     counts = {ListTab.ALL.value: sum(per_status.values())}
     for tab, statuses in TAB_STATUSES.items():
         counts[str(tab.value if hasattr(tab, "value") else tab)] = sum(per_status.get(s, 0) for s in statuses)
-    state = ";".join(f"{status}:{n}:{last.timestamp()}:{renamed.timestamp()}" for status, n, last, renamed in rows)
-    return counts, hashlib.sha1(state.encode(), usedforsecurity=False).hexdigest()
+    return counts, hashlib.sha1(";".join(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+@functools.cache
+def _list_state_sql(vendor: str) -> str:
+    """Built once per process and database vendor (its quoting); identifiers only, the owner a
+    parameter."""
+    status = column("d", Dossier, "status")
+    updated, renamed = column("d", Dossier, "updated_at"), column("p", Procedure, "updated_at")
+    joined = f"{column('p', Procedure, 'pk')} = {column('d', Dossier, 'procedure')}"
+    tables = f"{table(Dossier)} d JOIN {table(Procedure)} p ON {joined}"
+    where = f"{column('d', Dossier, 'owner')} = %s"
+    return f"SELECT {status}, COUNT(*), MAX({updated}), MAX({renamed}) FROM {tables} WHERE {where} GROUP BY {status}"  # noqa: S608
 
 
 def latest_draft(*, user: User) -> Dossier | None:

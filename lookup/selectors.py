@@ -11,7 +11,7 @@ from accounts.constants import AccountType
 from dossiers import deadlines
 from dossiers.constants import DossierStatus, Timeliness
 from dossiers.models import Dossier, History
-from portal.sqlvalues import aware_datetime, date_value
+from portal.sqlvalues import aware_datetime, column, date_value, table
 
 from .masking import mask_person_name
 
@@ -70,27 +70,22 @@ PublicRow = namedtuple("PublicRow", [*OWN_COLUMNS, "procedure_name", "procedure_
 
 @functools.cache
 def _public_dossier_sql(vendor: str) -> str:
-    """The lookup's one statement, from the models' metadata (names quoted as this database
-    vendor quotes them; built once per process and vendor)."""
-    quote = connection.ops.quote_name
-    dossier = Dossier._meta
-    procedure = dossier.get_field("procedure").related_model._meta
-    agency = dossier.get_field("agency").related_model._meta
-
-    def col(alias: str, meta, name: str) -> str:
-        return f"{alias}.{quote(meta.get_field(name).column)}"
-
-    columns = [col("d", dossier, name) for name in OWN_COLUMNS] + [
-        col("p", procedure, "name"),
-        col("p", procedure, "updated_at"),
-        col("a", agency, "name"),
+    """The lookup's one statement, built once per process and database vendor (its quoting);
+    identifiers only, the code and the draft status parameters."""
+    procedure = Dossier._meta.get_field("procedure").related_model
+    agency = Dossier._meta.get_field("agency").related_model
+    columns = [column("d", Dossier, name) for name in OWN_COLUMNS] + [
+        column("p", procedure, "name"),
+        column("p", procedure, "updated_at"),
+        column("a", agency, "name"),
     ]
-    return (
-        f"SELECT {', '.join(columns)} FROM {quote(dossier.db_table)} d"  # noqa: S608 - identifiers only
-        f" JOIN {quote(procedure.db_table)} p ON p.{quote(procedure.pk.column)} = {col('d', dossier, 'procedure')}"
-        f" JOIN {quote(agency.db_table)} a ON a.{quote(agency.pk.column)} = {col('d', dossier, 'agency')}"
-        f" WHERE {col('d', dossier, 'code')} = %s AND {col('d', dossier, 'status')} <> %s"
+    tables = (
+        f"{table(Dossier)} d"
+        f" JOIN {table(procedure)} p ON {column('p', procedure, 'pk')} = {column('d', Dossier, 'procedure')}"
+        f" JOIN {table(agency)} a ON {column('a', agency, 'pk')} = {column('d', Dossier, 'agency')}"
     )
+    where = f"{column('d', Dossier, 'code')} = %s AND {column('d', Dossier, 'status')} <> %s"
+    return f"SELECT {', '.join(columns)} FROM {tables} WHERE {where}"  # noqa: S608
 
 
 def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:

@@ -286,3 +286,32 @@ def test_a_pending_message_is_shown_on_a_page_rendered_afresh(citizen_client, ci
     html = response.content.decode()
     assert f"Đã xóa hồ sơ {dossier.code}." in html and reverse("dossiers:resume", args=[dossier.code]) not in html
     assert 'class="messages"' not in citizen_client.get(LIST).content.decode()  # shown once
+
+
+def test_list_state_reads_what_the_orm_reads(citizen, procedure):
+    from django.db.models import Count, Max
+
+    from dossiers.selectors import dossier_list_state
+
+    other = DossierProcedureFactory()
+    for traits in ({}, {"sent": True}, {"finished": True}, {"withdrawn": True}, {"sent": True}):
+        DossierFactory(owner=citizen, procedure=procedure, **traits)
+    DossierFactory(owner=citizen, procedure=other, in_progress=True)
+    DossierFactory(procedure=procedure, sent=True)  # someone else's
+    counts, version = dossier_list_state(user=citizen)
+    per_status = dict(Dossier.objects.filter(owner=citizen).values_list("status").annotate(n=Count("pk")))
+    assert counts["all"] == sum(per_status.values()) == 6
+    assert counts["sent"] == per_status["sent"] == 2 and counts["drafts"] == 1
+    orm = sorted(
+        Dossier.objects.filter(owner=citizen)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"), last=Max("updated_at"), renamed=Max("procedure__updated_at"))
+    )
+    expected = ";".join(f"{s}:{n}:{last.timestamp()}:{renamed.timestamp()}" for s, n, last, renamed in orm)
+    import hashlib
+
+    assert version == hashlib.sha1(expected.encode(), usedforsecurity=False).hexdigest()
+    from django.contrib.auth.models import AnonymousUser
+
+    assert dossier_list_state(user=AnonymousUser())[0]["all"] == 0
