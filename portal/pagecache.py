@@ -10,10 +10,10 @@ showed rendering, not the database, as what limits the portal's throughput.
 How a page stays correct:
 - Only anonymous GET/HEAD requests with no pending message are served from or stored in the
   cache; a logged-in user, a form post or a "you have logged out" notice always renders afresh.
-- The key holds the language and the full address (query string included) and a version the
-  view supplies (the catalogue version, bumped by every change to agencies, fields and
-  procedures), so an edit in the admin shows on the next request; the timeout bounds the rest
-  (the home page's most used procedures).
+- The key holds the language and the full address (query string included); the entry holds the
+  version it was rendered for (the catalogue version, bumped by every change to agencies,
+  fields and procedures), read with it in one round trip, so an edit in the admin shows on the
+  next request; the timeout bounds the rest (the home page's most used procedures).
 - The page is rendered with placeholders instead of the CSRF token and the captcha key, and
   every response gets its own values: a cached page never carries another visitor's token or
   captcha. Only 200 responses are stored.
@@ -90,22 +90,31 @@ def fill_captcha(html: str) -> str:
 class AnonymousPageCacheMixin:
     """For a TemplateView whose page is the same for every anonymous visitor (see the module).
 
-    ``page_cache_version()`` names what the page depends on; ``page_cache_seconds`` bounds how
-    long anything else it shows may be stale.
+    ``page_cache_version_key`` is the cache key of a counter bumped by every change the page
+    shows (``page_cache_version()`` gives and sets it when the cache has lost it); the counter
+    and the page are read in one round trip and a page rendered for another value is rendered
+    again. ``page_cache_name`` tells the pages apart in their keys; ``page_cache_seconds``
+    bounds how long anything else the page shows may be stale.
     """
 
     page_cache_seconds = 3600
+    page_cache_name = ""
+    page_cache_version_key = ""
 
-    def page_cache_version(self) -> str:
+    def page_cache_version(self):
         raise NotImplementedError
 
     def dispatch(self, request, *args, **kwargs):
         if not is_cacheable(request):
             return super().dispatch(request, *args, **kwargs)
-        key = page_key(request, self.page_cache_version())
-        cached = cache.get(key)
-        if cached is not None:
-            content_type, packed = cached
+        key = page_key(request, self.page_cache_name)
+        found = cache.get_many([self.page_cache_version_key, key])
+        version = found.get(self.page_cache_version_key)
+        if version is None:
+            version = self.page_cache_version()
+        cached = found.get(key)
+        if cached is not None and cached[0] == version:
+            _, content_type, packed = cached
             return HttpResponse(fill(request, unpack(packed)), content_type=content_type)
         self.rendering_for_cache = True
         response = super().dispatch(request, *args, **kwargs)
@@ -113,7 +122,7 @@ class AnonymousPageCacheMixin:
             return response
         response.render()
         html = response.content.decode()
-        cache.set(key, (response["Content-Type"], pack(html)), self.page_cache_seconds)
+        cache.set(key, (version, response["Content-Type"], pack(html)), self.page_cache_seconds)
         response.content = fill(request, html).encode()
         return response
 

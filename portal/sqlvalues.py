@@ -37,3 +37,49 @@ def column(alias: str, model, field: str) -> str:
     meta = model._meta
     name = connection.ops.quote_name(meta.pk.column if field == "pk" else meta.get_field(field).column)
     return f"{alias}.{name}" if alias else name
+
+
+class ModelReader:
+    """Instances of ``model`` from the columns of a hand-written SELECT, converted as the ORM
+    converts them (the backend's converters and the field's ``from_db_value``: booleans and
+    datetimes from SQLite, JSON from PostgreSQL) and built through ``Model.from_db``, as the
+    ORM builds them. What it saves is compiling the statement, which on the busiest pages cost
+    several times running it (docs/benchmarks/load.md)."""
+
+    def __init__(self, model, alias: str, *, exclude: tuple[str, ...] = ()) -> None:
+        self.model = model
+        self.alias = alias
+        self.fields = [f for f in model._meta.concrete_fields if f.name not in exclude]
+        self.width = len(self.fields)
+        self.names = [f.attname for f in self.fields]
+        self.pk_index = self.names.index(model._meta.pk.attname)
+        self._converters: dict[str, list] = {}
+
+    def columns(self) -> list[str]:
+        """The quoted ``alias.column`` list to put in the SELECT, in the order ``build`` reads."""
+        quote = connection.ops.quote_name
+        return [f"{self.alias}.{quote(f.column)}" for f in self.fields]
+
+    def _converters_for(self, vendor: str) -> list[tuple[int, object, list]]:
+        """(position, column, converters) of the fields that need converting on this database."""
+        found = self._converters.get(vendor)
+        if found is None:
+            found = []
+            for i, field in enumerate(self.fields):
+                col = field.get_col(self.alias)
+                chain = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+                if chain:
+                    found.append((i, col, chain))
+            self._converters[vendor] = found
+        return found
+
+    def build(self, row, start: int = 0):
+        """The instance from ``row[start:start + width]``; None when its key is NULL (a LEFT
+        JOIN that found nothing)."""
+        values = list(row[start : start + self.width])
+        if values[self.pk_index] is None:
+            return None
+        for i, col, chain in self._converters_for(connection.vendor):
+            for converter in chain:
+                values[i] = converter(values[i], col, connection)
+        return self.model.from_db(connection.alias, self.names, values)

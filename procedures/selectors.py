@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,12 +20,13 @@ from django.db.models import (
     Expression,
     ExpressionWrapper,
     F,
-    Prefetch,
     Q,
     QuerySet,
     Value,
 )
 from django.urls import reverse
+
+from portal.sqlvalues import ModelReader, column, table
 
 from . import search
 from .constants import ServiceLevel
@@ -67,13 +70,21 @@ CARD_COLUMNS = ("pk", "code", "name", "service_level", "processing_days", "agenc
 
 
 def catalogue_version() -> int:
-    """A counter bumped by every catalogue write (services.catalogue_changed): cached facet counts
-    and the agency tree are keyed on it, so nothing stale outlives a change."""
+    """A counter bumped by every catalogue write (services.catalogue_changed): cached pages, facet
+    counts and the agency tree are keyed on it, so nothing stale outlives a change."""
     version = cache.get(CACHE_VERSION_KEY)
     if version is None:
-        version = 1
-        cache.add(CACHE_VERSION_KEY, version, None)
+        version = fresh_catalogue_version()
+        if not cache.add(CACHE_VERSION_KEY, version, None):  # another request set it first
+            version = cache.get(CACHE_VERSION_KEY) or version
     return int(version)
+
+
+def fresh_catalogue_version() -> int:
+    """The counter's value when the cache has lost it (evicted, flushed): milliseconds since the
+    epoch, above any value it held before, so what was cached under an older value (pages kept
+    for an hour) is never taken for the current catalogue, as a restart at 1 would be."""
+    return time.time_ns() // 1_000_000
 
 
 def _key(name: str, *parts, version: int | None = None) -> str:
@@ -530,20 +541,84 @@ def catalogue_warm() -> None:
     agencies_with_counts()
 
 
-def procedure_detail(*, code: str) -> Procedure:
-    """One published procedure with everything its page shows (3 queries)."""
-    return (
-        Procedure.objects.published()
-        # The search columns are the widest of the row (the vector alone is several kB) and the
-        # page shows none of them.
-        .defer("search_name", "search_name_written", "search_text", "search_vector")
-        .select_related("agency", "agency__parent", "field")
-        .prefetch_related(
-            Prefetch("documents", queryset=RequiredDocument.objects.order_by("order", "pk")),
-            Prefetch("form_fields", queryset=FormField.objects.order_by("order", "pk")),
-        )
-        .get(code=code)
+@dataclass(frozen=True)
+class ProcedurePage:
+    """What a procedure's page shows: the procedure with its agency (and the agency's parent)
+    and field attached, its required documents and the questions of its declaration form."""
+
+    procedure: Procedure
+    documents: list[RequiredDocument]
+    form_fields: list[FormField]
+
+
+# The search columns are the widest of the row (the vector alone is several kB) and the page
+# shows none of them.
+_DETAIL_READERS = (
+    ModelReader(Procedure, "p", exclude=("search_name", "search_name_written", "search_text", "search_vector")),
+    ModelReader(Agency, "a"),
+    ModelReader(Agency, "pa"),
+    ModelReader(Field, "f"),
+)
+_DOCUMENT_READER = ModelReader(RequiredDocument, "d")
+_FORM_FIELD_READER = ModelReader(FormField, "q")
+
+
+@functools.cache
+def _detail_sql(vendor: str) -> tuple[str, str, str]:
+    """The page's three statements, built once per process and database vendor (its quoting)
+    from the models' metadata; the code, the published flag and the procedure's id are
+    parameters."""
+    columns = ", ".join(c for reader in _DETAIL_READERS for c in reader.columns())
+    tables = (
+        f"{table(Procedure)} p"
+        f" JOIN {table(Agency)} a ON {column('a', Agency, 'pk')} = {column('p', Procedure, 'agency')}"
+        f" LEFT JOIN {table(Agency)} pa ON {column('pa', Agency, 'pk')} = {column('a', Agency, 'parent')}"
+        f" JOIN {table(Field)} f ON {column('f', Field, 'pk')} = {column('p', Procedure, 'field')}"
     )
+    where = f"{column('p', Procedure, 'code')} = %s AND {column('p', Procedure, 'is_published')} = %s"
+    procedure = f"SELECT {columns} FROM {tables} WHERE {where}"  # noqa: S608 - identifiers from metadata
+
+    def children(reader: ModelReader, model) -> str:
+        alias = reader.alias
+        order = f"{column(alias, model, 'order')}, {column(alias, model, 'pk')}"
+        return (
+            f"SELECT {', '.join(reader.columns())} FROM {table(model)} {alias}"  # noqa: S608
+            f" WHERE {column(alias, model, 'procedure')} = %s ORDER BY {order}"
+        )
+
+    return procedure, children(_DOCUMENT_READER, RequiredDocument), children(_FORM_FIELD_READER, FormField)
+
+
+def procedure_detail(*, code: str) -> ProcedurePage:
+    """One published procedure with everything its page shows (3 queries); DoesNotExist for a
+    code that is unknown or not published.
+
+    Hand-written statements built from the models' metadata and read into model instances as
+    the ORM reads them (``portal.sqlvalues.ModelReader``): on a page the cache has not seen
+    yet, compiling the ORM's join and its two prefetches cost more Python than rendering the
+    page (docs/benchmarks/load.md). ``test_detail_reads_what_the_orm_reads`` holds it to the
+    ORM's answer."""
+    procedure_sql, documents_sql, form_fields_sql = _detail_sql(connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(procedure_sql, [code, True])
+        row = cursor.fetchone()
+        if row is None:
+            raise Procedure.DoesNotExist(code)
+        built, start = [], 0
+        for reader in _DETAIL_READERS:
+            built.append(reader.build(row, start))
+            start += reader.width
+        procedure, agency, parent, field_ = built
+        agency.parent = parent
+        procedure.agency = agency
+        procedure.field = field_
+        cursor.execute(documents_sql, [procedure.pk])
+        documents = [_DOCUMENT_READER.build(r) for r in cursor.fetchall()]
+        cursor.execute(form_fields_sql, [procedure.pk])
+        form_fields = [_FORM_FIELD_READER.build(r) for r in cursor.fetchall()]
+    for child in (*documents, *form_fields):
+        child.procedure = procedure
+    return ProcedurePage(procedure=procedure, documents=documents, form_fields=form_fields)
 
 
 def template_document(*, code: str, document_id: int) -> RequiredDocument:

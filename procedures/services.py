@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import search
 from .models import Agency, Field, Procedure
-from .selectors import CACHE_VERSION_KEY
+from .selectors import CACHE_VERSION_KEY, fresh_catalogue_version
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,8 @@ def catalogue_changed() -> None:
     def bump() -> None:
         try:
             cache.incr(CACHE_VERSION_KEY)
-        except ValueError:  # not set yet (or evicted): any new value invalidates old keys
-            cache.set(CACHE_VERSION_KEY, 2, None)
+        except ValueError:  # not set yet, or evicted: a value no older key can carry
+            cache.set(CACHE_VERSION_KEY, fresh_catalogue_version(), None)
         from .tasks import catalogue_warm
 
         try:

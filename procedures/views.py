@@ -20,8 +20,11 @@ PAGE_SIZE = 20
 class CataloguePageMixin(AnonymousPageCacheMixin):
     """Public catalogue pages: the same for every anonymous visitor until the catalogue changes."""
 
-    def page_cache_version(self) -> str:
-        return f"catalogue:{selectors.catalogue_version()}"
+    page_cache_name = "catalogue"
+    page_cache_version_key = selectors.CACHE_VERSION_KEY
+
+    def page_cache_version(self) -> int:
+        return selectors.catalogue_version()
 
 
 class ProcedureListView(CataloguePageMixin, TemplateView):
@@ -76,9 +79,10 @@ class ProcedureDetailView(CataloguePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            context["procedure"] = selectors.procedure_detail(code=kwargs["code"])
+            page = selectors.procedure_detail(code=kwargs["code"])
         except Procedure.DoesNotExist as exc:
             raise Http404 from exc
+        context.update(procedure=page.procedure, documents=page.documents, form_fields=page.form_fields)
         return context
 
 

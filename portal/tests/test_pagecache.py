@@ -153,3 +153,36 @@ def test_error_pages_are_not_cached():
     procedure = ProcedureFactory(code="9.999999")
     assert Client().get(url).status_code == 200
     assert procedure.name in Client().get(url).content.decode()
+
+
+def test_a_cached_page_and_its_version_are_read_in_one_round_trip(monkeypatch):
+    """The catalogue counter and the page come from one MGET; a page stored for another value of
+    the counter, or with the counter lost from the cache, is rendered again, never served."""
+    from django.core.cache import cache
+
+    from procedures.selectors import CACHE_VERSION_KEY
+
+    procedure = ProcedureFactory(name="Đăng ký thường trú")
+    url = procedure.get_absolute_url()
+    queries_of(Client(), url)
+    calls = []
+    for name in ("get", "get_many"):
+        original = getattr(cache, name)
+        monkeypatch.setattr(cache, name, lambda *a, _o=original, _n=name, **k: calls.append(_n) or _o(*a, **k))
+    html, queries = queries_of(Client(), url)
+    assert queries == 0 and calls == ["get_many"] and procedure.name in html
+
+    # Another counter (a change made through a path that bypassed the rendered page): rendered again.
+    type(procedure).objects.filter(pk=procedure.pk).update(name="Đăng ký tạm trú")
+    cache.incr(CACHE_VERSION_KEY)
+    html, queries = queries_of(Client(), url)
+    assert queries > 0 and "Đăng ký tạm trú" in html
+    # The counter lost (an evicted or flushed cache): set again to a value no stored page has,
+    # even one stored when the counter started at 1.
+    cache.set(CACHE_VERSION_KEY, 1, None)
+    queries_of(Client(), url)
+    type(procedure).objects.filter(pk=procedure.pk).update(name="Đăng ký lưu trú")
+    cache.delete(CACHE_VERSION_KEY)
+    html, queries = queries_of(Client(), url)
+    assert queries > 0 and "Đăng ký lưu trú" in html and cache.get(CACHE_VERSION_KEY) > 1
+    assert queries_of(Client(), url)[1] == 0
