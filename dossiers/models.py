@@ -269,10 +269,18 @@ class History(models.Model):
 
     @property
     def title(self) -> str:
-        """What the timeline shows: the new status, or the event when the status stays (an apology)."""
-        if self.action == "apologise":
-            return str(_("Apology and new appointment date"))
-        return self.get_to_status_display()
+        return history_title(self.action, self.to_status)
+
+
+def history_title(action: str, to_status: str) -> str:
+    """What a timeline shows for a step: the new status, or the event when the status stays (an
+    apology); for the history as a model and as the public lookup reads it (plain values)."""
+    if action == "apologise":
+        return str(_("Apology and new appointment date"))
+    return str(_STATUS_LABELS.get(to_status, to_status))
+
+
+_STATUS_LABELS = dict(DossierStatus.choices)  # lazy labels: translated when shown
 
 
 class Rating(models.Model):

@@ -292,3 +292,36 @@ def test_public_dossier_reads_what_the_orm_reads():
         ]
     assert public_dossier(DossierFactory().code) is None  # a draft
     assert public_dossier("NO-SUCH-CODE") is None
+
+
+def test_public_history_reads_what_the_orm_reads():
+    """The history's hand-written statement (lookup.selectors.public_history) against the ORM:
+    the same steps in the same order (time, then id, for steps of the same moment), the titles
+    of ``History.title`` (an apology included), the citizen's note and never the internal one."""
+    from dossiers.models import History
+    from lookup.selectors import public_history
+
+    dossier = DossierFactory(received=True)
+    moment = timezone.now().replace(microsecond=123456)
+    made = [
+        History(dossier=dossier, action="apologise", from_status="received", to_status="received", note="Xin lỗi"),
+        History(
+            dossier=dossier,
+            action="request_supplement",
+            from_status="received",
+            to_status="supplement_requested",
+            note="Bổ sung bản sao",
+            internal_note="chỉ cán bộ xem",
+        ),
+    ]
+    for entry in made:
+        entry.save()
+    History.objects.filter(pk__in=[e.pk for e in made]).update(created_at=moment)
+    expected = list(History.objects.filter(dossier=dossier).order_by("created_at", "pk"))
+    read = public_history(dossier.pk)
+    assert [(e.time, e.title, e.note) for e in read] == [(h.created_at, h.title, h.note) for h in expected]
+    by_note = {e.note: e for e in read}
+    assert by_note["Xin lỗi"].title == "Xin lỗi và hẹn lại ngày trả kết quả"
+    assert by_note["Bổ sung bản sao"].time == moment
+    assert all("chỉ cán bộ xem" not in e.note for e in read) and all(e.time.tzinfo is not None for e in read)
+    assert public_history(dossier.pk + 10_000) == []
