@@ -71,21 +71,28 @@ PublicRow = namedtuple("PublicRow", [*OWN_COLUMNS, "procedure_name", "procedure_
 @functools.cache
 def _public_dossier_sql(vendor: str) -> str:
     """The lookup's one statement, built once per process and database vendor (its quoting);
-    identifiers only, the code and the draft status parameters."""
+    identifiers only, the code and the draft status parameters.
+
+    The procedure's and the agency's columns come from scalar subqueries on their primary keys,
+    not joins: PostgreSQL planned the three-table join on every lookup, which cost three times
+    the database CPU of reading the dossier alone (0.24 against 0.07 ms a statement here; the
+    subqueries, 0.14)."""
     procedure = Dossier._meta.get_field("procedure").related_model
     agency = Dossier._meta.get_field("agency").related_model
+
+    def of(model, alias: str, field: str, key: str) -> str:
+        return (
+            f"(SELECT {column(alias, model, field)} FROM {table(model)} {alias}"  # noqa: S608
+            f" WHERE {column(alias, model, 'pk')} = {column('d', Dossier, key)})"
+        )
+
     columns = [column("d", Dossier, name) for name in OWN_COLUMNS] + [
-        column("p", procedure, "name"),
-        column("p", procedure, "updated_at"),
-        column("a", agency, "name"),
+        of(procedure, "p", "name", "procedure"),
+        of(procedure, "p", "updated_at", "procedure"),
+        of(agency, "a", "name", "agency"),
     ]
-    tables = (
-        f"{table(Dossier)} d"
-        f" JOIN {table(procedure)} p ON {column('p', procedure, 'pk')} = {column('d', Dossier, 'procedure')}"
-        f" JOIN {table(agency)} a ON {column('a', agency, 'pk')} = {column('d', Dossier, 'agency')}"
-    )
     where = f"{column('d', Dossier, 'code')} = %s AND {column('d', Dossier, 'status')} <> %s"
-    return f"SELECT {', '.join(columns)} FROM {tables} WHERE {where}"  # noqa: S608
+    return f"SELECT {', '.join(columns)} FROM {table(Dossier)} d WHERE {where}"  # noqa: S608
 
 
 def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:
