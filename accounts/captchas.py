@@ -20,6 +20,7 @@ the library does.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import secrets
 import time
@@ -46,8 +47,22 @@ def _pool():
     return cache, cache._cache.get_client(write=True)
 
 
-def issue_key() -> str:
-    """The key of a stored, unexpired captcha that no other page has been given."""
+def shelf() -> str | None:
+    """The full cache key of this minute's list of captcha keys; None without Redis. For a
+    caller that pops from it in a round trip it makes anyway (``lookup.ratelimit.hit``) and
+    hands the result to ``issue_key``."""
+    pool = _pool()
+    if pool is None:
+        return None
+    return pool[0].make_and_validate_key(f"captcha:pool:{int(time.time() // SHELF_SECONDS)}")
+
+
+_POP = object()
+
+
+def issue_key(popped: bytes | object | None = _POP) -> str:
+    """The key of a stored, unexpired captcha that no other page has been given; ``popped``: what
+    the caller already popped from ``shelf()`` (None for an empty list)."""
     pool = _pool()
     if pool is None:
         return CaptchaStore.generate_key()
@@ -55,7 +70,7 @@ def issue_key() -> str:
     minute = int(time.time() // SHELF_SECONDS)
     list_key = cache.make_and_validate_key(f"captcha:pool:{minute}")
     try:
-        key = client.lpop(list_key)
+        key = client.lpop(list_key) if popped is _POP else popped
         if key is not None:
             return key.decode()
         keys = store_batch(expires=_batch_expiry(minute))
@@ -66,6 +81,16 @@ def issue_key() -> str:
     except OUTAGE:
         return CaptchaStore.generate_key()
     return keys[0]
+
+
+def give_back(list_key: str, popped: bytes) -> None:
+    """Return a key taken from ``shelf()`` that no page was given (a refused lookup): it goes on
+    being handed out until its minute ends, instead of expiring unused."""
+    pool = _pool()
+    if pool is None:
+        return
+    with contextlib.suppress(OUTAGE):  # then it expires unused, as without Redis
+        pool[1].lpush(list_key, popped)
 
 
 def _batch_expiry(minute: int) -> datetime.datetime:

@@ -21,11 +21,15 @@ def client_address(request: HttpRequest) -> str:
         return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def hit(request: HttpRequest, *, scope: str, limit: int, window_seconds: int = 60) -> bool:
-    """Count one request; True while the client is within ``limit`` per window."""
+def _counter(request: HttpRequest, scope: str, window_seconds: int) -> str:
     window = int(time.time() // window_seconds)
     address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"ratelimit:{scope}:{address}:{window}"
+    return f"ratelimit:{scope}:{address}:{window}"
+
+
+def hit(request: HttpRequest, *, scope: str, limit: int, window_seconds: int = 60) -> bool:
+    """Count one request; True while the client is within ``limit`` per window."""
+    key = _counter(request, scope, window_seconds)
     if hasattr(cache, "count_hit"):  # Redis (portal.cache): one round trip
         return cache.count_hit(key, window_seconds + 5) <= limit
     if cache.add(key, 1, timeout=window_seconds + 5):
@@ -37,3 +41,12 @@ def hit(request: HttpRequest, *, scope: str, limit: int, window_seconds: int = 6
             cache.set(key, 1, timeout=window_seconds + 5)
             count = 1
     return count <= limit
+
+
+def hit_and_pop(
+    request: HttpRequest, *, scope: str, limit: int, list_key: str, window_seconds: int = 60
+) -> tuple[bool, bytes | None]:
+    """``hit``, and the first item of the Redis list ``list_key`` popped in the same round trip
+    (the captcha the answer's page will carry: ``accounts.captchas.shelf``)."""
+    count, popped = cache.count_hit_and_pop(_counter(request, scope, window_seconds), window_seconds + 5, list_key)
+    return count <= limit, popped

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
+from accounts import captchas
 from portal import pagecache
 
 from . import ratelimit, selectors
@@ -25,17 +26,30 @@ class LookupView(FormView):
 
     template_name = "lookup/lookup.html"
     form_class = LookupForm
+    popped_captcha: bytes | None = None  # the answer page's captcha, taken with the rate limit
 
     def get_initial(self):
         return {"code": normalise_code(self.request.GET.get("code", ""))[:200]}
 
     def post(self, request, *args, **kwargs):
-        if not ratelimit.hit(request, scope="lookup", limit=settings.LOOKUP_RATE_LIMIT, window_seconds=60):
-            # The box again with the code typed, without validating (or using up) the captcha.
-            form = self.form_class(initial={"code": normalise_code(request.POST.get("code", ""))[:200]})
-            context = self.get_context_data(form=form, limited=True)
-            return self.render_to_response(context, status=429)
-        return super().post(request, *args, **kwargs)
+        limit = {"scope": "lookup", "limit": settings.LOOKUP_RATE_LIMIT, "window_seconds": 60}
+        shelf = captchas.shelf() if pagecache.is_cacheable_visitor(request) else None
+        if shelf is None:
+            allowed = ratelimit.hit(request, **limit)
+        else:
+            # The captcha of the answer's page taken in the rate limit's round trip (one fewer
+            # per lookup); given back if the page does not use it.
+            allowed, self.popped_captcha = ratelimit.hit_and_pop(request, list_key=shelf, **limit)
+        try:
+            if not allowed:
+                # The box again with the code typed, without validating (or using up) the captcha.
+                form = self.form_class(initial={"code": normalise_code(request.POST.get("code", ""))[:200]})
+                context = self.get_context_data(form=form, limited=True)
+                return self.render_to_response(context, status=429)
+            return super().post(request, *args, **kwargs)
+        finally:
+            if shelf is not None and self.popped_captcha is not None:
+                captchas.give_back(shelf, self.popped_captcha)
 
     def form_valid(self, form):
         dossier = selectors.public_dossier(form.cleaned_data["code"], with_history=False)
@@ -75,7 +89,12 @@ class LookupView(FormView):
             templates.set(key, frame, ANSWER_CACHE_SECONDS)
         html = frame.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"')
         # The answer last: it holds what citizens typed, which must never be taken for a placeholder.
-        return pagecache.fill(self.request, html).replace(ANSWER_HOLE, answer)
+        if self.popped_captcha is None:
+            html = pagecache.fill(self.request, html)
+        else:
+            html = pagecache.fill(self.request, html, popped=self.popped_captcha)
+            self.popped_captcha = None
+        return html.replace(ANSWER_HOLE, answer)
 
 
 # Where the answer goes in the page rendered once for anonymous visitors.

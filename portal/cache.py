@@ -58,18 +58,22 @@ class ResilientRedisCacheClient(RedisCacheClient):
             logger.warning("Cache unavailable during incr: %s", exc)
             return delta
 
-    def count_hit(self, key, timeout: int) -> int:
+    def count_hit(self, key, timeout: int, pop: str | None = None) -> tuple[int, bytes | None]:
         # One round trip (MULTI, SET NX EX, INCR, EXEC) where add-then-incr takes three: Django's
         # incr asks EXISTS first. The transaction keeps the expiry on the counter even if it
-        # expires between the two commands.
+        # expires between the two commands. ``pop``: a list (its full key) to pop the first item
+        # of in the same round trip.
         try:
             pipe = self.get_client(key, write=True).pipeline(transaction=True)
             pipe.set(key, 0, ex=timeout, nx=True)
             pipe.incr(key)
-            return pipe.execute()[1]
+            if pop is not None:
+                pipe.lpop(pop)
+            results = pipe.execute()
+            return results[1], (results[2] if pop is not None else None)
         except OUTAGE as exc:
             logger.warning("Cache unavailable during count_hit: %s", exc)
-            return 1
+            return 1, None
 
 
 class ResilientRedisCache(RedisCache):
@@ -79,4 +83,9 @@ class ResilientRedisCache(RedisCache):
 
     def count_hit(self, key, timeout: int) -> int:
         """Add one to the counter ``key``, created with this timeout if absent; the new count."""
-        return self._cache.count_hit(self.make_and_validate_key(key), timeout)
+        return self._cache.count_hit(self.make_and_validate_key(key), timeout)[0]
+
+    def count_hit_and_pop(self, key, timeout: int, list_key: str) -> tuple[int, bytes | None]:
+        """``count_hit`` and the first item popped from the list ``list_key`` (a full key, as
+        ``make_and_validate_key`` gives it), in one round trip; None for an empty list."""
+        return self._cache.count_hit(self.make_and_validate_key(key), timeout, pop=list_key)

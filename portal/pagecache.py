@@ -70,21 +70,23 @@ def page_key(request: HttpRequest, version: str) -> str:
     return f"pagez:{getattr(request, 'LANGUAGE_CODE', '')}:{version}:{address}"
 
 
-def fill(request: HttpRequest, html: str) -> str:
-    """This visitor's values in place of the placeholders (a new captcha only when the page has one)."""
+def fill(request: HttpRequest, html: str, **captcha) -> str:
+    """This visitor's values in place of the placeholders (a new captcha only when the page has
+    one; ``popped``, see ``fill_captcha``)."""
     if CSRF_HOLE in html:
         html = html.replace(CSRF_HOLE, get_token(request))
-    return fill_captcha(html)
+    return fill_captcha(html, **captcha)
 
 
-def fill_captcha(html: str) -> str:
+def fill_captcha(html: str, **popped) -> str:
     """A new stored captcha in place of the placeholder, when the markup has one (from the pool
-    of ``accounts.captchas``: no database write for most pages)."""
+    of ``accounts.captchas``: no database write for most pages; ``popped``: the key the caller
+    already took from the pool, see ``accounts.captchas.issue_key``)."""
     if CAPTCHA_HOLE not in html:
         return html
     from accounts.captchas import issue_key
 
-    return html.replace(CAPTCHA_HOLE, issue_key())
+    return html.replace(CAPTCHA_HOLE, issue_key(**popped))
 
 
 class AnonymousPageCacheMixin:

@@ -325,3 +325,39 @@ def test_public_history_reads_what_the_orm_reads():
     assert by_note["Bổ sung bản sao"].time == moment
     assert all("chỉ cán bộ xem" not in e.note for e in read) and all(e.time.tzinfo is not None for e in read)
     assert public_history(dossier.pk + 10_000) == []
+
+
+def test_the_answer_page_captcha_comes_in_the_rate_limit_round_trip(client, captcha_ok, sent_dossier, monkeypatch):
+    """An anonymous lookup pops its page's captcha with the rate-limit counter (one Redis round
+    trip, no LPOP of its own); a refused lookup gives the key back, so none is left unused."""
+    from captcha.models import CaptchaStore
+
+    from accounts import captchas
+
+    look_up(client, sent_dossier.code, captcha_ok)  # fills this minute's shelf
+    _, redis = captchas._pool()
+    shelf = captchas.shelf()
+    head = redis.lindex(shelf, 0).decode()
+    left = redis.llen(shelf)
+    from redis.client import Pipeline
+
+    pops = []  # LPOPs sent on their own (the pipeline's is queued with the counter)
+    original = type(redis).lpop
+
+    def lpop(self, *args, **kwargs):
+        if not isinstance(self, Pipeline):
+            pops.append(args)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(redis), "lpop", lpop)
+
+    html = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+    assert "lookup-result" in html and f'name="captcha_0" value="{head}"' in html
+    assert pops == [] and redis.llen(shelf) == left - 1
+    assert CaptchaStore.objects.filter(hashkey=head).exists()
+
+    head = redis.lindex(shelf, 0).decode()
+    refused = look_up(client, "KHONG-CO-MA-NAY", captcha_ok)
+    assert refused.status_code == 200 and "lookup-result" not in refused.content.decode()
+    # Given back (the refused page's bound form makes its own captcha): handed to the next page.
+    assert redis.llen(shelf) == left - 1 and redis.lindex(shelf, 0).decode() == head
