@@ -26,20 +26,23 @@ class LookupView(FormView):
 
     template_name = "lookup/lookup.html"
     form_class = LookupForm
-    popped_captcha: bytes | None = None  # the answer page's captcha, taken with the rate limit
+    # This minute's captcha list when the rate limit popped the answer page's captcha from it,
+    # and what it popped (None: the list was empty).
+    shelf: str | None = None
+    popped_captcha: bytes | None = None
 
     def get_initial(self):
         return {"code": normalise_code(self.request.GET.get("code", ""))[:200]}
 
     def post(self, request, *args, **kwargs):
         limit = {"scope": "lookup", "limit": settings.LOOKUP_RATE_LIMIT, "window_seconds": 60}
-        shelf = captchas.shelf() if pagecache.is_cacheable_visitor(request) else None
-        if shelf is None:
+        self.shelf = captchas.shelf() if pagecache.is_cacheable_visitor(request) else None
+        if self.shelf is None:
             allowed = ratelimit.hit(request, **limit)
         else:
             # The captcha of the answer's page taken in the rate limit's round trip (one fewer
             # per lookup); given back if the page does not use it.
-            allowed, self.popped_captcha = ratelimit.hit_and_pop(request, list_key=shelf, **limit)
+            allowed, self.popped_captcha = ratelimit.hit_and_pop(request, list_key=self.shelf, **limit)
         try:
             if not allowed:
                 # The box again with the code typed, without validating (or using up) the captcha.
@@ -48,8 +51,8 @@ class LookupView(FormView):
                 return self.render_to_response(context, status=429)
             return super().post(request, *args, **kwargs)
         finally:
-            if shelf is not None and self.popped_captcha is not None:
-                captchas.give_back(shelf, self.popped_captcha)
+            if self.shelf is not None and self.popped_captcha is not None:
+                captchas.give_back(self.shelf, self.popped_captcha)
 
     def form_valid(self, form):
         dossier = selectors.public_dossier(form.cleaned_data["code"], with_history=False)
@@ -89,11 +92,11 @@ class LookupView(FormView):
             templates.set(key, frame, ANSWER_CACHE_SECONDS)
         html = frame.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"')
         # The answer last: it holds what citizens typed, which must never be taken for a placeholder.
-        if self.popped_captcha is None:
-            html = pagecache.fill(self.request, html)
-        else:
-            html = pagecache.fill(self.request, html, popped=self.popped_captcha)
-            self.popped_captcha = None
+        captcha_key = None
+        if self.shelf is not None:  # taken with the rate limit (a new batch if the list was empty)
+            captcha_key = captchas.issue_key(popped=self.popped_captcha)
+            self.shelf = None
+        html = pagecache.fill(self.request, html, captcha_key=captcha_key)
         return html.replace(ANSWER_HOLE, answer)
 
 

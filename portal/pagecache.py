@@ -70,23 +70,25 @@ def page_key(request: HttpRequest, version: str) -> str:
     return f"pagez:{getattr(request, 'LANGUAGE_CODE', '')}:{version}:{address}"
 
 
-def fill(request: HttpRequest, html: str, **captcha) -> str:
+def fill(request: HttpRequest, html: str, *, captcha_key: str | None = None) -> str:
     """This visitor's values in place of the placeholders (a new captcha only when the page has
-    one; ``popped``, see ``fill_captcha``)."""
+    one; ``captcha_key``: one the caller already has, see ``fill_captcha``)."""
     if CSRF_HOLE in html:
         html = html.replace(CSRF_HOLE, get_token(request))
-    return fill_captcha(html, **captcha)
+    return fill_captcha(html, key=captcha_key)
 
 
-def fill_captcha(html: str, **popped) -> str:
-    """A new stored captcha in place of the placeholder, when the markup has one (from the pool
-    of ``accounts.captchas``: no database write for most pages; ``popped``: the key the caller
-    already took from the pool, see ``accounts.captchas.issue_key``)."""
+def fill_captcha(html: str, *, key: str | None = None) -> str:
+    """A stored captcha in place of the placeholder, when the markup has one: ``key``, a key the
+    caller took from the pool already, or a new one from the pool of ``accounts.captchas`` (no
+    database write for most pages)."""
     if CAPTCHA_HOLE not in html:
         return html
-    from accounts.captchas import issue_key
+    if key is None:
+        from accounts.captchas import issue_key
 
-    return html.replace(CAPTCHA_HOLE, issue_key(**popped))
+        key = issue_key()
+    return html.replace(CAPTCHA_HOLE, key)
 
 
 class AnonymousPageCacheMixin:
