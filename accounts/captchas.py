@@ -52,7 +52,7 @@ def shelf() -> str | None:
     caller that pops from it in a round trip it makes anyway (``lookup.ratelimit.hit``) and
     hands the result to ``issue_key``."""
     pool = _pool()
-    if pool is None:
+    if pool is None or not hasattr(pool[0], "count_hit_and_pop"):  # portal.cache's Redis cache
         return None
     return pool[0].make_and_validate_key(f"captcha:pool:{int(time.time() // SHELF_SECONDS)}")
 
@@ -90,7 +90,11 @@ def give_back(list_key: str, popped: bytes) -> None:
     if pool is None:
         return
     with contextlib.suppress(OUTAGE):  # then it expires unused, as without Redis
-        pool[1].lpush(list_key, popped)
+        pipe = pool[1].pipeline(transaction=False)
+        pipe.lpush(list_key, popped)
+        # The list may have ended with the key popped: created again, it must expire again.
+        pipe.expire(list_key, 2 * SHELF_SECONDS)
+        pipe.execute()
 
 
 def _batch_expiry(minute: int) -> datetime.datetime:

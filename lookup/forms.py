@@ -30,6 +30,8 @@ class LookupForm(forms.Form):
         error_messages={"required": _("Enter the dossier code.")},
     )
     captcha = PortalCaptchaField()
+    # A captcha key the view already holds for this box (lookup.views), else the box takes one.
+    captcha_key: str | None = None
 
     def box_fields(self) -> SafeString:
         """The code and captcha fields of an unbound box (the home page, /lookup/, the box above
@@ -51,7 +53,7 @@ class LookupForm(forms.Form):
         code = str(self.initial.get("code") or "")
         html = html.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"' if code else "")
         if self.fields["captcha"].widget.deferred_key is None:  # else the page itself is being cached
-            html = fill_captcha(html)
+            html = fill_captcha(html, key=self.captcha_key)
         return mark_safe(html)  # noqa: S308 - Django's own rendering, the code escaped above
 
     def clean_code(self) -> str:

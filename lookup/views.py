@@ -47,6 +47,7 @@ class LookupView(FormView):
             if not allowed:
                 # The box again with the code typed, without validating (or using up) the captcha.
                 form = self.form_class(initial={"code": normalise_code(request.POST.get("code", ""))[:200]})
+                form.captcha_key = self.take_popped_captcha()
                 context = self.get_context_data(form=form, limited=True)
                 return self.render_to_response(context, status=429)
             return super().post(request, *args, **kwargs)
@@ -92,12 +93,17 @@ class LookupView(FormView):
             templates.set(key, frame, ANSWER_CACHE_SECONDS)
         html = frame.replace(f' value="{CODE_HOLE}"', f' value="{escape(code)}"')
         # The answer last: it holds what citizens typed, which must never be taken for a placeholder.
-        captcha_key = None
-        if self.shelf is not None:  # taken with the rate limit (a new batch if the list was empty)
-            captcha_key = captchas.issue_key(popped=self.popped_captcha)
-            self.shelf = None
+        captcha_key = self.take_popped_captcha() if pagecache.CAPTCHA_HOLE in html else None
         html = pagecache.fill(self.request, html, captcha_key=captcha_key)
         return html.replace(ANSWER_HOLE, answer)
+
+    def take_popped_captcha(self) -> str | None:
+        """The captcha popped with the rate limit, for the page being made (a new batch if the
+        list was empty); None when none was popped (then the page takes one itself)."""
+        if self.shelf is None:
+            return None
+        self.shelf = None
+        return captchas.issue_key(popped=self.popped_captcha)
 
 
 # Where the answer goes in the page rendered once for anonymous visitors.

@@ -65,9 +65,9 @@ def unpack(packed: bytes) -> str:
     return zlib.decompress(packed).decode()
 
 
-def page_key(request: HttpRequest, version: str) -> str:
+def page_key(request: HttpRequest, name: str) -> str:
     address = hashlib.sha1(request.get_full_path().encode(), usedforsecurity=False).hexdigest()
-    return f"pagez:{getattr(request, 'LANGUAGE_CODE', '')}:{version}:{address}"
+    return f"pagez:{getattr(request, 'LANGUAGE_CODE', '')}:{name}:{address}"
 
 
 def fill(request: HttpRequest, html: str, *, captcha_key: str | None = None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import time
+import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -81,10 +81,10 @@ def catalogue_version() -> int:
 
 
 def fresh_catalogue_version() -> int:
-    """The counter's value when the cache has lost it (evicted, flushed): milliseconds since the
-    epoch, above any value it held before, so what was cached under an older value (pages kept
-    for an hour) is never taken for the current catalogue, as a restart at 1 would be."""
-    return time.time_ns() // 1_000_000
+    """The counter's value when the cache has lost it (evicted, flushed): a random 62-bit number,
+    not 1, so what was cached under a value it held before (pages are kept for an hour) is not
+    taken for the current catalogue. Versions are only compared for equality."""
+    return secrets.randbits(62)
 
 
 def _key(name: str, *parts, version: int | None = None) -> str:

@@ -3,6 +3,7 @@ command, the admin) ends in ``procedure_refresh_search`` so the search columns n
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -27,7 +28,10 @@ def catalogue_changed() -> None:
         try:
             cache.incr(CACHE_VERSION_KEY)
         except ValueError:  # not set yet, or evicted: a value no older key can carry
-            cache.set(CACHE_VERSION_KEY, fresh_catalogue_version(), None)
+            # add, then incr: two nodes doing this at once still end on two different values.
+            cache.add(CACHE_VERSION_KEY, fresh_catalogue_version(), None)
+            with contextlib.suppress(ValueError):
+                cache.incr(CACHE_VERSION_KEY)
         from .tasks import catalogue_warm
 
         try:

@@ -361,3 +361,25 @@ def test_the_answer_page_captcha_comes_in_the_rate_limit_round_trip(client, capt
     assert refused.status_code == 200 and "lookup-result" not in refused.content.decode()
     # Given back (the refused page's bound form makes its own captcha): handed to the next page.
     assert redis.llen(shelf) == left - 1 and redis.lindex(shelf, 0).decode() == head
+
+
+def test_a_limited_lookup_gets_the_captcha_popped_with_the_limit(client, captcha_ok, sent_dossier, settings):
+    """The refused (429) page's box carries the captcha popped in the rate limit's round trip,
+    and a key given back to a list that had emptied expires with it, never kept for ever."""
+    from accounts import captchas
+
+    look_up(client, sent_dossier.code, captcha_ok)  # fills this minute's shelf
+    _, redis = captchas._pool()
+    shelf = captchas.shelf()
+    head, left = redis.lindex(shelf, 0).decode(), redis.llen(shelf)
+    settings.LOOKUP_RATE_LIMIT = 0
+    limited = look_up(client, sent_dossier.code, captcha_ok)
+    assert limited.status_code == 429 and f'name="captcha_0" value="{head}"' in limited.content.decode()
+    assert redis.llen(shelf) == left - 1
+
+    settings.LOOKUP_RATE_LIMIT = 1000
+    redis.delete(shelf)
+    redis.rpush(shelf, head.encode())  # the last key of the minute
+    redis.persist(shelf)
+    look_up(client, "KHONG-CO-MA-NAY", captcha_ok)  # popped it, refused, gave it back
+    assert redis.lrange(shelf, 0, -1) == [head.encode()] and 0 < redis.ttl(shelf) <= 2 * captchas.SHELF_SECONDS

@@ -184,5 +184,5 @@ def test_a_cached_page_and_its_version_are_read_in_one_round_trip(monkeypatch):
     type(procedure).objects.filter(pk=procedure.pk).update(name="Đăng ký lưu trú")
     cache.delete(CACHE_VERSION_KEY)
     html, queries = queries_of(Client(), url)
-    assert queries > 0 and "Đăng ký lưu trú" in html and cache.get(CACHE_VERSION_KEY) > 1
+    assert queries > 0 and "Đăng ký lưu trú" in html and cache.get(CACHE_VERSION_KEY) not in (None, 1)
     assert queries_of(Client(), url)[1] == 0
