@@ -11,7 +11,7 @@ from accounts.constants import AccountType
 from dossiers import deadlines
 from dossiers.constants import DossierStatus, Timeliness
 from dossiers.models import Dossier, History, history_title
-from portal.sqlvalues import aware_datetime, column, date_value, table
+from portal.sqlvalues import aware_datetime, column, date_value, related_value, table
 
 from .masking import mask_person_name
 
@@ -80,16 +80,10 @@ def _public_dossier_sql(vendor: str) -> str:
     procedure = Dossier._meta.get_field("procedure").related_model
     agency = Dossier._meta.get_field("agency").related_model
 
-    def of(model, alias: str, field: str, key: str) -> str:
-        return (
-            f"(SELECT {column(alias, model, field)} FROM {table(model)} {alias}"  # noqa: S608
-            f" WHERE {column(alias, model, 'pk')} = {column('d', Dossier, key)})"
-        )
-
     columns = [column("d", Dossier, name) for name in OWN_COLUMNS] + [
-        of(procedure, "p", "name", "procedure"),
-        of(procedure, "p", "updated_at", "procedure"),
-        of(agency, "a", "name", "agency"),
+        related_value(procedure, "p", "name", column("d", Dossier, "procedure")),
+        related_value(procedure, "p", "updated_at", column("d", Dossier, "procedure")),
+        related_value(agency, "a", "name", column("d", Dossier, "agency")),
     ]
     where = f"{column('d', Dossier, 'code')} = %s AND {column('d', Dossier, 'status')} <> %s"
     return f"SELECT {', '.join(columns)} FROM {table(Dossier)} d WHERE {where}"  # noqa: S608

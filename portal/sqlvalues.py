@@ -39,6 +39,14 @@ def column(alias: str, model, field: str) -> str:
     return f"{alias}.{name}" if alias else name
 
 
+def related_value(model, alias: str, field: str, key: str) -> str:
+    """A scalar subquery: ``field`` of the ``model`` row whose key is the quoted column ``key``.
+    In place of a join on hot statements: PostgreSQL plans a join anew on every execution, and
+    these subqueries on a primary key cost it less (docs/benchmarks/load.md)."""
+    where = f"{column(alias, model, 'pk')} = {key}"
+    return f"(SELECT {column(alias, model, field)} FROM {table(model)} {alias} WHERE {where})"  # noqa: S608
+
+
 class ModelReader:
     """Instances of ``model`` from the columns of a hand-written SELECT, converted as the ORM
     converts them (the backend's converters and the field's ``from_db_value``: booleans and

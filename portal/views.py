@@ -4,23 +4,18 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from procedures.selectors import CACHE_VERSION_KEY
+from procedures.views import CataloguePageMixin
 
-from .pagecache import CAPTCHA_HOLE, CONTEXT_FLAG, AnonymousPageCacheMixin
+from .pagecache import CAPTCHA_HOLE, CONTEXT_FLAG
 
 
-class HomeView(AnonymousPageCacheMixin, TemplateView):
+class HomeView(CataloguePageMixin, TemplateView):
+    """Cached for anonymous visitors on the catalogue version, like the catalogue's pages."""
+
     template_name = "home.html"
+    page_cache_name = "home"
     # The most used procedures are counted from the dossiers sent, cached for ten minutes anyway.
     page_cache_seconds = 300
-
-    page_cache_name = "home"
-    page_cache_version_key = CACHE_VERSION_KEY
-
-    def page_cache_version(self) -> int:
-        from procedures.selectors import catalogue_version
-
-        return catalogue_version()
 
     def get_context_data(self, **kwargs):
         from dossiers.selectors import most_used_procedures
