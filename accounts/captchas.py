@@ -116,24 +116,39 @@ def store_batch(*, expires: datetime.datetime, size: int = BATCH) -> list[str]:
     return [store.hashkey for store in stores]
 
 
-def spend(key: str, response: str | None = None) -> bool:
-    """Delete the captcha ``key``, whatever the answer; True if it was unexpired (and its answer
-    is ``response``, when given). One statement, so a captcha is accepted once even when two
-    requests bring it at the same moment, and a wrong answer spends the picture.
+def spend_sql() -> str:
+    """The statement that spends one captcha (its key the one parameter) and returns its expiry
+    and answer, or no row; also run inside the lookup's own statement (``lookup.selectors``).
 
-    Deleted by its key alone, with the expiry and the answer checked on the row it returns:
-    with the expiry in the ``WHERE``, PostgreSQL's statistics (the newest expiries are always
-    past the histogram) made it pick the expiry index and filter every live captcha by key, a
-    scan that grew with the traffic (1 ms of database CPU per lookup on the load benchmark,
-    docs/benchmarks/load.md). Written by hand: the ORM's delete cannot return the row.
+    Deleted by its key alone, with the expiry and the answer checked on the row it returns
+    (``accepts``): with the expiry in the ``WHERE``, PostgreSQL's statistics (the newest expiries
+    are always past the histogram) made it pick the expiry index and filter every live captcha
+    by key, a scan that grew with the traffic (1 ms of database CPU per lookup on the load
+    benchmark, docs/benchmarks/load.md). Written by hand: the ORM's delete cannot return the row.
     """
     returned = f"{column('', CaptchaStore, 'expiration')}, {column('', CaptchaStore, 'response')}"
     where = f"{column('', CaptchaStore, 'hashkey')} = %s"
-    sql = f"DELETE FROM {table(CaptchaStore)} WHERE {where} RETURNING {returned}"  # noqa: S608 - identifiers only
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [key])
-        row = cursor.fetchone()
-    if row is None:
+    return f"DELETE FROM {table(CaptchaStore)} WHERE {where} RETURNING {returned}"  # noqa: S608 - identifiers only
+
+
+def accepts(returned: tuple | None, response: str | None = None) -> bool:
+    """Whether the row ``spend_sql`` returned (None: no such captcha) was unexpired and, when
+    ``response`` is given, had that answer."""
+    if returned is None:
         return False
-    expires, stored = aware_datetime(row[0]), row[1]
+    expires, stored = aware_datetime(returned[0]), returned[1]
     return expires > timezone.now() and (response is None or stored == response)
+
+
+def spend(key: str, response: str | None = None) -> bool:
+    """Delete the captcha ``key``, whatever the answer; True if it was unexpired (and its answer
+    is ``response``, when given). One statement, so a captcha is accepted once even when two
+    requests bring it at the same moment, and a wrong answer spends the picture."""
+    return accepts(spent_row(key), response)
+
+
+def spent_row(key: str) -> tuple | None:
+    """What ``spend_sql`` returns for ``key``: (expiry, answer), or None."""
+    with connection.cursor() as cursor:
+        cursor.execute(spend_sql(), [key])
+        return cursor.fetchone()

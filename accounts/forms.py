@@ -60,17 +60,29 @@ class PortalCaptchaField(CaptchaField):
         by ``accounts.tasks.purge_expired_captchas`` instead. A wrong answer still spends the
         captcha (one attempt per picture).
         """
-        forms.MultiValueField.clean(self, value)  # "required" and the sub-fields' own checks
+        key, response = self.key_and_answer(value)
+        if key is not None:
+            self.judge(captchas.spent_row(key), response)
+        return value
+
+    def key_and_answer(self, value) -> tuple[str | None, str]:
+        """The captcha's key (None when an optional captcha was left empty) and the answer typed,
+        normalised; "required" and the sub-fields' own checks raise here. The answer is wiped
+        from ``value``, so a form shown again never carries it."""
+        forms.MultiValueField.clean(self, value)
         key, response = value[0], (value[1] or "").strip().lower()
         value[1] = ""
         if not key and not response and not self.required:
-            return value
+            return None, response
+        return key, response
+
+    def judge(self, returned: tuple | None, response: str) -> None:
+        """Refuse the answer unless the captcha just spent (what ``captchas.spend_sql`` returned)
+        was live and had it; the test mode's ``PASSED`` is always accepted."""
         if settings.CAPTCHA_TEST_MODE and response == "passed":
-            captchas.spend(key)
-            return value
-        if not captchas.spend(key, response):
+            return
+        if not captchas.accepts(returned, response):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return value
 
 
 class DateInput(forms.DateInput):

@@ -7,7 +7,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from accounts import captchas
 from accounts.forms import PortalCaptchaField
+
+from . import selectors
 
 # Placeholder for the code typed (word characters only: it survives escaping unchanged).
 CODE_HOLE = "portalholelookupcode7c1e"
@@ -21,6 +24,16 @@ def normalise_code(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
+class LookupCaptchaField(PortalCaptchaField):
+    """Checked by ``LookupForm.clean``, which spends it in the dossier's own statement."""
+
+    def clean(self, value):
+        return self.key_and_answer(value)
+
+
+NOT_FOUND = _("No dossier has this code. Check the code on your receipt and try again.")
+
+
 class LookupForm(forms.Form):
     code = forms.CharField(
         label=_("Dossier code"),
@@ -29,9 +42,11 @@ class LookupForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
         error_messages={"required": _("Enter the dossier code.")},
     )
-    captcha = PortalCaptchaField()
+    captcha = LookupCaptchaField()
     # A captcha key the view already holds for this box (lookup.views), else the box takes one.
     captcha_key: str | None = None
+    # What a valid form found (lookup.selectors.PublicDossier, without its history).
+    dossier = None
 
     def box_fields(self) -> SafeString:
         """The code and captcha fields of an unbound box (the home page, /lookup/, the box above
@@ -65,3 +80,27 @@ class LookupForm(forms.Form):
                 _("A dossier code has only letters, digits and hyphens. Check the code on your receipt.")
             )
         return code
+
+    def clean(self):
+        """The captcha spent and the dossier read in one statement
+        (``selectors.spend_captcha_and_find``); the dossier is known only once the captcha is
+        accepted, so a wrong captcha never tells whether a code exists. A code refused by its
+        own checks still spends the picture, as every attempt does."""
+        cleaned = super().clean()
+        if "captcha" not in cleaned:  # not typed: its field says so
+            return cleaned
+        key, response = cleaned["captcha"]
+        code = cleaned.get("code")
+        if code is None:
+            spent, found = captchas.spent_row(key), None
+        else:
+            spent, found = selectors.spend_captcha_and_find(key, code)
+        try:
+            self.fields["captcha"].judge(spent, response)
+        except forms.ValidationError as error:
+            self.add_error("captcha", error)
+            return cleaned
+        if code is not None and found is None:
+            self.add_error("code", NOT_FOUND)
+        self.dossier = found
+        return cleaned

@@ -7,7 +7,6 @@ from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from accounts import captchas
@@ -56,10 +55,7 @@ class LookupView(FormView):
                 captchas.give_back(self.shelf, self.popped_captcha)
 
     def form_valid(self, form):
-        dossier = selectors.public_dossier(form.cleaned_data["code"], with_history=False)
-        if dossier is None:
-            form.add_error("code", _("No dossier has this code. Check the code on your receipt and try again."))
-            return self.form_invalid(form)
+        dossier = form.dossier
         # The answer changes only with its dossier (and the day): rendered once per version.
         key = f"lookup:answer:{get_language()}:{dossier.version}"
         answer = cache.get(key)
