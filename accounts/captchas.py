@@ -49,7 +49,7 @@ def _pool():
 
 def shelf() -> str | None:
     """The full cache key of this minute's list of captcha keys; None without Redis. For a
-    caller that pops from it in a round trip it makes anyway (``lookup.ratelimit.hit``) and
+    caller that pops from it in a round trip it makes anyway (``lookup.ratelimit.hit_and_take``) and
     hands the result to ``issue_key``."""
     pool = _pool()
     if pool is None or not hasattr(pool[0], "count_hit_and_pop"):  # portal.cache's Redis cache

@@ -24,6 +24,12 @@ def normalise_code(value: str) -> str:
     return unicodedata.normalize("NFKC", value or "").strip().upper()
 
 
+def is_well_formed(code: str) -> bool:
+    """A normalised code that could be a dossier's: letters, digits and hyphens (also what makes
+    it safe in a cache key)."""
+    return 0 < len(code) <= MAX_CODE_LENGTH and all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in code)
+
+
 class LookupCaptchaField(PortalCaptchaField):
     """Checked by ``LookupForm.clean``, which spends it in the dossier's own statement."""
 
@@ -75,7 +81,7 @@ class LookupForm(forms.Form):
         code = normalise_code(self.cleaned_data["code"])
         if not code:
             raise forms.ValidationError(_("Enter the dossier code."))
-        if len(code) > MAX_CODE_LENGTH or not all(ch.isascii() and (ch.isalnum() or ch == "-") for ch in code):
+        if not is_well_formed(code):
             raise forms.ValidationError(
                 _("A dossier code has only letters, digits and hyphens. Check the code on your receipt.")
             )

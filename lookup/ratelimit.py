@@ -43,10 +43,27 @@ def hit(request: HttpRequest, *, scope: str, limit: int, window_seconds: int = 6
     return count <= limit
 
 
-def hit_and_pop(
-    request: HttpRequest, *, scope: str, limit: int, list_key: str, window_seconds: int = 60
-) -> tuple[bool, bytes | None]:
-    """``hit``, and the first item of the Redis list ``list_key`` popped in the same round trip
-    (the captcha the answer's page will carry: ``accounts.captchas.shelf``)."""
-    count, popped = cache.count_hit_and_pop(_counter(request, scope, window_seconds), window_seconds + 5, list_key)
-    return count <= limit, popped
+def hit_and_take(
+    request: HttpRequest,
+    *,
+    scope: str,
+    limit: int,
+    list_key: str | None = None,
+    get: str | None = None,
+    window_seconds: int = 60,
+) -> tuple[bool, bytes | None, object]:
+    """``hit``, with what a lookup needs from the cache anyway taken in the same round trip on
+    Redis: the first item of the Redis list ``list_key`` (the captcha the answer's page will
+    carry, ``accounts.captchas.shelf``) and the value of the cache entry ``get`` (the answer
+    rendered before). Each None when absent or not asked; without Redis, no list is popped and
+    the entry is read on its own."""
+    if not hasattr(cache, "count_hit_and_pop"):
+        return (
+            hit(request, scope=scope, limit=limit, window_seconds=window_seconds),
+            None,
+            cache.get(get) if get else None,
+        )
+    count, popped, got = cache.count_hit_and_pop(
+        _counter(request, scope, window_seconds), window_seconds + 5, list_key, get=get
+    )
+    return count <= limit, popped, got

@@ -13,7 +13,7 @@ from accounts import captchas
 from portal import pagecache
 
 from . import ratelimit, selectors
-from .forms import CODE_HOLE, LookupForm, normalise_code
+from .forms import CODE_HOLE, LookupForm, is_well_formed, normalise_code
 
 
 class LookupView(FormView):
@@ -29,6 +29,8 @@ class LookupView(FormView):
     # and what it popped (None: the list was empty).
     shelf: str | None = None
     popped_captcha: bytes | None = None
+    # The answer to this code as rendered before, (version, html), read with the rate limit.
+    cached_answer = None
 
     def get_initial(self):
         return {"code": normalise_code(self.request.GET.get("code", ""))[:200]}
@@ -36,12 +38,11 @@ class LookupView(FormView):
     def post(self, request, *args, **kwargs):
         limit = {"scope": "lookup", "limit": settings.LOOKUP_RATE_LIMIT, "window_seconds": 60}
         self.shelf = captchas.shelf() if pagecache.is_cacheable_visitor(request) else None
-        if self.shelf is None:
-            allowed = ratelimit.hit(request, **limit)
-        else:
-            # The captcha of the answer's page taken in the rate limit's round trip (one fewer
-            # per lookup); given back if the page does not use it.
-            allowed, self.popped_captcha = ratelimit.hit_and_pop(request, list_key=self.shelf, **limit)
+        # The captcha of the answer's page and the answer as rendered before are taken in the
+        # rate limit's round trip (two fewer per lookup); the captcha is given back if unused.
+        allowed, self.popped_captcha, self.cached_answer = ratelimit.hit_and_take(
+            request, list_key=self.shelf, get=answer_key(request.POST.get("code", "")), **limit
+        )
         try:
             if not allowed:
                 # The box again with the code typed, without validating (or using up) the captcha.
@@ -57,12 +58,13 @@ class LookupView(FormView):
     def form_valid(self, form):
         dossier = form.dossier
         # The answer changes only with its dossier (and the day): rendered once per version.
-        key = f"lookup:answer:{get_language()}:{dossier.version}"
-        answer = cache.get(key)
-        if answer is None:
+        cached = self.cached_answer
+        if isinstance(cached, tuple) and cached[0] == dossier.version:
+            answer = cached[1]
+        else:
             dossier = dataclasses.replace(dossier, history=selectors.public_history(dossier.pk))
             answer = render_to_string("lookup/_answer.html", {"dossier": dossier}, self.request)
-            cache.set(key, answer, ANSWER_CACHE_SECONDS)
+            cache.set(answer_key(dossier.code), (dossier.version, answer), ANSWER_CACHE_SECONDS)
         if pagecache.is_cacheable_visitor(self.request):
             return HttpResponse(self.anonymous_answer_page(dossier.code, answer))
         # A fresh, empty captcha for the next lookup; the code stays in the box.
@@ -100,6 +102,14 @@ class LookupView(FormView):
             return None
         self.shelf = None
         return captchas.issue_key(popped=self.popped_captcha)
+
+
+def answer_key(code: str) -> str | None:
+    """The cache key of the answer to ``code`` as typed (normalised), in this language; None for
+    a code no dossier can have. The entry holds the dossier's version with the answer, so a
+    lookup reads it before it knows the dossier (in the rate limit's round trip)."""
+    code = normalise_code(code)
+    return f"lookup:answer:{get_language()}:{code}" if is_well_formed(code) else None
 
 
 # Where the answer goes in the page rendered once for anonymous visitors.

@@ -58,22 +58,41 @@ class ResilientRedisCacheClient(RedisCacheClient):
             logger.warning("Cache unavailable during incr: %s", exc)
             return delta
 
-    def count_hit(self, key, timeout: int, pop: str | None = None) -> tuple[int, bytes | None]:
-        # One round trip (MULTI, SET NX EX, INCR, EXEC) where add-then-incr takes three: Django's
-        # incr asks EXISTS first. The transaction keeps the expiry on the counter even if it
-        # expires between the two commands. ``pop``: a list (its full key) to pop the first item
-        # of in the same round trip.
+    def count_hit(
+        self, key, timeout: int, pop: str | None = None, get: str | None = None
+    ) -> tuple[int, bytes | None, object]:
+        # One round trip, one reply: a Lua script (atomic, so the counter gets its expiry as it
+        # is created) where Django's add-then-incr takes three and a MULTI pipeline parses a
+        # reply per command. ``pop``: a list (its full key) to pop the first item of;
+        # ``get``: a cache entry (its full key) to read, None when absent.
+        keys = [key, pop or key, get or key]
         try:
-            pipe = self.get_client(key, write=True).pipeline(transaction=True)
-            pipe.set(key, 0, ex=timeout, nx=True)
-            pipe.incr(key)
-            if pop is not None:
-                pipe.lpop(pop)
-            results = pipe.execute()
-            return results[1], (results[2] if pop is not None else None)
+            count, popped, got = self._hit_script()(
+                keys=keys, args=[timeout, int(pop is not None), int(get is not None)]
+            )
         except OUTAGE as exc:
             logger.warning("Cache unavailable during count_hit: %s", exc)
-            return 1, None
+            return 1, None, None
+        return count, popped, (None if got is None else self._serializer.loads(got))
+
+    def _hit_script(self):
+        script = self.__dict__.get("_hit")
+        if script is None:  # registered once per client; redis-py sends EVALSHA, and the body if Redis lost it
+            script = self.__dict__["_hit"] = self.get_client(write=True).register_script(HIT_SCRIPT)
+        return script
+
+
+# KEYS: the counter, the list to pop from, the entry to read; ARGV: the counter's timeout and
+# whether to pop and to read.
+HIT_SCRIPT = """
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+local popped = false
+if ARGV[2] == '1' then popped = redis.call('LPOP', KEYS[2]) end
+local got = false
+if ARGV[3] == '1' then got = redis.call('GET', KEYS[3]) end
+return {count, popped, got}
+"""
 
 
 class ResilientRedisCache(RedisCache):
@@ -85,7 +104,11 @@ class ResilientRedisCache(RedisCache):
         """Add one to the counter ``key``, created with this timeout if absent; the new count."""
         return self._cache.count_hit(self.make_and_validate_key(key), timeout)[0]
 
-    def count_hit_and_pop(self, key, timeout: int, list_key: str) -> tuple[int, bytes | None]:
-        """``count_hit`` and the first item popped from the list ``list_key`` (a full key, as
-        ``make_and_validate_key`` gives it), in one round trip; None for an empty list."""
-        return self._cache.count_hit(self.make_and_validate_key(key), timeout, pop=list_key)
+    def count_hit_and_pop(
+        self, key, timeout: int, list_key: str | None, get: str | None = None
+    ) -> tuple[int, bytes | None, object]:
+        """``count_hit``, the first item popped from the list ``list_key`` (a full key, as
+        ``make_and_validate_key`` gives it; None for an empty list) and the value of the cache
+        entry ``get`` (None when absent), in one round trip; either may be None (not asked)."""
+        full = None if get is None else self.make_and_validate_key(get)
+        return self._cache.count_hit(self.make_and_validate_key(key), timeout, pop=list_key, get=full)

@@ -248,6 +248,33 @@ def test_a_repeated_anonymous_lookup_costs_one_query(client, captcha_ok, sent_do
         look_up(client, sent_dossier.code, captcha_ok)
 
 
+def test_a_repeated_lookup_reads_its_answer_in_the_rate_limit_round_trip(client, captcha_ok, sent_dossier, monkeypatch):
+    """The rendered answer is keyed by the code and holds the dossier's version, so it is read in
+    the one Redis call that counts the attempt (``ratelimit.hit_and_take``), for anonymous and
+    logged-in visitors alike, before the dossier itself is read."""
+    from django.core.cache import cache
+
+    from portal.cache import ResilientRedisCacheClient
+
+    reads = []
+    for name in ("get", "get_many"):
+        original = getattr(ResilientRedisCacheClient, name)
+        monkeypatch.setattr(
+            ResilientRedisCacheClient,
+            name,
+            lambda self, *args, _original=original, **kwargs: reads.append(args) or _original(self, *args, **kwargs),
+        )
+    for login in (False, True):
+        if login:
+            client.force_login(UserFactory())
+        look_up(client, sent_dossier.code, captcha_ok)  # renders and keeps the answer
+        reads.clear()
+        html = look_up(client, f" {sent_dossier.code.lower()} ", captcha_ok).content.decode()
+        assert "lookup-result" in html and sent_dossier.procedure.name in html
+        assert not [args for args in reads if "lookup:answer" in str(args)], reads
+    assert cache.get(f"lookup:answer:vi:{sent_dossier.code}")[1].count(sent_dossier.procedure.name) == 1
+
+
 @pytest.fixture
 def live_captcha():
     from captcha.models import CaptchaStore

@@ -83,3 +83,46 @@ def test_rate_limit_without_redis_counts_in_any_cache(settings):
     a = RequestFactory().get("/", REMOTE_ADDR="10.0.0.4")
     assert all(hit(a, scope="l", limit=2) for _ in range(2))
     assert not hit(a, scope="l", limit=2)
+
+
+@pytest.mark.django_db
+def test_one_round_trip_counts_pops_and_reads_even_after_redis_lost_its_scripts():
+    """``count_hit_and_pop``: the counter (with its window's expiry), the list's first item and
+    a cache entry in one Lua call; redis-py sends the script again when Redis has forgotten it
+    (a restart, ``SCRIPT FLUSH``)."""
+    from django.core.cache import cache
+
+    client = cache._cache.get_client(write=True)
+    shelf = cache.make_and_validate_key("unit:shelf")
+    client.delete(shelf)
+    client.rpush(shelf, b"first", b"second")
+    cache.set("unit:entry", ("v1", "<p>answer</p>"), 60)
+    counter = "unit:counter"
+    cache.delete(counter)
+    assert cache.count_hit_and_pop(counter, 30, shelf, get="unit:entry") == (1, b"first", ("v1", "<p>answer</p>"))
+    client.script_flush()
+    assert cache.count_hit_and_pop(counter, 30, shelf, get="unit:missing") == (2, b"second", None)
+    assert cache.count_hit_and_pop(counter, 30, shelf) == (3, None, None)  # the list is empty now
+    assert cache.count_hit_and_pop(counter, 30, None, get="unit:entry")[1:] == (None, ("v1", "<p>answer</p>"))
+    full = cache.make_and_validate_key(counter)
+    assert int(client.get(full)) == 4 and 0 < client.ttl(full) <= 30
+
+
+@pytest.mark.django_db
+def test_while_redis_is_away_every_request_is_within_the_limit(settings):
+    """The limit degrades as the rest of the cache does: while Redis is away nothing is counted
+    (the lookup still works, its captcha still guards it) and nothing is popped or read."""
+    from django.core.cache import cache
+
+    from lookup.ratelimit import hit_and_take
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
+    }
+    a = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5")
+    assert hit_and_take(a, scope="away", limit=1, list_key=cache.make_and_validate_key("x"), get="y") == (
+        True,
+        None,
+        None,
+    )
