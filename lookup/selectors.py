@@ -13,7 +13,7 @@ from accounts.constants import AccountType
 from dossiers import deadlines
 from dossiers.constants import DossierStatus, Timeliness
 from dossiers.models import Dossier, History, history_title
-from portal.sqlvalues import aware_datetime, column, date_value, related_value, table
+from portal.sqlvalues import aware_datetime, column, date_value, prepared_cursor, related_value, table
 
 from .masking import mask_person_name
 
@@ -108,12 +108,13 @@ def spend_captcha_and_find(key: str, code: str) -> tuple[tuple | None, PublicDos
     """Spend the captcha ``key`` (what ``captchas.spend_sql`` returns, for
     ``PortalCaptchaField.judge``) and read the dossier ``code`` as ``public_dossier`` does,
     without its history: on PostgreSQL in one statement, one round trip fewer on the page any
-    visitor can call as often as the rate limit allows (docs/benchmarks/load.md). The caller
+    visitor can call as often as the rate limit allows (docs/benchmarks/load.md), and prepared
+    (``prepared_cursor``): PostgreSQL plans it once per connection. The caller
     must not show the dossier unless the captcha is accepted. SQLite has no data-modifying CTE:
     there, the two statements in turn."""
     if connection.vendor != "postgresql":
         return captchas.spent_row(key), public_dossier(code, with_history=False)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_spend_and_find_sql(connection.vendor), [key, code, DossierStatus.DRAFT.value])
         expiration, response, *found = cursor.fetchone()
     spent = None if expiration is None else (expiration, response)

@@ -6,7 +6,9 @@ convert through its backend and these convert here."""
 from __future__ import annotations
 
 import datetime
+import functools
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -45,6 +47,49 @@ def related_value(model, alias: str, field: str, key: str) -> str:
     these subqueries on a primary key cost it less (docs/benchmarks/load.md)."""
     where = f"{column(alias, model, 'pk')} = {key}"
     return f"(SELECT {column(alias, model, field)} FROM {table(model)} {alias} WHERE {where})"  # noqa: S608
+
+
+# psycopg's threshold for preparing a statement on its own: never, only when asked (Django's
+# cursors bind on the client and never prepare; Django sets no threshold at all, which would
+# refuse even an explicit request).
+ONLY_WHEN_ASKED = 2**31 - 1
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+        def _send_query_prepared(self, name, pgq, *, binary=None):
+            # psycopg keeps the query only when it is sent unprepared; Django's query log (and
+            # what a test captures) reads it from there.
+            self._query = pgq
+            return super()._send_query_prepared(name, pgq, binary=binary)
+
+    return PreparingCursor
+
+
+def prepared_cursor():
+    """A cursor of the default database whose statements PostgreSQL plans once per connection
+    (server-side binding, prepared on first use and kept by psycopg), for a hand-written
+    statement on a page anyone can call often: planning the lookup's statement cost PostgreSQL
+    more than running it (0.5 against 0.2 ms of its CPU, docs/benchmarks/load.md). Like
+    ``connection.cursor()`` otherwise: the health check, Django's error wrapping, query logging
+    (``django_assert_num_queries`` counts it). Any other database, or with
+    ``DATABASE_PREPARED_STATEMENTS`` off (a pooler that cannot keep prepared statements, such
+    as PgBouncer in transaction mode before 1.21), gets the ordinary cursor."""
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+        return connection.cursor()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = ONLY_WHEN_ASKED
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_preparing_cursor_class()(raw))
 
 
 class ModelReader:
