@@ -142,3 +142,26 @@ def test_a_returned_expiry_is_read_from_either_database():
     aware = timezone.now()
     assert aware_datetime(aware) is aware and aware_datetime(None) is None
     assert date_value("2026-12-03") == datetime.date(2026, 12, 3) and date_value(None) is None
+
+
+@pytest.mark.parametrize("vendor", ["postgresql", "other"])
+def test_a_batch_is_stored_alike_in_one_statement_or_through_the_orm(
+    real_check, vendor, monkeypatch, django_assert_num_queries
+):
+    """``store_batch``: PostgreSQL's three-array INSERT and the ORM's ``bulk_create`` (any other
+    database) store the same captchas: the keys returned, the expiry given, answers that pass."""
+    from django.db import connections
+
+    from accounts import captchas
+
+    if vendor != "postgresql":
+        monkeypatch.setattr(connections["default"], "vendor", "sqlite")
+    expires = timezone.now().replace(microsecond=654321) + datetime.timedelta(minutes=12)
+    with django_assert_num_queries(1):
+        keys = captchas.store_batch(expires=expires, size=7)
+    monkeypatch.undo()
+    stores = list(CaptchaStore.objects.filter(hashkey__in=keys))
+    assert len(set(keys)) == len(stores) == CaptchaStore.objects.count() == 7
+    assert {s.expiration for s in stores} == {expires}
+    assert all(s.challenge.lower() == s.response and len(s.hashkey) == 40 for s in stores)
+    assert check(keys[3], CaptchaStore.objects.get(hashkey=keys[3]).response)
