@@ -51,8 +51,9 @@ class LookupForm(forms.Form):
     captcha = LookupCaptchaField()
     # A captcha key the view already holds for this box (lookup.views), else the box takes one.
     captcha_key: str | None = None
-    # What a valid form found (lookup.selectors.PublicDossier, without its history).
+    # What a valid form found (lookup.selectors.PublicDossier), with its history if asked for.
     dossier = None
+    with_history = False
 
     def box_fields(self) -> SafeString:
         """The code and captcha fields of an unbound box (the home page, /lookup/, the box above
@@ -100,7 +101,7 @@ class LookupForm(forms.Form):
         if code is None:
             spent, found = captchas.spent_row(key), None
         else:
-            spent, found = selectors.spend_captcha_and_find(key, code)
+            spent, found = selectors.spend_captcha_and_find(key, code, with_history=self.with_history)
         try:
             self.fields["captcha"].judge(spent, response)
         except forms.ValidationError as error:

@@ -45,7 +45,7 @@ class PublicDossier:
     timeliness: str  # "" while undecided, else early / on_time / late
     timeliness_label: str
     apologies: int
-    history: list[PublicHistoryEntry]
+    history: list[PublicHistoryEntry] | None  # None: not read
     # Not shown: what the answer depends on (the dossier and its procedure as last saved, and the
     # day, for "overdue"), to cache its rendering; and the id, to read the history later.
     version: str = ""
@@ -92,33 +92,53 @@ def _public_dossier_sql(vendor: str) -> str:
 
 
 @functools.cache
-def _spend_and_find_sql(vendor: str) -> str:
+def _spend_and_find_sql(vendor: str, with_history: bool) -> str:
     """The captcha spent and the dossier read in one PostgreSQL statement: the DELETE of
     ``captchas.spend_sql`` as a data-modifying CTE (run once, whatever the query reads of it),
     its expiry and answer beside the dossier's columns, on the one row the query always returns
-    (NULLs for a captcha or a dossier that is not there)."""
+    (NULLs for a captcha or a dossier that is not there); ``with_history``: and the public steps
+    of ``_public_history_sql`` as one JSON array, oldest first."""
     spent = [column("spent", CaptchaStore, name) for name in ("expiration", "response")]
+    history = ""
+    if with_history:
+        steps = ", ".join(column("h", History, name) for name in PUBLIC_HISTORY_COLUMNS)
+        order = f"{column('h', History, 'created_at')}, {column('h', History, 'pk')}"
+        history = (
+            f", (SELECT json_agg(json_build_array({steps}) ORDER BY {order}) FROM {table(History)} h"  # noqa: S608
+            f" WHERE {column('h', History, 'dossier')} = found.{connection.ops.quote_name('id')})"
+        )
     return (
-        f"WITH spent AS ({captchas.spend_sql()}) SELECT {', '.join(spent)}, found.*"  # noqa: S608 - identifiers only
+        f"WITH spent AS ({captchas.spend_sql()}) SELECT {', '.join(spent)}, found.*{history}"  # noqa: S608
         f" FROM (SELECT 1) AS one LEFT JOIN spent ON TRUE LEFT JOIN ({_public_dossier_sql(vendor)}) AS found ON TRUE"
     )
 
 
-def spend_captcha_and_find(key: str, code: str) -> tuple[tuple | None, PublicDossier | None]:
+def spend_captcha_and_find(
+    key: str, code: str, *, with_history: bool = False
+) -> tuple[tuple | None, PublicDossier | None]:
     """Spend the captcha ``key`` (what ``captchas.spend_sql`` returns, for
-    ``PortalCaptchaField.judge``) and read the dossier ``code`` as ``public_dossier`` does,
-    without its history: on PostgreSQL in one statement, one round trip fewer on the page any
-    visitor can call as often as the rate limit allows (docs/benchmarks/load.md), and prepared
-    (``prepared_cursor``): PostgreSQL plans it once per connection. The caller
-    must not show the dossier unless the captcha is accepted. SQLite has no data-modifying CTE:
-    there, the two statements in turn."""
+    ``PortalCaptchaField.judge``) and read the dossier ``code`` as ``public_dossier`` does, its
+    history only when asked (an answer not rendered before): on PostgreSQL in one statement, one
+    or two round trips fewer on the page any visitor can call as often as the rate limit allows
+    (docs/benchmarks/load.md), and prepared (``prepared_cursor``): PostgreSQL plans it once per
+    connection. The caller must not show the dossier unless the captcha is accepted. SQLite has
+    no data-modifying CTE: there, the statements in turn."""
     if connection.vendor != "postgresql":
-        return captchas.spent_row(key), public_dossier(code, with_history=False)
+        return captchas.spent_row(key), public_dossier(code, with_history=with_history)
     with prepared_cursor() as cursor:
-        cursor.execute(_spend_and_find_sql(connection.vendor), [key, code, DossierStatus.DRAFT.value])
+        cursor.execute(_spend_and_find_sql(connection.vendor, with_history), [key, code, DossierStatus.DRAFT.value])
         expiration, response, *found = cursor.fetchone()
     spent = None if expiration is None else (expiration, response)
-    return spent, (None if found[0] is None else _public_from_row(PublicRow(*found), with_history=False))
+    if found[0] is None:
+        return spent, None
+    if not with_history:
+        return spent, _public_from_row(PublicRow(*found), history=None)
+    *found, steps = found
+    history = [
+        PublicHistoryEntry(aware_datetime(created_at), history_title(action, to_status), note)
+        for created_at, action, to_status, note in steps or ()
+    ]
+    return spent, _public_from_row(PublicRow(*found), history=history)
 
 
 def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:
@@ -132,10 +152,13 @@ def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | N
     with connection.cursor() as cursor:
         cursor.execute(_public_dossier_sql(connection.vendor), [code, DossierStatus.DRAFT.value])
         found = cursor.fetchone()
-    return None if found is None else _public_from_row(PublicRow(*found), with_history=with_history)
+    if found is None:
+        return None
+    row = PublicRow(*found)
+    return _public_from_row(row, history=public_history(row.id) if with_history else None)
 
 
-def _public_from_row(row: PublicRow, *, with_history: bool) -> PublicDossier:
+def _public_from_row(row: PublicRow, *, history: list[PublicHistoryEntry] | None) -> PublicDossier:
     today = deadlines.today()
     due_date = date_value(row.due_date)
     organisation = row.applicant_type == AccountType.ORGANISATION
@@ -154,18 +177,21 @@ def _public_from_row(row: PublicRow, *, with_history: bool) -> PublicDossier:
         timeliness=row.timeliness,
         timeliness_label=Timeliness(row.timeliness).label if row.timeliness else "",
         apologies=row.apology_count,
-        history=public_history(row.id) if with_history else [],
+        history=history,
         version=f"{row.id}:{aware_datetime(row.updated_at).timestamp()}:"
         f"{aware_datetime(row.procedure_updated_at).timestamp()}:{today}",
         pk=row.id,
     )
 
 
+PUBLIC_HISTORY_COLUMNS = ("created_at", "action", "to_status", "note")
+
+
 @functools.cache
 def _public_history_sql(vendor: str) -> str:
     """The public steps of one dossier, oldest first, built once per process and database vendor;
     only the columns the public may see (never the internal note or the officer)."""
-    columns = ", ".join(column("h", History, name) for name in ("created_at", "action", "to_status", "note"))
+    columns = ", ".join(column("h", History, name) for name in PUBLIC_HISTORY_COLUMNS)
     order = f"{column('h', History, 'created_at')}, {column('h', History, 'pk')}"
     return (
         f"SELECT {columns} FROM {table(History)} h"  # noqa: S608 - identifiers from metadata

@@ -55,6 +55,13 @@ class LookupView(FormView):
             if self.shelf is not None and self.popped_captcha is not None:
                 captchas.give_back(self.shelf, self.popped_captcha)
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        # No answer rendered before (most lookups: a citizen checks their own dossier now and
+        # then): the history comes in the dossier's own statement.
+        form.with_history = self.cached_answer is None
+        return form
+
     def form_valid(self, form):
         dossier = form.dossier
         # The answer changes only with its dossier (and the day): rendered once per version.
@@ -62,7 +69,8 @@ class LookupView(FormView):
         if isinstance(cached, tuple) and cached[0] == dossier.version:
             answer = cached[1]
         else:
-            dossier = dataclasses.replace(dossier, history=selectors.public_history(dossier.pk))
+            if dossier.history is None:  # rendered before, for an older version
+                dossier = dataclasses.replace(dossier, history=selectors.public_history(dossier.pk))
             answer = render_to_string("lookup/_answer.html", {"dossier": dossier}, self.request)
             cache.set(answer_key(dossier.code), (dossier.version, answer), ANSWER_CACHE_SECONDS)
         if pagecache.is_cacheable_visitor(self.request):

@@ -314,6 +314,61 @@ def test_spending_and_finding_in_one_statement_reads_what_each_alone_reads(vendo
         assert not CaptchaStore.objects.filter(pk=expired.pk).exists()
 
 
+@pytest.mark.parametrize("vendor", ["postgresql", "two statements"])
+def test_the_history_read_with_the_dossier_is_the_history_read_alone(vendor, monkeypatch):
+    """``spend_captcha_and_find(with_history=True)``: the steps aggregated in the statement
+    (JSON on PostgreSQL) are ``public_history``'s, in its order (time, then id, for steps of
+    the same moment, microseconds kept), with its titles and never the internal note."""
+    from django.db import connections
+
+    from dossiers.models import History
+    from lookup.selectors import public_dossier, public_history, spend_captcha_and_find
+
+    busy = DossierFactory(received=True)
+    moment = timezone.now().replace(microsecond=654321)
+    made = [
+        History(dossier=busy, action="apologise", from_status="received", to_status="received", note="Xin lỗi"),
+        History(
+            dossier=busy,
+            action="request_supplement",
+            from_status="received",
+            to_status="supplement_requested",
+            note='Bổ sung <b>"bản sao"</b>\nhai trang',
+            internal_note="chỉ cán bộ xem",
+        ),
+    ]
+    for entry in made:
+        entry.save()
+    History.objects.filter(pk__in=[e.pk for e in made]).update(created_at=moment)
+    quiet = DossierFactory(sent=True)
+    History.objects.filter(dossier=quiet).delete()
+    if vendor != "postgresql":
+        monkeypatch.setattr(connections["default"], "vendor", "sqlite")
+    for dossier in (busy, quiet):
+        _, found = spend_captcha_and_find("no-such-captcha", dossier.code, with_history=True)
+        alone = public_history(dossier.pk)
+        assert found.history == alone and found == public_dossier(dossier.code)
+        assert spend_captcha_and_find("no-such-captcha", dossier.code)[1].history is None  # not asked
+    assert len(alone) == 0 and len(found.history) == 0
+    steps = spend_captcha_and_find("x", busy.code, with_history=True)[1].history
+    assert [e.time for e in steps if e.time == moment] == [moment, moment]
+    assert all("chỉ cán bộ xem" not in e.note for e in steps) and steps[-1].time.tzinfo is not None
+
+
+def test_a_first_lookup_reads_the_dossier_and_its_history_in_one_query(client, captcha_ok, django_assert_num_queries):
+    """Most lookups are of a code nobody looked up lately: no answer is cached, so the history
+    comes in the one statement with the captcha and the dossier."""
+    from dossiers import workflow
+    from dossiers.tests.factories import officer
+
+    dossier = DossierFactory(sent=True)
+    workflow.dossier_receive(dossier=dossier, user=officer(dossier.agency))
+    client.get(URL)  # this minute's captchas are stored
+    with django_assert_num_queries(1):
+        html = look_up(client, dossier.code, captcha_ok).content.decode()
+    assert "lookup-result" in html and "Đã tiếp nhận" in html and html.count("<time datetime=") >= 2
+
+
 def test_a_wrong_captcha_never_tells_whether_the_code_exists(client, sent_dossier, live_captcha):
     """The dossier is read in the captcha's statement, but a refused captcha shows the same page
     for a real code as for an unknown one, and spends the picture."""

@@ -126,3 +126,29 @@ def test_while_redis_is_away_every_request_is_within_the_limit(settings):
         None,
         None,
     )
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_answer_dates_are_written_as_the_date_filter_writes_them(language):
+    """lookup/templatetags/answer_tags.py against Django's ``date`` filter, in the portal's time
+    zone (a UTC evening is the next morning in Hà Nội), for datetimes, dates and nothing."""
+    import datetime
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    moments = [
+        datetime.datetime(2026, 12, 31, 19, 5, 7, 123456, tzinfo=datetime.UTC),
+        datetime.datetime(2026, 1, 2, 3, 4, tzinfo=datetime.UTC),
+        datetime.date(2026, 2, 9),
+        None,
+    ]
+    ours = Template("{% load answer_tags %}{{ v|day_minute }}|{{ v|day }}|{{ v|iso_time }}")
+    django_s = Template('{{ v|date:"d/m/Y H:i" }}|{{ v|date:"d/m/Y" }}|{{ v|date:"c" }}')
+    with translation.override(language):
+        for value in moments:
+            if isinstance(value, datetime.datetime) or value is None:
+                assert ours.render(Context({"v": value})) == django_s.render(Context({"v": value})), value
+            else:  # a date has no time: only d/m/Y is asked of one
+                assert ours.render(Context({"v": value})).split("|")[1] == "09/02/2026"
+    assert ours.render(Context({"v": moments[0]})).startswith("01/01/2027 02:05|01/01/2027|2027-01-01T02:05:07")
