@@ -116,6 +116,8 @@ def answer_key(code: str) -> str | None:
     """The cache key of the answer to ``code`` as typed (normalised), in this language; None for
     a code no dossier can have. The entry holds the dossier's version with the answer, so a
     lookup reads it before it knows the dossier (in the rate limit's round trip)."""
+    if len(code) > LookupForm.base_fields["code"].max_length:  # refused by the form: not normalised
+        return None
     code = normalise_code(code)
     return f"lookup:answer:{get_language()}:{code}" if is_well_formed(code) else None
 

@@ -152,3 +152,17 @@ def test_answer_dates_are_written_as_the_date_filter_writes_them(language):
             else:  # a date has no time: only d/m/Y is asked of one
                 assert ours.render(Context({"v": value})).split("|")[1] == "09/02/2026"
     assert ours.render(Context({"v": moments[0]})).startswith("01/01/2027 02:05|01/01/2027|2027-01-01T02:05:07")
+
+
+def test_an_answer_is_cached_under_the_code_as_the_form_reads_it():
+    from django.utils import translation
+
+    from lookup.views import answer_key
+
+    with translation.override("vi"):
+        assert answer_key("  sgddt-hn-261120-ab3cde ") == "lookup:answer:vi:SGDDT-HN-261120-AB3CDE"
+        assert answer_key("ＳＧＤＤＴ-１") == "lookup:answer:vi:SGDDT-1"  # full-width, as typed on a phone
+        for refused in ("", "<b>", "mã-hồ-sơ", "A" * 61, "A" * 10_000):
+            assert answer_key(refused) is None, refused
+    with translation.override("en"):
+        assert answer_key("abc-1") == "lookup:answer:en:ABC-1"
