@@ -33,7 +33,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.db import connection
 from django.utils import timezone
 
-from portal.cache import OUTAGE
+from portal.cache import OUTAGE, UNREACHABLE
 from portal.sqlvalues import aware_datetime, column, prepared_cursor, table
 
 BATCH = 50
@@ -53,7 +53,7 @@ def shelf() -> str | None:
     caller that pops from it in a round trip it makes anyway (``lookup.ratelimit.hit_and_take``) and
     hands the result to ``issue_key``."""
     pool = _pool()
-    if pool is None or not hasattr(pool[0], "count_hit_and_pop"):  # portal.cache's Redis cache
+    if pool is None or not hasattr(pool[0], "count_hit_and_take"):  # portal.cache's Redis cache
         return None
     return pool[0].make_and_validate_key(f"captcha:pool:{int(time.time() // SHELF_SECONDS)}")
 
@@ -63,9 +63,12 @@ _POP = object()
 
 def issue_key(popped: bytes | object | None = _POP) -> str:
     """The key of a stored, unexpired captcha that no other page has been given; ``popped``: what
-    the caller already popped from ``shelf()`` (None for an empty list)."""
+    the caller already popped from ``shelf()`` (None for an empty list; ``UNREACHABLE`` when
+    Redis was away, and then the page stores its own captcha, as without Redis)."""
     pool = _pool()
     if pool is None:
+        return CaptchaStore.generate_key()
+    if popped is UNREACHABLE:  # Redis is away: a batch could not be listed
         return CaptchaStore.generate_key()
     cache, client = pool
     minute = int(time.time() // SHELF_SECONDS)
@@ -88,7 +91,7 @@ def give_back(list_key: str, popped: bytes) -> None:
     """Return a key taken from ``shelf()`` that no page was given (a refused lookup): it goes on
     being handed out until its minute ends, instead of expiring unused."""
     pool = _pool()
-    if pool is None:
+    if pool is None or popped is UNREACHABLE:
         return
     with contextlib.suppress(OUTAGE):  # then it expires unused, as without Redis
         pipe = pool[1].pipeline(transaction=False)
@@ -161,15 +164,10 @@ def accepts(returned: tuple | None, response: str | None = None) -> bool:
     return expires > timezone.now() and (response is None or stored == response)
 
 
-def spend(key: str, response: str | None = None) -> bool:
-    """Delete the captcha ``key``, whatever the answer; True if it was unexpired (and its answer
-    is ``response``, when given). One statement, so a captcha is accepted once even when two
-    requests bring it at the same moment, and a wrong answer spends the picture."""
-    return accepts(spent_row(key), response)
-
-
 def spent_row(key: str) -> tuple | None:
-    """What ``spend_sql`` returns for ``key``: (expiry, answer), or None."""
+    """Spend the captcha ``key``, whatever the answer: what ``spend_sql`` returns, (expiry,
+    answer) or None, for ``accepts``. One statement, so a captcha is accepted once even when two
+    requests bring it at the same moment, and a wrong answer spends the picture."""
     with connection.cursor() as cursor:
         cursor.execute(spend_sql(), [key])
         return cursor.fetchone()

@@ -101,7 +101,10 @@ class LookupForm(forms.Form):
         if code is None:
             spent, found = captchas.spent_row(key), None
         else:
-            spent, found = selectors.spend_captcha_and_find(key, code, with_history=self.with_history)
+            field = self.fields["captcha"]
+            spent, found = selectors.spend_captcha_and_find(
+                key, code, response=response, accept_any=field.accepts_any(response), with_history=self.with_history
+            )
         try:
             self.fields["captcha"].judge(spent, response)
         except forms.ValidationError as error:

@@ -54,16 +54,16 @@ def hit_and_take(
 ) -> tuple[bool, bytes | None, object]:
     """``hit``, with what a lookup needs from the cache anyway taken in the same round trip on
     Redis: the first item of the Redis list ``list_key`` (the captcha the answer's page will
-    carry, ``accounts.captchas.shelf``) and the value of the cache entry ``get`` (the answer
-    rendered before). Each None when absent or not asked; without Redis, no list is popped and
-    the entry is read on its own."""
-    if not hasattr(cache, "count_hit_and_pop"):
+    carry, ``accounts.captchas.shelf``; ``portal.cache.UNREACHABLE`` while Redis is away) and
+    the value of the cache entry ``get`` (the answer rendered before). Each None when absent or
+    not asked; without Redis, no list is popped and the entry is read on its own."""
+    if not hasattr(cache, "count_hit_and_take"):
         return (
             hit(request, scope=scope, limit=limit, window_seconds=window_seconds),
             None,
             cache.get(get) if get else None,
         )
-    count, popped, got = cache.count_hit_and_pop(
+    count, popped, got = cache.count_hit_and_take(
         _counter(request, scope, window_seconds), window_seconds + 5, list_key, get=get
     )
     return count <= limit, popped, got

@@ -95,9 +95,12 @@ def _public_dossier_sql(vendor: str) -> str:
 def _spend_and_find_sql(vendor: str, with_history: bool) -> str:
     """The captcha spent and the dossier read in one PostgreSQL statement: the DELETE of
     ``captchas.spend_sql`` as a data-modifying CTE (run once, whatever the query reads of it),
-    its expiry and answer beside the dossier's columns, on the one row the query always returns
-    (NULLs for a captcha or a dossier that is not there); ``with_history``: and the public steps
-    of ``_public_history_sql`` as one JSON array, oldest first."""
+    its expiry and answer beside the dossier's columns, on the one row the query always returns.
+    The dossier is joined only when the captcha is live and answered (or the answer is accepted
+    whatever the row: the test mode), so a refused captcha reads nothing of it and takes the
+    same time for any code; NULLs for a captcha or a dossier that is not there.
+    ``with_history``: and the public steps of ``_public_history_sql`` as one JSON array, oldest
+    first."""
     spent = [column("spent", CaptchaStore, name) for name in ("expiration", "response")]
     history = ""
     if with_history:
@@ -107,28 +110,37 @@ def _spend_and_find_sql(vendor: str, with_history: bool) -> str:
             f", (SELECT json_agg(json_build_array({steps}) ORDER BY {order}) FROM {table(History)} h"  # noqa: S608
             f" WHERE {column('h', History, 'dossier')} = found.{connection.ops.quote_name('id')})"
         )
+    accepted = f"%s OR ({spent[0]} > now() AND {spent[1]} = %s)"
     return (
         f"WITH spent AS ({captchas.spend_sql()}) SELECT {', '.join(spent)}, found.*{history}"  # noqa: S608
-        f" FROM (SELECT 1) AS one LEFT JOIN spent ON TRUE LEFT JOIN ({_public_dossier_sql(vendor)}) AS found ON TRUE"
+        f" FROM (SELECT 1) AS one LEFT JOIN spent ON TRUE"
+        f" LEFT JOIN ({_public_dossier_sql(vendor)}) AS found ON {accepted}"
     )
 
 
 def spend_captcha_and_find(
-    key: str, code: str, *, with_history: bool = False
+    key: str, code: str, *, response: str, accept_any: bool = False, with_history: bool = False
 ) -> tuple[tuple | None, PublicDossier | None]:
     """Spend the captcha ``key`` (what ``captchas.spend_sql`` returns, for
-    ``PortalCaptchaField.judge``) and read the dossier ``code`` as ``public_dossier`` does, its
-    history only when asked (an answer not rendered before): on PostgreSQL in one statement, one
-    or two round trips fewer on the page any visitor can call as often as the rate limit allows
-    (docs/benchmarks/load.md), and prepared (``prepared_cursor``): PostgreSQL plans it once per
-    connection. The caller must not show the dossier unless the captcha is accepted. SQLite has
-    no data-modifying CTE: there, the statements in turn."""
+    ``PortalCaptchaField.judge``) and, only if it was live and answered ``response`` (or
+    ``accept_any``: the test mode's answer), read the dossier ``code`` as ``public_dossier``
+    does, its history only when asked (an answer not rendered before). On PostgreSQL in one
+    statement, one or two round trips fewer on the page any visitor can call as often as the
+    rate limit allows (docs/benchmarks/load.md), and prepared (``prepared_cursor``): PostgreSQL
+    plans it once per connection. SQLite has no data-modifying CTE: there, the statements in
+    turn."""
     if connection.vendor != "postgresql":
-        return captchas.spent_row(key), public_dossier(code, with_history=with_history)
+        spent = captchas.spent_row(key)
+        if not (accept_any or captchas.accepts(spent, response)):
+            return spent, None
+        return spent, public_dossier(code, with_history=with_history)
     with prepared_cursor() as cursor:
-        cursor.execute(_spend_and_find_sql(connection.vendor, with_history), [key, code, DossierStatus.DRAFT.value])
-        expiration, response, *found = cursor.fetchone()
-    spent = None if expiration is None else (expiration, response)
+        cursor.execute(
+            _spend_and_find_sql(connection.vendor, with_history),
+            [key, code, DossierStatus.DRAFT.value, accept_any, response],
+        )
+        expiration, stored, *found = cursor.fetchone()
+    spent = None if expiration is None else (expiration, stored)
     if found[0] is None:
         return spent, None
     if not with_history:
@@ -143,7 +155,8 @@ def spend_captcha_and_find(
 
 def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:
     """Drafts are unknown to the public, exactly like codes that do not exist (2 queries; one
-    without the history, which ``public_history`` reads when the answer is not cached).
+    without the history). The lookup's own read on SQLite (``spend_captcha_and_find``), and
+    what its PostgreSQL statement is held to in the tests.
 
     One hand-written statement (built from the models' metadata): compiling the same query
     through the ORM, with its two joins, cost five times the Python of running it, on the page

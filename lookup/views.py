@@ -72,7 +72,9 @@ class LookupView(FormView):
             if dossier.history is None:  # rendered before, for an older version
                 dossier = dataclasses.replace(dossier, history=selectors.public_history(dossier.pk))
             answer = render_to_string("lookup/_answer.html", {"dossier": dossier}, self.request)
-            cache.set(answer_key(dossier.code), (dossier.version, answer), ANSWER_CACHE_SECONDS)
+            key = answer_key(dossier.code)
+            if key is not None:  # always, for a code a dossier has
+                cache.set(key, (dossier.version, answer), ANSWER_CACHE_SECONDS)
         if pagecache.is_cacheable_visitor(self.request):
             return HttpResponse(self.anonymous_answer_page(dossier.code, answer))
         # A fresh, empty captcha for the next lookup; the code stays in the box.
@@ -126,5 +128,5 @@ def answer_key(code: str) -> str | None:
 ANSWER_HOLE = "portalholelookupanswer7c1e"
 
 # Bounds how long a renamed agency may show under its old name in an answer (a dossier's own
-# changes and its procedure's show at once: they are in the key).
+# changes and its procedure's show at once: the entry holds their version, checked each time).
 ANSWER_CACHE_SECONDS = 600

@@ -14,6 +14,9 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 logger = logging.getLogger(__name__)
 OUTAGE = (RedisConnectionError, RedisTimeoutError, OSError)
+# What ``count_hit`` gives for the list item it could not pop, Redis being away (None: the list
+# was empty), so that a caller does not fill a list it cannot reach (``accounts.captchas``).
+UNREACHABLE = object()
 
 
 def _degrade(name: str, fallback):
@@ -72,7 +75,7 @@ class ResilientRedisCacheClient(RedisCacheClient):
             )
         except OUTAGE as exc:
             logger.warning("Cache unavailable during count_hit: %s", exc)
-            return 1, None, None
+            return 1, (UNREACHABLE if pop is not None else None), None
         return count, popped, (None if got is None else self._serializer.loads(got))
 
     def _hit_script(self):
@@ -104,11 +107,12 @@ class ResilientRedisCache(RedisCache):
         """Add one to the counter ``key``, created with this timeout if absent; the new count."""
         return self._cache.count_hit(self.make_and_validate_key(key), timeout)[0]
 
-    def count_hit_and_pop(
+    def count_hit_and_take(
         self, key, timeout: int, list_key: str | None, get: str | None = None
     ) -> tuple[int, bytes | None, object]:
         """``count_hit``, the first item popped from the list ``list_key`` (a full key, as
-        ``make_and_validate_key`` gives it; None for an empty list) and the value of the cache
-        entry ``get`` (None when absent), in one round trip; either may be None (not asked)."""
+        ``make_and_validate_key`` gives it; None for an empty list, ``UNREACHABLE`` while Redis
+        is away) and the value of the cache entry ``get`` (None when absent), in one round trip;
+        either may be None (not asked)."""
         full = None if get is None else self.make_and_validate_key(get)
         return self._cache.count_hit(self.make_and_validate_key(key), timeout, pop=list_key, get=full)

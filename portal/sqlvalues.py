@@ -11,6 +11,7 @@ import functools
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.asyncio import async_unsafe
 from django.utils.dateparse import parse_date, parse_datetime
 
 
@@ -72,16 +73,23 @@ def _preparing_cursor_class():
     return PreparingCursor
 
 
+@async_unsafe
 def prepared_cursor():
     """A cursor of the default database whose statements PostgreSQL plans once per connection
     (server-side binding, prepared on first use and kept by psycopg), for a hand-written
     statement on a page anyone can call often: planning the lookup's statement cost PostgreSQL
     more than running it (0.5 against 0.2 ms of its CPU, docs/benchmarks/load.md). Like
     ``connection.cursor()`` otherwise: the health check, Django's error wrapping, query logging
-    (``django_assert_num_queries`` counts it). Any other database, or with
-    ``DATABASE_PREPARED_STATEMENTS`` off (a pooler that cannot keep prepared statements, such
-    as PgBouncer in transaction mode before 1.21), gets the ordinary cursor."""
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
+    (``django_assert_num_queries`` counts it). Any other database, ``DATABASE_PREPARED_STATEMENTS``
+    off (a pooler that cannot keep prepared statements, such as PgBouncer in transaction mode
+    before 1.22: psycopg sends ``DEALLOCATE ALL`` after a rollback), or connections that are not
+    kept (``CONN_MAX_AGE`` 0: each request would prepare anew, one more round trip) get the
+    ordinary cursor."""
+    if (
+        connection.vendor != "postgresql"
+        or not settings.DATABASE_PREPARED_STATEMENTS
+        or not connection.settings_dict.get("CONN_MAX_AGE")
+    ):
         return connection.cursor()
     connection.close_if_health_check_failed()
     connection.ensure_connection()
@@ -89,7 +97,21 @@ def prepared_cursor():
     if raw.prepare_threshold is None:
         raw.prepare_threshold = ONLY_WHEN_ASKED
     with connection.wrap_database_errors:
-        return connection._prepare_cursor(_preparing_cursor_class()(raw))
+        cursor = _preparing_cursor_class()(raw)
+        _use_connection_time_zone(cursor)
+        return connection._prepare_cursor(cursor)
+
+
+def _use_connection_time_zone(cursor) -> None:
+    """As Django's ``create_cursor`` does: datetimes read in the connection's time zone when it
+    differs from the one the connection's loaders were made for (a test changing TIME_ZONE)."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
 
 
 class ModelReader:

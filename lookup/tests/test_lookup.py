@@ -287,9 +287,10 @@ def live_captcha():
 @pytest.mark.parametrize("vendor", ["postgresql", "two statements"])
 def test_spending_and_finding_in_one_statement_reads_what_each_alone_reads(vendor, live_captcha, monkeypatch):
     """``selectors.spend_captcha_and_find`` against ``captchas.spent_row`` and ``public_dossier``:
-    the same captcha row (then gone), the same dossier, drafts and unknown codes unknown, and
-    the captcha spent whether or not the code exists. "two statements" is SQLite's way, run
-    here on PostgreSQL by making the connection look like another vendor."""
+    the same captcha row (then gone), the same dossier, drafts and unknown codes unknown; the
+    captcha spent whatever the code, and the dossier read only for a live captcha answered
+    right (or the test mode's answer). "two statements" is SQLite's way, run here on PostgreSQL
+    by making the connection look like another vendor."""
     from captcha.models import CaptchaStore
     from django.db import connections
 
@@ -297,21 +298,31 @@ def test_spending_and_finding_in_one_statement_reads_what_each_alone_reads(vendo
     from lookup.selectors import public_dossier, spend_captcha_and_find
 
     dossier = DossierFactory(received=True)
+    draft = DossierFactory()
     expected = public_dossier(dossier.code, with_history=False)
+
+    def new_captcha(minutes=5):
+        return CaptchaStore.objects.create(
+            challenge="X", response="abcde", expiration=timezone.now() + datetime.timedelta(minutes=minutes)
+        ).hashkey
+
     if vendor != "postgresql":
         monkeypatch.setattr(connections["default"], "vendor", "sqlite")
-    spent, found = spend_captcha_and_find(live_captcha.hashkey, dossier.code)
-    assert captchas.accepts(spent, "abcde") and not captchas.accepts(spent, "xxxxx")
-    assert spent[1] == "abcde" and found == expected
+    spent, found = spend_captcha_and_find(live_captcha.hashkey, dossier.code, response="abcde")
+    assert captchas.accepts(spent, "abcde") and spent[1] == "abcde" and found == expected
     assert not CaptchaStore.objects.filter(pk=live_captcha.pk).exists()
-    # Spent once: the same key again finds the dossier but no captcha.
-    assert spend_captcha_and_find(live_captcha.hashkey, dossier.code) == (None, expected)
-    draft = DossierFactory()
+    # Spent once: the same key again finds no captcha, so nothing of the dossier is read.
+    assert spend_captcha_and_find(live_captcha.hashkey, dossier.code, response="abcde") == (None, None)
+    assert spend_captcha_and_find("no-such-key", dossier.code, response="", accept_any=True) == (None, expected)
+    for key, response in ((new_captcha(), "xxxxx"), (new_captcha(minutes=-1), "abcde")):  # wrong, expired
+        spent, found = spend_captcha_and_find(key, dossier.code, response=response)
+        assert spent is not None and not captchas.accepts(spent, response) and found is None
+        assert not CaptchaStore.objects.filter(hashkey=key).exists()  # still spent
     for code in (draft.code, "KHONG-CO-261120-ZZZZZZ"):  # a draft, no such dossier
-        expired = CaptchaStore.objects.create(challenge="X", response="x", expiration=timezone.now())
-        spent, found = spend_captcha_and_find(expired.hashkey, code)
-        assert found is None and spent is not None and not captchas.accepts(spent, "x")  # expired, still spent
-        assert not CaptchaStore.objects.filter(pk=expired.pk).exists()
+        key = new_captcha()
+        spent, found = spend_captcha_and_find(key, code, response="abcde")
+        assert captchas.accepts(spent, "abcde") and found is None
+        assert not CaptchaStore.objects.filter(hashkey=key).exists()
 
 
 @pytest.mark.parametrize("vendor", ["postgresql", "two statements"])
@@ -345,12 +356,14 @@ def test_the_history_read_with_the_dossier_is_the_history_read_alone(vendor, mon
     if vendor != "postgresql":
         monkeypatch.setattr(connections["default"], "vendor", "sqlite")
     for dossier in (busy, quiet):
-        _, found = spend_captcha_and_find("no-such-captcha", dossier.code, with_history=True)
+        _, found = spend_captcha_and_find(
+            "no-such-captcha", dossier.code, response="", accept_any=True, with_history=True
+        )
         alone = public_history(dossier.pk)
         assert found.history == alone and found == public_dossier(dossier.code)
-        assert spend_captcha_and_find("no-such-captcha", dossier.code)[1].history is None  # not asked
+        assert spend_captcha_and_find("x", dossier.code, response="", accept_any=True)[1].history is None  # not asked
     assert len(alone) == 0 and len(found.history) == 0
-    steps = spend_captcha_and_find("x", busy.code, with_history=True)[1].history
+    steps = spend_captcha_and_find("x", busy.code, response="", accept_any=True, with_history=True)[1].history
     assert [e.time for e in steps if e.time == moment] == [moment, moment]
     assert all("chỉ cán bộ xem" not in e.note for e in steps) and steps[-1].time.tzinfo is not None
 
@@ -497,7 +510,7 @@ def test_the_answer_page_captcha_comes_in_the_rate_limit_round_trip(client, capt
     left = redis.llen(shelf)
     from redis.client import Pipeline
 
-    pops = []  # LPOPs sent on their own (the pipeline's is queued with the counter)
+    pops = []  # LPOPs sent on their own (the one popping the page's captcha runs inside the Lua call)
     original = type(redis).lpop
 
     def lpop(self, *args, **kwargs):
@@ -539,3 +552,21 @@ def test_a_limited_lookup_gets_the_captcha_popped_with_the_limit(client, captcha
     redis.persist(shelf)
     look_up(client, "KHONG-CO-MA-NAY", captcha_ok)  # popped it, refused, gave it back
     assert redis.lrange(shelf, 0, -1) == [head.encode()] and 0 < redis.ttl(shelf) <= 2 * captchas.SHELF_SECONDS
+
+
+def test_while_redis_is_away_a_lookup_stores_one_captcha_not_a_batch(client, captcha_ok, sent_dossier, settings):
+    """The batch of ``accounts.captchas`` needs the Redis list it is handed out from: while Redis
+    is away the answer's page stores its own captcha, as without Redis, instead of a batch nobody
+    can be given (and the lookup still answers: the cache degrades)."""
+    from captcha.models import CaptchaStore
+
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
+    }
+    for _ in range(2):
+        before = CaptchaStore.objects.count()
+        html = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+        assert "lookup-result" in html and sent_dossier.procedure.name in html
+        key = re.search(r'name="captcha_0" value="([0-9a-f]{40})"', html).group(1)
+        assert CaptchaStore.objects.count() == before + 1 and CaptchaStore.objects.filter(hashkey=key).exists()

@@ -87,7 +87,7 @@ def test_rate_limit_without_redis_counts_in_any_cache(settings):
 
 @pytest.mark.django_db
 def test_one_round_trip_counts_pops_and_reads_even_after_redis_lost_its_scripts():
-    """``count_hit_and_pop``: the counter (with its window's expiry), the list's first item and
+    """``count_hit_and_take``: the counter (with its window's expiry), the list's first item and
     a cache entry in one Lua call; redis-py sends the script again when Redis has forgotten it
     (a restart, ``SCRIPT FLUSH``)."""
     from django.core.cache import cache
@@ -99,11 +99,11 @@ def test_one_round_trip_counts_pops_and_reads_even_after_redis_lost_its_scripts(
     cache.set("unit:entry", ("v1", "<p>answer</p>"), 60)
     counter = "unit:counter"
     cache.delete(counter)
-    assert cache.count_hit_and_pop(counter, 30, shelf, get="unit:entry") == (1, b"first", ("v1", "<p>answer</p>"))
+    assert cache.count_hit_and_take(counter, 30, shelf, get="unit:entry") == (1, b"first", ("v1", "<p>answer</p>"))
     client.script_flush()
-    assert cache.count_hit_and_pop(counter, 30, shelf, get="unit:missing") == (2, b"second", None)
-    assert cache.count_hit_and_pop(counter, 30, shelf) == (3, None, None)  # the list is empty now
-    assert cache.count_hit_and_pop(counter, 30, None, get="unit:entry")[1:] == (None, ("v1", "<p>answer</p>"))
+    assert cache.count_hit_and_take(counter, 30, shelf, get="unit:missing") == (2, b"second", None)
+    assert cache.count_hit_and_take(counter, 30, shelf) == (3, None, None)  # the list is empty now
+    assert cache.count_hit_and_take(counter, 30, None, get="unit:entry")[1:] == (None, ("v1", "<p>answer</p>"))
     full = cache.make_and_validate_key(counter)
     assert int(client.get(full)) == 4 and 0 < client.ttl(full) <= 30
 
@@ -120,12 +120,12 @@ def test_while_redis_is_away_every_request_is_within_the_limit(settings):
         **settings.CACHES,
         "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0"},  # nothing listens
     }
+    from portal.cache import UNREACHABLE
+
     a = RequestFactory().get("/", REMOTE_ADDR="10.0.0.5")
-    assert hit_and_take(a, scope="away", limit=1, list_key=cache.make_and_validate_key("x"), get="y") == (
-        True,
-        None,
-        None,
-    )
+    shelf = cache.make_and_validate_key("x")
+    assert hit_and_take(a, scope="away", limit=1, list_key=shelf, get="y") == (True, UNREACHABLE, None)
+    assert hit_and_take(a, scope="away", limit=1, get="y") == (True, None, None)  # nothing to pop: nothing lost
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

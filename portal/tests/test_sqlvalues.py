@@ -63,3 +63,14 @@ def test_switched_off_for_a_pooler_it_is_an_ordinary_cursor(settings):
     settings.DATABASE_PREPARED_STATEMENTS = False
     assert run("a", "1") == "a-1"
     assert not prepared_statements()
+
+
+def test_with_connections_not_kept_nothing_is_prepared(settings):
+    """``CONN_MAX_AGE=0`` (behind PgBouncer, docs/deployment.md): a connection per request would
+    prepare the statement anew each time, one more round trip for nothing."""
+    connection.settings_dict["CONN_MAX_AGE"], kept = 0, connection.settings_dict["CONN_MAX_AGE"]
+    try:
+        assert run("a", "1") == "a-1"
+    finally:
+        connection.settings_dict["CONN_MAX_AGE"] = kept
+    assert not prepared_statements()
