@@ -97,16 +97,16 @@ class LookupForm(forms.Form):
         if "captcha" not in cleaned:  # not typed: its field says so
             return cleaned
         key, response = cleaned["captcha"]
+        field = self.fields["captcha"]
         code = cleaned.get("code")
         if code is None:
             spent, found = captchas.spent_row(key), None
         else:
-            field = self.fields["captcha"]
             spent, found = selectors.spend_captcha_and_find(
                 key, code, response=response, accept_any=field.accepts_any(response), with_history=self.with_history
             )
         try:
-            self.fields["captcha"].judge(spent, response)
+            field.judge(spent, response)
         except forms.ValidationError as error:
             self.add_error("captcha", error)
             return cleaned
