@@ -337,20 +337,7 @@ def test_the_history_read_with_the_dossier_is_the_history_read_alone(vendor, mon
 
     busy = DossierFactory(received=True)
     moment = timezone.now().replace(microsecond=654321)
-    made = [
-        History(dossier=busy, action="apologise", from_status="received", to_status="received", note="Xin lỗi"),
-        History(
-            dossier=busy,
-            action="request_supplement",
-            from_status="received",
-            to_status="supplement_requested",
-            note='Bổ sung <b>"bản sao"</b>\nhai trang',
-            internal_note="chỉ cán bộ xem",
-        ),
-    ]
-    for entry in made:
-        entry.save()
-    History.objects.filter(pk__in=[e.pk for e in made]).update(created_at=moment)
+    two_steps_at_one_moment(busy, moment, note='Bổ sung <b>"bản sao"</b>\nhai trang')
     quiet = DossierFactory(sent=True)
     History.objects.filter(dossier=quiet).delete()
     if vendor != "postgresql":
@@ -416,6 +403,27 @@ def test_a_refused_code_still_spends_the_captcha(client, live_captcha):
     assert not CaptchaStore.objects.filter(pk=live_captcha.pk).exists()
 
 
+def two_steps_at_one_moment(dossier, moment, *, note: str) -> None:
+    """An apology and a supplement request (with an internal note) saved at the same moment:
+    their order is then the id's."""
+    from dossiers.models import History
+
+    made = [
+        History(dossier=dossier, action="apologise", from_status="received", to_status="received", note="Xin lỗi"),
+        History(
+            dossier=dossier,
+            action="request_supplement",
+            from_status="received",
+            to_status="supplement_requested",
+            note=note,
+            internal_note="chỉ cán bộ xem",
+        ),
+    ]
+    for entry in made:
+        entry.save()
+    History.objects.filter(pk__in=[e.pk for e in made]).update(created_at=moment)
+
+
 def test_public_dossier_reads_what_the_orm_reads():
     """The lookup's hand-written statement (lookup.selectors) against the ORM's reading of the
     same dossiers: every value the answer shows, the version it is cached on, drafts unknown."""
@@ -472,20 +480,7 @@ def test_public_history_reads_what_the_orm_reads():
 
     dossier = DossierFactory(received=True)
     moment = timezone.now().replace(microsecond=123456)
-    made = [
-        History(dossier=dossier, action="apologise", from_status="received", to_status="received", note="Xin lỗi"),
-        History(
-            dossier=dossier,
-            action="request_supplement",
-            from_status="received",
-            to_status="supplement_requested",
-            note="Bổ sung bản sao",
-            internal_note="chỉ cán bộ xem",
-        ),
-    ]
-    for entry in made:
-        entry.save()
-    History.objects.filter(pk__in=[e.pk for e in made]).update(created_at=moment)
+    two_steps_at_one_moment(dossier, moment, note="Bổ sung bản sao")
     expected = list(History.objects.filter(dossier=dossier).order_by("created_at", "pk"))
     read = public_history(dossier.pk)
     assert [(e.time, e.title, e.note) for e in read] == [(h.created_at, h.title, h.note) for h in expected]
