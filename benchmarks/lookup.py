@@ -360,7 +360,8 @@ def bench_lookup(client, lookups: int) -> list[str]:
         "## Lookup by code",
         "",
         f"{len(codes)} random sent dossiers ({history} of them with history rows), typed half of the time in lower "
-        f"case with spaces around; {len(ctx.captured_queries)} queries per lookup (captcha included).",
+        f"case with spaces around; queries per lookup of a known code, the captcha's included: "
+        f"{len(ctx.captured_queries)}.",
         "",
         "| request | n | p50 ms | p95 ms | p99 ms | max ms | CPU ms per request (Django + PostgreSQL) |",
         "|---|---|---|---|---|---|---|",
