@@ -104,11 +104,11 @@ def _spend_and_find_sql(vendor: str, with_history: bool) -> str:
     spent = [column("spent", CaptchaStore, name) for name in ("expiration", "response")]
     history = ""
     if with_history:
-        steps = ", ".join(column("h", History, name) for name in PUBLIC_HISTORY_COLUMNS)
-        order = f"{column('h', History, 'created_at')}, {column('h', History, 'pk')}"
+        steps, order = _history_columns_and_order()
+        dossier_id = f"found.{connection.ops.quote_name(Dossier._meta.pk.column)}"
         history = (
             f", (SELECT json_agg(json_build_array({steps}) ORDER BY {order}) FROM {table(History)} h"  # noqa: S608
-            f" WHERE {column('h', History, 'dossier')} = found.{connection.ops.quote_name('id')})"
+            f" WHERE {column('h', History, 'dossier')} = {dossier_id})"
         )
     accepted = f"%s OR ({spent[0]} > now() AND {spent[1]} = %s)"
     return (
@@ -146,11 +146,7 @@ def spend_captcha_and_find(
     if not with_history:
         return spent, _public_from_row(PublicRow(*found), history=None)
     *found, steps = found
-    history = [
-        PublicHistoryEntry(aware_datetime(created_at), history_title(action, to_status), note)
-        for created_at, action, to_status, note in steps or ()
-    ]
-    return spent, _public_from_row(PublicRow(*found), history=history)
+    return spent, _public_from_row(PublicRow(*found), history=_history_entries(steps or ()))
 
 
 def public_dossier(code: str, *, with_history: bool = True) -> PublicDossier | None:
@@ -204,8 +200,7 @@ PUBLIC_HISTORY_COLUMNS = ("created_at", "action", "to_status", "note")
 def _public_history_sql(vendor: str) -> str:
     """The public steps of one dossier, oldest first, built once per process and database vendor;
     only the columns the public may see (never the internal note or the officer)."""
-    columns = ", ".join(column("h", History, name) for name in PUBLIC_HISTORY_COLUMNS)
-    order = f"{column('h', History, 'created_at')}, {column('h', History, 'pk')}"
+    columns, order = _history_columns_and_order()
     return (
         f"SELECT {columns} FROM {table(History)} h"  # noqa: S608 - identifiers from metadata
         f" WHERE {column('h', History, 'dossier')} = %s ORDER BY {order}"
@@ -221,6 +216,17 @@ def public_history(dossier_id: int) -> list[PublicHistoryEntry]:
     with connection.cursor() as cursor:
         cursor.execute(_public_history_sql(connection.vendor), [dossier_id])
         rows = cursor.fetchall()
+    return _history_entries(rows)
+
+
+def _history_columns_and_order() -> tuple[str, str]:
+    """The public columns of a history row (``h``) and the order of the steps: time, then id."""
+    columns = ", ".join(column("h", History, name) for name in PUBLIC_HISTORY_COLUMNS)
+    return columns, f"{column('h', History, 'created_at')}, {column('h', History, 'pk')}"
+
+
+def _history_entries(rows) -> list[PublicHistoryEntry]:
+    """Steps from rows of ``PUBLIC_HISTORY_COLUMNS`` (datetimes, or ISO text from JSON)."""
     return [
         PublicHistoryEntry(aware_datetime(created_at), history_title(action, to_status), note)
         for created_at, action, to_status, note in rows

@@ -26,7 +26,7 @@ class LookupView(FormView):
     template_name = "lookup/lookup.html"
     form_class = LookupForm
     # This minute's captcha list when the rate limit popped the answer page's captcha from it,
-    # and what it popped (None: the list was empty).
+    # and what it popped (None: the list was empty; portal.cache.UNREACHABLE: Redis was away).
     shelf: str | None = None
     popped_captcha: bytes | None = None
     # The answer to this code as rendered before, (version, html), read with the rate limit.
