@@ -24,7 +24,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.generic import ListView
 
-from accounts.files import private_file_response
+from core.files import private_file_response
 from portal import pagecache
 
 from . import receipts, selectors, services, wizard, workflow

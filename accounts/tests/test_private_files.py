@@ -1,4 +1,4 @@
-"""accounts.files.private_file_response in its three modes.
+"""core.files.private_file_response in its three modes.
 
 "django" and "nginx" run on the disk storage (MEDIA_ROOT in tmp, conftest). "s3" runs against a
 real S3-compatible server: moto's server (PyPI ``moto[server]``) started as a subprocess on a free
@@ -23,7 +23,7 @@ from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
-from accounts.files import private_file_response
+from core.files import private_file_response
 
 from .smtp import free_port
 

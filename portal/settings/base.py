@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "captcha",
     "csp",
+    "core",
     "accounts",
     "procedures",
     "dossiers",
@@ -127,8 +128,8 @@ CACHE_REDIS_URL = env.str("CACHE_REDIS_URL", default="") or REDIS_URL
 if CACHE_REDIS_URL:
     CACHES = {
         "default": {
-            # Degrades to "empty cache" when Redis is down (see portal/cache.py).
-            "BACKEND": "portal.cache.ResilientRedisCache",
+            # Degrades to "empty cache" when Redis is down (see core/cache.py).
+            "BACKEND": "core.cache.ResilientRedisCache",
             "LOCATION": CACHE_REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
@@ -206,7 +207,7 @@ SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Read from the cache, written through to the database: a logged-in page saves a query, and a
-# session survives the cache being emptied or away (portal/cache.py answers "not cached").
+# session survives the cache being emptied or away (core/cache.py answers "not cached").
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Captcha (django-simple-captcha) --------------------------------------------------------
@@ -313,7 +314,7 @@ AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "private, no-store"}
 if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
 
-# How a permission-checked view hands a private file over (accounts.files.private_file_response):
+# How a permission-checked view hands a private file over (core.files.private_file_response):
 # "django" streams it from the worker; "nginx" answers X-Accel-Redirect to the internal location
 # PRIVATE_FILE_NGINX_PREFIX that nginx maps onto MEDIA_ROOT (deploy/nginx/portal.conf); "s3"
 # redirects to a presigned URL of the private object (needs AWS_STORAGE_BUCKET_NAME).

@@ -10,7 +10,7 @@ from django.http import Http404, JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
-from accounts.files import private_file_response
+from core.files import private_file_response
 from portal.urls import urlpatterns as portal_urlpatterns
 
 

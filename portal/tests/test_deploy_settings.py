@@ -65,7 +65,7 @@ def test_without_cache_redis_url_the_cache_shares_the_broker_redis():
 def test_cache_redis_url_moves_the_cache_and_leaves_the_broker():
     values = settings_json(["CACHES", "CELERY_BROKER_URL"], CACHE_REDIS_URL="redis://127.0.0.1:6380/0")
     assert values["CACHES"]["default"]["LOCATION"] == "redis://127.0.0.1:6380/0"
-    assert values["CACHES"]["default"]["BACKEND"] == "portal.cache.ResilientRedisCache"
+    assert values["CACHES"]["default"]["BACKEND"] == "core.cache.ResilientRedisCache"
     assert values["CELERY_BROKER_URL"] == "redis://127.0.0.1:6379/9"
 
 
