@@ -9,13 +9,12 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.constants import EmailStatus
-from accounts.models import OutgoingEmail, User
+from accounts.models import User
 from procedures.models import Agency, Procedure, RequiredDocument
 
 from . import deadlines
@@ -389,36 +388,3 @@ def drafts_purge(*, older_than_days: int, batch_size: int = 500) -> int:
 
             transaction.on_commit(remove_files)
         total += len(batch)
-
-
-def notifications_to_resend(*, stuck_minutes: int):
-    """Failed outbox emails, and pending ones older than ``stuck_minutes`` (a lost task or broker)."""
-    cutoff = timezone.now() - datetime.timedelta(minutes=stuck_minutes)
-    return OutgoingEmail.objects.filter(
-        Q(status=EmailStatus.FAILED) | Q(status=EmailStatus.PENDING, created_at__lte=cutoff)
-    ).order_by("pk")
-
-
-def notifications_resend(*, stuck_minutes: int, include_failed: bool = True) -> list[int]:
-    """Put failed emails back to pending and enqueue them and the stuck ones again, after commit.
-
-    Harmless twice: delivery locks the row and skips it once sent.
-    """
-    from accounts.tasks import send_outgoing_email
-
-    with transaction.atomic():
-        rows = notifications_to_resend(stuck_minutes=stuck_minutes)
-        if not include_failed:
-            rows = rows.exclude(status=EmailStatus.FAILED)
-        ids = list(rows.select_for_update(skip_locked=True).values_list("pk", flat=True))
-        OutgoingEmail.objects.filter(pk__in=ids, status=EmailStatus.FAILED).update(status=EmailStatus.PENDING)
-
-        def enqueue() -> None:
-            for pk in ids:
-                try:
-                    send_outgoing_email.delay(pk)
-                except Exception:  # broker down: the rows are pending, the beat sweeper sends them later
-                    logger.warning("Could not enqueue outgoing email %s", pk, exc_info=True)
-
-        transaction.on_commit(enqueue)
-    return ids

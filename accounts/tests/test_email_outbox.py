@@ -95,7 +95,7 @@ def test_requeue_command_sends_pending_rows(mailoutbox):
     from django.core.management import call_command
 
     email = OutgoingEmail.objects.create(to=["a@example.vn"], subject="S", body_text="B", from_email="x@example.vn")
-    call_command("requeue_emails", "--older-than", "0")
+    call_command("requeue_emails", "--stuck-minutes", "0")
     email.refresh_from_db()
     assert email.status == EmailStatus.SENT
     assert len(mailoutbox) == 1

@@ -19,7 +19,7 @@ from dossiers.tests.factories import AgencyFactory, AttachmentFactory, DossierFa
 
 pytestmark = pytest.mark.django_db
 
-COMMANDS = ["create_agency_staff", "import_holidays", "resend_notifications", "purge_drafts", "dossier_stats"]
+COMMANDS = ["create_agency_staff", "import_holidays", "requeue_emails", "purge_drafts", "dossier_stats"]
 
 
 def run(*args) -> str:
@@ -35,7 +35,7 @@ def test_every_command_has_help(name, capsys):
     assert exc.value.code == 0
     text = capsys.readouterr().out
     assert "usage:" in text
-    if name in ("import_holidays", "resend_notifications", "purge_drafts"):
+    if name in ("import_holidays", "requeue_emails", "purge_drafts"):
         assert "--dry-run" in text
 
 
@@ -135,10 +135,10 @@ def test_purge_drafts_needs_a_positive_age():
         run("purge_drafts", "--older-than", "0")
 
 
-# --- resend_notifications ------------------------------------------------------------------
+# --- requeue_emails ------------------------------------------------------------------------
 
 
-def test_resend_notifications_sends_failed_and_stuck_emails_once(django_capture_on_commit_callbacks):
+def test_requeue_emails_sends_failed_and_stuck_emails_once(django_capture_on_commit_callbacks):
     def outbox_row(subject, status, minutes_ago):
         row = OutgoingEmail.objects.create(
             to=["a@example.vn"], subject=subject, body_text="x", from_email="no-reply@example.vn", status=status
@@ -150,18 +150,20 @@ def test_resend_notifications_sends_failed_and_stuck_emails_once(django_capture_
     outbox_row("Kẹt", EmailStatus.PENDING, 60)
     fresh = outbox_row("Mới", EmailStatus.PENDING, 1)
     sent = outbox_row("Đã gửi", EmailStatus.SENT, 60)
-    out = run("resend_notifications", "--dry-run")
+    out = run("requeue_emails", "--stuck-minutes", "15", "--dry-run")
     assert "Thất bại" in out and "Kẹt" in out and "Mới" not in out and "2 email(s)" in out
+    out = run("requeue_emails", "--stuck-minutes", "15", "--pending-only", "--dry-run")
+    assert "Thất bại" not in out and "Kẹt" in out and "1 email(s)" in out
     assert OutgoingEmail.objects.get(pk=failed.pk).status == EmailStatus.FAILED
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        out = run("resend_notifications")
+        out = run("requeue_emails", "--stuck-minutes", "15")
     assert "Queued 2 email(s)" in out
     assert sorted(m.subject for m in mail.outbox) == ["Kẹt", "Thất bại"]
     assert OutgoingEmail.objects.get(pk=fresh.pk).status == EmailStatus.PENDING
     assert OutgoingEmail.objects.get(pk=sent.pk).status == EmailStatus.SENT
     with django_capture_on_commit_callbacks(execute=True):
-        run("resend_notifications")
+        run("requeue_emails", "--stuck-minutes", "15")
     assert len(mail.outbox) == 2  # nothing left to send
 
 
