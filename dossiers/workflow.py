@@ -70,6 +70,10 @@ class DossierIncomplete(TransitionError):
         super().__init__(*(p.message for p in problems))
 
 
+class NotConfirmed(TransitionError):
+    """The confirmation code given with a send did not pass; the errors are on the caller's form."""
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -276,14 +280,27 @@ def _transition(
 
 
 @transaction.atomic
-def dossier_send(*, dossier: Dossier, user: User, token: uuid.UUID | None = None) -> Dossier:
+def dossier_send(
+    *,
+    dossier: Dossier,
+    user: User,
+    token: uuid.UUID | None = None,
+    confirm: Callable[[], bool] | None = None,
+) -> Dossier:
     """Send a complete draft to the receiving agency (draft → sent) and confirm it by email.
+
+    ``confirm`` is the page's confirmation-code check. It runs under the row lock, after the
+    replay check, because a confirmation code is spent when checked: a double click waits for the
+    first send and is then recognised by its token, instead of failing on a code the first request
+    has already used. When it fails, ``NotConfirmed`` is raised and the form holds the errors.
 
     The applicant snapshot is frozen here: the email defaults to the account's, the procedure's
     processing time is copied so the receipt keeps what was promised.
     """
 
     def apply(locked: Dossier) -> None:
+        if confirm is not None and not confirm():
+            raise NotConfirmed()
         fresh = Dossier.objects.prefetch_related("procedure__form_fields", "procedure__documents", "attachments").get(
             pk=locked.pk
         )
