@@ -209,17 +209,6 @@ class AttachmentsForm(forms.Form):
                     self.add_error(slot.field_name, exc.message)
         return data
 
-    @classmethod
-    def showing_errors(cls, *, slots: list[Slot], errors) -> "AttachmentsForm":
-        """An empty form over ``slots`` (refreshed after storing files) that displays ``errors``."""
-        form = cls(slots=slots)
-        form.cleaned_data = {}
-        form._errors = forms.utils.ErrorDict()
-        for name, messages in (errors or {}).items():
-            for message in messages:
-                form.add_error(None if name == forms.forms.NON_FIELD_ERRORS else name, message)
-        return form
-
 
 class SendForm(forms.Form):
     """The review page: the confirmation code, and the token that makes a replayed send harmless."""
@@ -228,8 +217,8 @@ class SendForm(forms.Form):
     captcha = PortalCaptchaField()
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"token": uuid.uuid4()})
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("token", uuid.uuid4())
 
 
 class WithdrawForm(forms.Form):
@@ -242,8 +231,8 @@ class WithdrawForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"token": uuid.uuid4()})
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("token", uuid.uuid4())
 
 
 class SupplementForm(EForm):

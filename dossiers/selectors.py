@@ -1,18 +1,16 @@
-"""Reads for dossiers. Every query that takes a code from a URL goes through ``dossier_visible_to``.
+"""Reads for dossiers. Every query that takes a code from a URL starts from the user's scope.
 
-``dossier_visible_to`` is the one access policy: the owner sees their dossiers, the receiving
-agency's staff see its sent dossiers (``dossiers.permissions``), and every view, download and
-receipt follows automatically. ``dossiers_for_staff`` is the back office's own scope.
+``dossier_visible_to`` is the one access policy for reading: the owner sees their dossiers, the
+receiving agency's staff see its sent dossiers (``dossiers.permissions``), and every page,
+download and receipt follows automatically. ``dossiers_owned_by`` is what the applicant alone may
+change; ``dossiers_for_staff`` is the back office's own scope. The views' ``get_queryset()``
+return these, so a code outside them is a 404 exactly like a code that does not exist.
 """
 
-import functools
-import hashlib
-
-from django.db import connection
+from django.core.cache import cache
 from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
-from portal.sqlvalues import aware_datetime, column, related_value, table
 from procedures.models import Procedure
 
 from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
@@ -73,12 +71,13 @@ def dossiers_owned_by(user: User) -> QuerySet[Dossier]:
     return Dossier.objects.filter(owner=user)
 
 
-def procedure_for_new_dossier(code: str) -> Procedure | None:
+def procedures_open_for_dossiers() -> QuerySet[Procedure]:
+    """The procedures a new dossier can be started for (published, agency active), with what the
+    first step of the wizard shows."""
     return (
         Procedure.objects.select_related("agency", "field")
         .prefetch_related("documents", "form_fields")
-        .filter(code=code, is_published=True, agency__is_active=True)
-        .first()
+        .filter(is_published=True, agency__is_active=True)
     )
 
 
@@ -86,70 +85,63 @@ def drafts_for_procedure(*, user: User, procedure: Procedure) -> QuerySet[Dossie
     return dossiers_owned_by(user).filter(procedure=procedure, status=DossierStatus.DRAFT).order_by("-updated_at")
 
 
-def dossier_for_wizard(*, user: User, code: str) -> Dossier | None:
-    """An owner's dossier with everything a wizard step or the review shows (4 queries)."""
+def dossiers_for_wizard(user: User) -> QuerySet[Dossier]:
+    """The owner's dossiers with everything a wizard step, the review or the supplement page shows
+    (``wizard`` reads only what is loaded here: constant queries)."""
     return (
         dossiers_owned_by(user)
         .select_related("procedure__agency", "procedure__field", "agency", "owner")
         .prefetch_related("procedure__form_fields", "procedure__documents", "attachments")
-        .filter(code=code)
-        .first()
     )
 
 
-def dossier_detail(*, user: User, code: str) -> Dossier | None:
-    """A dossier with its files and history for the detail, receipt and supplement pages."""
-    return (
-        dossier_visible_to(user)
-        .select_related("procedure__agency", "procedure__field", "agency", "owner", "rating")
-        .prefetch_related(
-            "procedure__form_fields",
-            "procedure__documents",
-            "attachments",
-            Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
-        )
-        .filter(code=code)
-        .first()
+def dossiers_for_detail(user: User, *, own_only: bool = False) -> QuerySet[Dossier]:
+    """The dossiers ``user`` may open, with their files and history, for the detail and receipt
+    pages; ``own_only`` for what only the applicant may do (rating)."""
+    dossiers = dossiers_owned_by(user) if own_only else dossier_visible_to(user)
+    return dossiers.select_related(
+        "procedure__agency", "procedure__field", "agency", "owner", "rating"
+    ).prefetch_related(
+        "procedure__form_fields",
+        "procedure__documents",
+        "attachments",
+        Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
     )
 
 
-def attachment_for_download(*, user: User, code: str, pk: int) -> Attachment | None:
-    return (
-        Attachment.objects.select_related("dossier")
-        .filter(dossier__in=dossier_visible_to(user), dossier__code=code, pk=pk)
-        .first()
-    )
+def attachments_for_download(*, user: User, code: str) -> QuerySet[Attachment]:
+    """The files of one dossier ``user`` may see: the only way to a stored file."""
+    return Attachment.objects.select_related("dossier").filter(dossier__in=dossier_visible_to(user), dossier__code=code)
 
 
 def dossier_list(*, user: User, tab: str = ListTab.ALL, query: str = "") -> QuerySet[Dossier]:
     """My dossiers for one tab and an optional code search, newest change first. The rows'
     history and result files are read by ``dossier_row_details``, only for the rows whose
     rendering is not cached."""
-    qs = dossiers_owned_by(user)
+    dossiers = dossiers_owned_by(user)
     statuses = TAB_STATUSES.get(tab)
     if statuses:
-        qs = qs.filter(status__in=statuses)
+        dossiers = dossiers.filter(status__in=statuses)
     query = (query or "").strip().upper()
     if query:
-        qs = qs.filter(code__icontains=query)
-    # Only what a row shows (a dossier also carries its answers and applicant snapshot).
-    return qs.select_related("procedure").only(*ROW_COLUMNS).order_by("-updated_at", "-pk")
-
-
-ROW_COLUMNS = ("code", "status", "sent_at", "updated_at", "owner_id", "procedure__name", "procedure__updated_at")
+        dossiers = dossiers.filter(code__icontains=query)
+    # Only what a row shows: a dossier also carries its answers and applicant snapshot.
+    return (
+        dossiers.select_related("procedure")
+        .only("code", "status", "sent_at", "updated_at", "owner_id", "procedure__name", "procedure__updated_at")
+        .order_by("-updated_at", "-pk")
+    )
 
 
 def dossier_row_version(dossier: Dossier) -> str:
     """What a row of "My dossiers" depends on. Every change a row shows saves the dossier (a
-    transition saves it before writing its history entry and result files, so ``updated_at``
-    moves), and the procedure's name comes with the procedure's own ``updated_at``."""
+    transition saves it before writing its history entry and result files; an upload touches
+    ``updated_at``), and the procedure's name comes with the procedure's own ``updated_at``."""
     return f"{dossier.pk}:{dossier.updated_at.timestamp()}:{dossier.procedure.updated_at.timestamp()}"
 
 
 def dossier_row_details(dossiers: list[Dossier]) -> None:
     """The processing history and result files of these rows (two queries, whatever their number)."""
-    if not dossiers:
-        return
     prefetch_related_objects(
         dossiers,
         Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
@@ -161,51 +153,14 @@ def dossier_row_details(dossiers: list[Dossier]) -> None:
     )
 
 
-def dossier_list_state(*, user: User) -> tuple[dict[str, int], str]:
-    """How many dossiers each tab holds, and a version of every row "My dossiers" can show for
-    this owner, from one ``GROUP BY status`` on the owner's index (folding it into tabs in
-    Python is cheaper than compiling a filtered count per tab).
-
-    Every change a row shows saves its dossier (see ``dossier_row_version``), which gives it the
-    newest ``updated_at`` of its status; a dossier deleted or moved to another status changes
-    the counts; a renamed procedure has a newer ``updated_at``. So the counts and the newest
-    ``updated_at`` of the dossiers and of their procedures, per status, change whenever any row
-    on any tab or page does: the whole page can be cached on them (``DossierListView``).
-
-    One hand-written statement (built from the models' metadata): it runs on every visit of the
-    page, cached or not, and the ORM's compile of the aggregate was most of a cached page's
-    Python (docs/benchmarks/load.md). ``test_list_state_reads_what_the_orm_reads`` holds it to
-    the ORM's answer.
-    """
-    per_status: dict[str, int] = {}
-    parts = []
-    if getattr(user, "is_authenticated", False):
-        with connection.cursor() as cursor:
-            cursor.execute(_list_state_sql(connection.vendor), [user.pk])
-            rows = sorted(cursor.fetchall())
-        for status, n, last, renamed in rows:
-            per_status[status] = n
-            parts.append(f"{status}:{n}:{aware_datetime(last).timestamp()}:{aware_datetime(renamed).timestamp()}")
+def dossier_tab_counts(*, user: User) -> dict[str, int]:
+    """How many of the owner's dossiers each tab of "My dossiers" holds: one ``GROUP BY status``
+    on the owner's index, folded into the tabs here."""
+    per_status = dict(dossiers_owned_by(user).order_by().values_list("status").annotate(Count("pk")))
     counts = {ListTab.ALL.value: sum(per_status.values())}
     for tab, statuses in TAB_STATUSES.items():
-        counts[str(tab.value if hasattr(tab, "value") else tab)] = sum(per_status.get(s, 0) for s in statuses)
-    return counts, hashlib.sha1(";".join(parts).encode(), usedforsecurity=False).hexdigest()
-
-
-@functools.cache
-def _list_state_sql(vendor: str) -> str:
-    """Built once per process and database vendor (its quoting); identifiers only, the owner a
-    parameter. Each dossier's procedure version from a scalar subquery on its key rather than
-    a join: PostgreSQL planned the join on every request, a third more database CPU than the
-    subqueries' index reads (0.28 against 0.21 ms a statement for 46 dossiers, the benchmark's
-    mean)."""
-    status = column("d", Dossier, "status")
-    renamed = related_value(Procedure, "p", "updated_at", column("d", Dossier, "procedure"))
-    where = f"{column('d', Dossier, 'owner')} = %s"
-    return (
-        f"SELECT {status}, COUNT(*), MAX({column('d', Dossier, 'updated_at')}), MAX({renamed})"  # noqa: S608
-        f" FROM {table(Dossier)} d WHERE {where} GROUP BY {status}"
-    )
+        counts[tab.value] = sum(per_status.get(status, 0) for status in statuses)
+    return counts
 
 
 def latest_draft(*, user: User) -> Dossier | None:
@@ -224,7 +179,6 @@ def most_used_procedures(*, limit: int = 6) -> list[dict]:
 
     An aggregate over every dossier: cached for ten minutes, so the home page pays one cache read.
     """
-    from django.core.cache import cache
 
     def build() -> list[dict]:
         return list(

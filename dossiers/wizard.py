@@ -1,7 +1,7 @@
 """Which steps a dossier's wizard has, which are complete, and what still blocks sending.
 
 Pure functions over a dossier whose procedure's form fields and documents and whose attachments
-are already loaded (``selectors.dossier_for_wizard``): no query happens here, so every wizard
+are already loaded (``selectors.dossiers_for_wizard``): no query happens here, so every wizard
 page runs a constant number of queries.
 """
 

@@ -1,5 +1,5 @@
 from django import template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 register = template.Library()
 
@@ -15,7 +15,4 @@ def template_url(document) -> str:
     """The catalogue's download of a required document's form template, or "" when there is none."""
     if document is None or not document.template:
         return ""
-    try:
-        return reverse("procedures:template", args=[document.procedure.code, document.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse("procedures:template", args=[document.procedure.code, document.pk])

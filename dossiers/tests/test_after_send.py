@@ -206,7 +206,7 @@ def test_a_second_tab_sending_the_same_draft_is_told_it_is_already_sent(citizen_
     other_tab = citizen_client.post(
         review_url(ready_draft), {"action": "send", "token": str(uuid.uuid4()), **captcha_ok}, follow=True
     )
-    assert "Hồ sơ đã được gửi nên không thể sửa nữa." in other_tab.content.decode()
+    assert "Hồ sơ này đã được gửi (trạng thái: “Đã gửi”)." in other_tab.content.decode()  # the workflow's refusal
     assert History.objects.filter(dossier=ready_draft).count() == 1
     assert OutgoingEmail.objects.count() == 1
 

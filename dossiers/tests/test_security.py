@@ -42,6 +42,13 @@ CASES = [
         {"applicant_name": "Kẻ Gian", "action": "save"},
     ),
     (
+        "edit answers",
+        "draft",
+        "post",
+        lambda d, a: reverse("dossiers:step", args=[d.code, "form"]),
+        {"truong": "Kẻ Gian", "action": "save"},
+    ),
+    (
         "upload",
         "draft",
         "post",
@@ -55,6 +62,14 @@ CASES = [
         lambda d, a: reverse("dossiers:step", args=[d.code, "review"]),
         {"action": "send", "captcha_0": "k", "captcha_1": "PASSED", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab"},
     ),
+    (
+        "save on review",
+        "draft",
+        "post",
+        lambda d, a: reverse("dossiers:step", args=[d.code, "review"]),
+        {"action": "save"},
+    ),
+    ("unknown step", "draft", "get", lambda d, a: reverse("dossiers:step", args=[d.code, "nonsense"]), None),
     ("delete page", "draft", "get", lambda d, a: reverse("dossiers:delete", args=[d.code]), None),
     ("delete", "draft", "post", lambda d, a: reverse("dossiers:delete", args=[d.code]), {}),
     ("withdraw page", "sent", "get", lambda d, a: reverse("dossiers:withdraw", args=[d.code]), None),
@@ -77,6 +92,13 @@ CASES = [
         "post",
         lambda d, a: reverse("dossiers:supplement", args=[d.code]),
         {"action": "send", "note": "x", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab"},
+    ),
+    (
+        "supplement upload",
+        "supplement",
+        "post",
+        lambda d, a: reverse("dossiers:supplement", args=[d.code]),
+        {"action": "upload", "delete": "ATT"},
     ),
     ("rate", "finished", "post", lambda d, a: reverse("dossiers:rate", args=[d.code]), {"score": "1"}),
 ]

@@ -1,0 +1,94 @@
+"""The agency asked for more: the citizen adds files, corrects answers and sends the supplement."""
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.generic import FormView
+
+from .. import selectors, wizard, workflow
+from ..constants import AttachmentKind
+from ..eform import EForm
+from ..forms import AttachmentsForm, SupplementForm, build_slots
+from .base import ScopedObjectMixin
+from .files import LimitedUploadsMixin, delete_requested_file, file_limits, store_accepted_files
+
+SEND = "send"
+
+
+class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin, FormView):
+    """Files are stored as soon as they pass their checks; "Gửi bổ sung" sends the supplement
+    (``workflow.dossier_resubmit``, which also recognises a replayed send by its token)."""
+
+    template_name = "dossiers/supplement.html"
+    form_class = SupplementForm
+
+    def get_queryset(self):
+        return selectors.dossiers_for_wizard(self.request.user)
+
+    def waiting(self) -> bool:
+        return workflow.can(self.object, "resubmit")
+
+    def get(self, request, *args, **kwargs):
+        if not self.waiting():
+            messages.info(request, _("The agency is not waiting for a supplement to this dossier."))
+            return redirect("dossiers:detail", self.object.code)
+        return super().get(request, *args, **kwargs)
+
+    def slots(self):
+        return build_slots(
+            wizard.documents_of(self.object), self.object.attachments.all(), kind=AttachmentKind.SUPPLEMENT, other=True
+        )
+
+    def get_form_kwargs(self):
+        definitions = wizard.form_fields_of(self.object)
+        kwargs = super().get_form_kwargs()
+        return {**kwargs, "definitions": definitions, "initial": EForm.initial_from(definitions, self.object.form_data)}
+
+    def get_context_data(self, files_form=None, **kwargs):
+        files_form = files_form or AttachmentsForm(slots=self.slots())
+        return super().get_context_data(
+            procedure=self.object.procedure,
+            files_form=files_form,
+            slots=self.slots(),
+            submitted=[a for a in self.object.attachments.all() if a.kind == AttachmentKind.APPLICANT],
+            **file_limits(),
+            **kwargs,
+        )
+
+    def post(self, request, *args, **kwargs):
+        if not self.waiting():
+            # Sent already (a replay, which the workflow recognises by its token) or never asked for.
+            return self.resubmit(token=workflow.parse_token(request.POST.get("token")))
+        removed = delete_requested_file(request, self.object)
+        files_form = AttachmentsForm(request.POST, request.FILES, slots=self.slots())
+        files_form.is_valid()
+        added = store_accepted_files(request, self.object, files_form, kind=AttachmentKind.SUPPLEMENT)
+        if removed or added:
+            self.object = self.get_object()
+        form = self.get_form()
+        if request.POST.get("action") != SEND or files_form.errors:
+            if added and not files_form.errors:
+                messages.success(request, _("%(count)s file(s) added.") % {"count": added})
+            return self.render_to_response(self.get_context_data(form=form, files_form=files_form))
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, files_form=files_form))
+        return self.resubmit(
+            form=form,
+            files_form=files_form,
+            answers=form.answers() if form.definitions else None,
+            note=form.cleaned_data["note"],
+            token=form.cleaned_data["token"],
+        )
+
+    def resubmit(self, *, form=None, files_form=None, **supplement):
+        try:
+            workflow.dossier_resubmit(dossier=self.object, user=self.request.user, **supplement)
+        except workflow.TransitionError as exc:
+            if form is None:
+                messages.info(self.request, exc.message)
+                return redirect("dossiers:detail", self.object.code)
+            form.add_error(None, exc.message)
+            return self.render_to_response(self.get_context_data(form=form, files_form=files_form))
+        messages.success(self.request, _("Your supplement has been sent to the agency."))
+        return redirect("dossiers:detail", self.object.code)
