@@ -38,11 +38,7 @@ class ProcedureListView(CataloguePageMixin, TemplateView):
         form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
         values = form.valid_values()
         raw_page = self.request.GET.get("page", "1")
-        # The page most likely shown (the one asked for) is ranked with the counts, in one query.
-        expected = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) <= 6 else 1
-        result = selectors.procedure_catalogue(
-            query=selectors.CatalogueQuery(**values), meta=meta, window=((max(expected, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
-        )
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
         form.set_counts(result.counts)
         paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
         page_notice = ""
@@ -79,10 +75,12 @@ class ProcedureDetailView(CataloguePageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            page = selectors.procedure_detail(code=kwargs["code"])
+            procedure = selectors.procedure_detail(code=kwargs["code"])
         except Procedure.DoesNotExist as exc:
             raise Http404 from exc
-        context.update(procedure=page.procedure, documents=page.documents, form_fields=page.form_fields)
+        context.update(
+            procedure=procedure, documents=procedure.documents.all(), form_fields=procedure.form_fields.all()
+        )
         return context
 
 
