@@ -120,8 +120,8 @@ READ_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 READ_REPLICA_RETRY_SECONDS = env.int("READ_REPLICA_RETRY_SECONDS", default=30)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# --- Cache and rate limits ------------------------------------------------------------------
-# Rate limits must be shared by every process: Redis when configured, else a file cache.
+# --- Cache -------------------------------------------------------------------------------------
+# Rate limits must be shared by every web process: Redis whenever there is more than one.
 # REDIS_URL is the Celery broker (and the cache on a small install); in production the cache gets
 # its own Redis (CACHE_REDIS_URL, allkeys-lru) so that evicting cache keys can never drop a queued
 # task from the broker's Redis (persistent, noeviction). See deploy/redis/.
@@ -138,12 +138,9 @@ if CACHE_REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    # `make run` with no environment: one process (the development server), so its own memory is
+    # the shared cache (django-ratelimit says so: E003, silenced below for this case only).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
 
 # Template fragments that depend only on the language and the code (the layout's header, main
 # navigation and footer in base.html): kept in each process's memory, so a page pays neither their
@@ -362,6 +359,9 @@ RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
 # Behind a reverse proxy the client address comes from X-Forwarded-For; trust only as many hops
 # as there are proxies, or every citizen would share one limit (or spoof theirs).
 RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+# W001 lists the backends the library has tested; Django's own Redis cache (under core/cache.py)
+# increments atomically (INCR), which is what the library needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if CACHE_REDIS_URL else ["django_ratelimit.E003"])
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the addresses allauth records, read alike
 RATE_LIMITS = {
