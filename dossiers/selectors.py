@@ -10,9 +10,9 @@ import hashlib
 
 from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
-from portal.sqlvalues import aware_datetime, column, related_value, table
 
 from accounts.models import User
+from portal.sqlvalues import aware_datetime, column, related_value, table
 from procedures.models import Procedure
 
 from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
