@@ -98,9 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # not a portal restart.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The lookup's statement is prepared once per connection (portal.sqlvalues.prepared_cursor); off
-# behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.22).
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Read replica (optional): DATABASE_REPLICA_URL adds the alias "replica", a hot standby of the
 # primary. Nothing reads from it by itself: replication lag would show a citizen a page without
 # the change they just made. A read that tolerates lag opts in with ``accounts.db.on_replica(qs)``
