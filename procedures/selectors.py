@@ -11,7 +11,7 @@ from functools import cached_property
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from . import search
 from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry
@@ -134,19 +134,16 @@ Counts = dict[str, dict[str, int]]
 Cube = list[tuple[int, int, str, int]]  # (agency id, field id, level, matches)
 
 
-def _matches(q: str, close: search.Close | None = None) -> QuerySet:
-    """Published procedures matching ``q``: without a keyword the procedures themselves (their
-    partial indexes serve the name order and the counts), with one their narrow search entries."""
-    if not search.words(q):
-        return Procedure.objects.published()
+def _entries(q: str, close: search.Close | None = None) -> QuerySet[SearchEntry]:
+    """The search entries of the published procedures matching ``q`` (all without a keyword)."""
     return search.apply(SearchEntry.objects.filter(is_published=True), q, close=close)
 
 
-def _cube(matches: QuerySet) -> Cube:
-    """How many matches each (agency, field, level) has: a few hundred rows whatever the number
-    of matches, from which every count of the page is added up in Python (``_counts``)."""
+def _cube(entries: QuerySet[SearchEntry]) -> Cube:
+    """How many matches each (agency, field, level) has: a few thousand rows at most whatever
+    the number of matches, from which every count of the page is added up (``_counts``)."""
     return list(
-        matches.order_by()
+        entries.order_by()
         .values_list("agency_id", "field_id", "service_level")
         .annotate(n=Count("pk"))
         .values_list("agency_id", "field_id", "service_level", "n")
@@ -156,13 +153,13 @@ def _cube(matches: QuerySet) -> Cube:
 def _search(q: str) -> tuple[search.Close | None, Cube]:
     """The matches of ``q`` counted by agency, field and level (one query) and, when no procedure
     has every word, the typo-tolerant query and its matches (two more)."""
-    cube = _cube(_matches(q))
+    cube = _cube(_entries(q))
     if cube or not search.can_fuzzy(q):
         return None, cube
     close = search.close_query(search.words(q))
     if close is None:  # some word has no close spelling: nothing can match
         return None, cube
-    return close, _cube(_matches(q, close))
+    return close, _cube(_entries(q, close))
 
 
 def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
@@ -206,33 +203,35 @@ class CatalogueResult:
 
     fuzzy: bool
     counts: Counts
-    query: CatalogueQuery
+    q: str
     close: search.Close | None
-    matches: QuerySet  # filtered, not ordered
+    filters: Q  # the chosen agency (with its sub-agencies), field and level
 
     @property
     def queryset(self) -> QuerySet[Procedure]:
         """Every result in order, agency and field joined."""
-        if not search.words(self.query.q):
-            return self.matches.order_by("name", "pk").select_related("agency", "field").only(*LIST_COLUMNS)
-        return self._procedures(self._ranked())
+        return self._procedures(self._ranked()) if search.words(self.q) else self._by_name()
 
     def rows(self, offset: int, limit: int) -> list[Procedure]:
-        """One page of results (one query). With a keyword the page's entries are ranked over
-        the narrow search entries and only those procedures are read."""
-        if not search.words(self.query.q):
-            return list(self.queryset[offset : offset + limit])
+        """One page of results (one query). With a keyword the page is ranked over the narrow
+        search entries and only its procedures are read; without one, the procedures come in
+        name order straight from their index."""
+        if not search.words(self.q):
+            return list(self._by_name()[offset : offset + limit])
         return list(self._procedures(self._ranked()[offset : offset + limit]))
 
-    def _ranked(self) -> QuerySet:
-        return search.order(self.matches, self.query.q, close=self.close).values("pk")
+    def _by_name(self) -> QuerySet[Procedure]:
+        procedures = Procedure.objects.published().filter(self.filters).order_by("name", "pk")
+        return procedures.select_related("agency", "field").only(*LIST_COLUMNS)
 
-    def _procedures(self, ids: QuerySet) -> QuerySet[Procedure]:
+    def _ranked(self) -> QuerySet[SearchEntry]:
+        entries = _entries(self.q, self.close).filter(self.filters)
+        return search.order(entries, self.q, close=self.close).values("pk")
+
+    def _procedures(self, ids: QuerySet[SearchEntry]) -> QuerySet[Procedure]:
         """The procedures of these entries in the entries' order (the same expressions, read
         through the one-to-one join for these rows only)."""
-        ordered = search.order(
-            Procedure.objects.filter(pk__in=ids), self.query.q, close=self.close, via="search_entry__"
-        )
+        ordered = search.order(Procedure.objects.filter(pk__in=ids), self.q, close=self.close, via="search_entry__")
         return ordered.select_related("agency", "field").only(*LIST_COLUMNS)
 
 
@@ -248,16 +247,15 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
     """
     meta = meta or catalogue_meta()
     close, cube = _cached("search", lambda: _search(query.q), search.words(query.q), version=meta.version)
-    agency, field_, level = query.agency, query.field, query.level
-    matches = _matches(query.q, close)
-    if agency:
-        matches = matches.filter(agency_id__in=meta.tree.by_code[agency].descendant_ids)
-    if field_:
-        matches = matches.filter(field_id=meta.field_ids[field_])
-    if level:
-        matches = matches.filter(service_level=level)
+    filters = Q()
+    if query.agency:
+        filters &= Q(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
+    if query.field:
+        filters &= Q(field_id=meta.field_ids[query.field])
+    if query.level:
+        filters &= Q(service_level=query.level)
     return CatalogueResult(
-        fuzzy=close is not None, counts=_counts(cube, query, meta), query=query, close=close, matches=matches
+        fuzzy=close is not None, counts=_counts(cube, query, meta), q=query.q, close=close, filters=filters
     )
 
 
