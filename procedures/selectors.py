@@ -262,7 +262,7 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
 def catalogue_warm() -> None:
     """Compute what every visitor of a new catalogue version needs (the agency tree, the fields,
     the counts of the plain list, which the agency page reads too) before the first one asks."""
-    procedure_catalogue(query=CatalogueQuery(), meta=catalogue_meta())
+    procedure_catalogue(query=CatalogueQuery())
 
 
 _SEARCH_COLUMNS = ("search_name", "search_name_written", "search_vector")
