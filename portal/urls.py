@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
@@ -21,10 +20,6 @@ urlpatterns = [
     path("", include("lookup.urls")),
     path("admin/", admin.site.urls),
 ]
-if settings.BENCH_BASELINE:  # the load benchmark's reference page (portal/settings/bench.py only)
-    from . import bench
-
-    urlpatterns += bench.urlpatterns
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"
