@@ -485,6 +485,7 @@ def main() -> None:
     with override_settings(LOOKUP_RATE_LIMIT=10**9):
         lines = bench_lookup(client, args.lookups)
     lines += bench_statistics(client, args.repeat)
+    empty_cache()  # leaves nothing behind in a Redis database it may share
     load_after = os.getloadavg()
     header = [
         "# Lookup and statistics benchmark",
