@@ -13,13 +13,7 @@ anything else and still remove every key it wrote (it never empties a database).
 """
 
 from portal.settings.production import *  # noqa: F403
-from portal.settings.production import (
-    ACCOUNT_RATE_LIMITS,
-    CACHES,
-    CELERY_BROKER_TRANSPORT_OPTIONS,
-    INSTALLED_APPS,
-    env,
-)
+from portal.settings.production import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, INSTALLED_APPS, RATE_LIMITS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # the baseline's template
 ROOT_URLCONF = "benchmarks.urls"
@@ -30,8 +24,7 @@ LANGUAGE_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 CAPTCHA_TEST_MODE = True
-LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=1_000_000)
-ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "100000/m/ip"}
+RATE_LIMITS = {**RATE_LIMITS, "login": "100000/m", "lookup": "1000000/m"}
 # https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,

@@ -6,8 +6,6 @@ from django.views.generic import TemplateView
 
 from procedures.views import CataloguePageMixin
 
-from .pagecache import CAPTCHA_HOLE, CONTEXT_FLAG
-
 
 class HomeView(CataloguePageMixin, TemplateView):
     """Cached for anonymous visitors on the catalogue version, like the catalogue's pages."""
@@ -23,10 +21,7 @@ class HomeView(CataloguePageMixin, TemplateView):
         from procedures.selectors import agencies_with_counts
 
         context = super().get_context_data(**kwargs)
-        form = LookupForm(auto_id="lookup_%s")
-        if context.get(CONTEXT_FLAG):
-            form.fields["captcha"].widget.deferred_key = CAPTCHA_HOLE
-        context["lookup_form"] = form
+        context["lookup_form"] = LookupForm(auto_id="lookup_%s")
         context["most_used"] = most_used_procedures(limit=6)
         tree, counts = agencies_with_counts()
         context["agencies"] = [(node, counts.get(node.code, 0)) for node in tree.nodes if node.depth <= 1]

@@ -1,77 +1,73 @@
-"""The layout's fragment cache (it must never show one visitor's or one language's header to
-another), the language switcher, and the cached lookup box."""
+"""The layout shows the architecture (docs/architecture.md): which app may import which, and none
+of the second framework the portal once grew beside Django (hand-written SQL rebuilding what the
+ORM does, private driver methods, Redis scripts, database-vendor branches)."""
+
+import ast
+import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import reverse
 
-from accounts.tests.factories import UserFactory
-
-pytestmark = pytest.mark.django_db
-
-
-def test_cached_layout_follows_the_language(client):
-    client.get(reverse("home"))  # fills the fragments in Vietnamese
-    vietnamese = client.get(reverse("home")).content.decode()
-    assert "Đăng nhập" in vietnamese and 'lang="vi" aria-pressed="true"' in vietnamese
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    english = client.get(reverse("home")).content.decode()
-    assert 'lang="en" aria-pressed="true"' in english
-    assert "Log in" in english and "Đăng nhập" not in english
+BASE = Path(settings.BASE_DIR)
+APPS = ("core", "accounts", "procedures", "dossiers", "lookup")
+# What each app must never import (besides `portal`, which no app imports).
+FORBIDDEN = {
+    "core": {"accounts", "procedures", "dossiers", "lookup"},
+    "accounts": {"procedures", "dossiers", "lookup"},
+    "procedures": {"accounts", "dossiers", "lookup"},
+    "dossiers": {"lookup"},
+    "lookup": set(),
+}
 
 
-def test_cached_layout_never_shows_one_visitor_the_other_s_header(client):
-    client.get(reverse("home"))
-    user = UserFactory(full_name="Trần Thị Hoa")
-    client.force_login(user)
-    logged_in = client.get(reverse("home")).content.decode()
-    assert "Trần Thị Hoa" in logged_in and reverse("account_logout") in logged_in
-    client.logout()
-    anonymous = client.get(reverse("home")).content.decode()
-    assert "Trần Thị Hoa" not in anonymous and reverse("account_login") in anonymous
+def python_files(app: str, *, tests: bool = True):
+    for path in sorted((BASE / app).rglob("*.py")):
+        if "migrations" not in path.parts and (tests or "tests" not in path.parts):
+            yield path
 
 
-def test_language_switcher_keeps_the_page_and_a_fresh_token(client):
-    first = client.get(reverse("procedures:list") + "?q=khai+sinh").content.decode()
-    assert 'name="next" value="/procedures/?q=khai+sinh"' in first
-    assert 'name="csrfmiddlewaretoken"' in first
-    second = client.get(reverse("home")).content.decode()
-    assert 'name="next" value="/"' in second
+def imported_top_levels(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found
 
 
-def test_captcha_store_has_an_expiration_index():
-    """Every captcha check deletes the expired rows first: without an index that scans the table
-    that every home page view grows (lookup/migrations/0001_captcha_expiration_index.py)."""
-    from django.db import connection
+@pytest.mark.parametrize("app", APPS)
+def test_no_app_imports_portal_nor_an_app_above_it(app):
+    """Tests may build their data with another app's factories; the code itself may not reach up."""
+    wrong = {}
+    for path in python_files(app):
+        forbidden = {"portal"} if "tests" in path.parts else FORBIDDEN[app] | {"portal"}
+        bad = imported_top_levels(path) & forbidden
+        if bad:
+            wrong[str(path.relative_to(BASE))] = sorted(bad)
+    assert not wrong, wrong
 
-    with connection.cursor() as cursor:
-        constraints = connection.introspection.get_constraints(cursor, "captcha_captchastore")
-    assert any(c["index"] and c["columns"] == ["expiration"] for c in constraints.values())
+
+def test_lookup_reads_dossiers_only_through_their_selectors():
+    """The public pages must not query a dossier the owner's rules have not shaped."""
+    for path in python_files("lookup", tests=False):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "dossiers.models":
+                names = {alias.name for alias in node.names}
+                assert not names & {"Dossier", "History", "Attachment", "Apology"}, (path, names)
 
 
-def test_empty_lookup_box_renders_like_the_uncached_form(rf):
-    """The lookup box renders its fields from cached markup: the same as every field rendered in turn,
-    empty or with a code (escaped), with a fresh captcha each time."""
-    import re
+SECOND_FRAMEWORK = re.compile(r"_send_query_prepared|register_script|connection\.vendor|noqa: S608|sqlite", re.I)
 
-    from django.template.loader import render_to_string
 
-    from lookup.forms import LookupForm
-
-    def normalised(html: str) -> str:
-        html = re.sub(r'value="[0-9a-f]{40}"', 'value="KEY"', html)  # the captcha key
-        html = re.sub(r"/captcha/image/[0-9a-f]{40}/", "/captcha/image/KEY/", html)
-        html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
-        return re.sub(r"\s+", " ", html).strip()
-
-    request = rf.get("/")
-    for auto_id in ("lookup_%s", "id_%s"):
-        for initial in ({}, {"code": "SGDDT-HN-261120-AB3CDE"}, {"code": 'A"><B&'}):
-            for _ in range(2):  # the second time from the cache
-                form = LookupForm(auto_id=auto_id, initial=initial)
-                cached = render_to_string("lookup/_lookup_form.html", {"form": form}, request)
-            form = LookupForm(auto_id=auto_id, initial=initial)
-            plain = render_to_string("includes/form_fields.html", {"form": form}, request)
-            assert normalised(plain) in normalised(cached)
-            assert f'id="{auto_id % "code"}"' in cached
-    assert 'value="A&quot;&gt;&lt;B&amp;"' in cached
+def test_no_hand_written_database_layer_beside_django():
+    hits = []
+    for app in (*APPS, "portal"):
+        for path in python_files(app):
+            if path.name == "test_layout.py":
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), 1):
+                if SECOND_FRAMEWORK.search(line):
+                    hits.append(f"{path.relative_to(BASE)}:{number}: {line.strip()}")
+    assert not hits, "\n".join(hits)
