@@ -19,6 +19,7 @@ and emails go to memory (test settings).
 import argparse
 import os
 import resource
+import shutil
 import statistics
 import tempfile
 import time
@@ -33,7 +34,9 @@ MEDIA = tempfile.mkdtemp(prefix="bench-dossiers-media-")
 os.environ["DATABASE_URL"] = BENCH_DB
 os.environ["MEDIA_ROOT"] = MEDIA
 os.environ.pop("REDIS_URL", None)
-os.environ["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-dossiers-var-")
+VAR = tempfile.mkdtemp(prefix="bench-dossiers-var-")
+BODIES = tempfile.mkdtemp(prefix="bench-dossiers-bodies-")
+os.environ["PORTAL_VAR_DIR"] = VAR
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 os.environ["CONN_MAX_AGE"] = "600"
 
@@ -115,7 +118,7 @@ def main() -> None:
     assert client.login(email=citizen.email, password=PASSWORD)
     required = [*procedure.documents.filter(is_required=True), procedure.documents.filter(is_required=False)[0]]
     file_size = int(args.file_size_mb * MB)
-    work = Path(tempfile.mkdtemp(prefix="bench-dossiers-bodies-"))
+    work = Path(BODIES)
     upload_body = work / "upload.bin"
     upload_bytes = write_multipart(
         upload_body,
@@ -217,4 +220,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # the files sent, the bodies written, the var directory
+        for folder in (MEDIA, VAR, BODIES):
+            shutil.rmtree(folder, ignore_errors=True)
