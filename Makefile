@@ -11,7 +11,7 @@ NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | c
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup bench-lines
+.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -102,6 +102,7 @@ bench: install messages
 	  $(BIN)/python -m benchmarks.load --output $(BENCH_LOAD_OUTPUT) $(BENCH_LOAD_ARGS)
 
 # Lines of Python outside tests, migrations and benchmarks/ (issue 17's yardstick).
+.PHONY: bench-lines
 bench-lines:
 	@$(BIN)/python -m benchmarks.count_lines
 
