@@ -32,6 +32,5 @@ class LookupView(FormView):
         if dossier is None:
             form.add_error("code", NOT_FOUND)
             return self.form_invalid(form)
-        # A fresh, empty captcha for the next lookup; the code stays in the box.
-        next_form = self.form_class(initial={"code": dossier.code})
-        return self.render_to_response(self.get_context_data(form=next_form, dossier=dossier))
+        # The answer alone: a box for the next lookup would store a captcha nobody may use.
+        return self.render_to_response({"dossier": dossier})

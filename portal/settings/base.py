@@ -399,11 +399,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Load benchmark (issue 7) ---------------------------------------------------------------
-# Routes the bare reference page of `make bench` (portal/bench.py). Only portal/settings/bench.py
-# turns it on; it is never reachable in production.
-BENCH_BASELINE = False
-
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
