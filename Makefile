@@ -60,38 +60,51 @@ test: install messages node-install
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
 
+# Benchmarks (not part of `make test`; docs/benchmarks/). Each writes to a PostgreSQL database of its
+# own (its name must contain "bench") and to Redis only under its own key prefix
+# ($(BENCH_KEY_PREFIX)-load, -catalogue, -lookup), which it deletes key by key and never by emptying
+# a database: BENCH_*_REDIS_URL may be any Redis database, by default REDIS_URL's, else Redis's first.
+BENCH_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379)
+BENCH_KEY_PREFIX ?= bench
+
 # Send 200 dossiers (three 2 MB files each) through the views on PostgreSQL; see docs/benchmarks/dossiers.md.
 BENCH_DOSSIERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
 bench-dossiers: install messages
-	BENCH_DATABASE_URL=$(BENCH_DOSSIERS_DATABASE_URL) $(BIN)/python benchmarks/dossiers.py
-# Catalogue search benchmark: 10,000 procedures in a dedicated PostgreSQL database and Redis db
-# (the benchmark empties that Redis db); report in docs/benchmarks/catalogue.md.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
-BENCH_REDIS_URL ?= redis://127.0.0.1:6379/11
-BENCH_ARGS ?= --output docs/benchmarks/catalogue.md
+	BENCH_DATABASE_URL=$(BENCH_DOSSIERS_DATABASE_URL) $(BIN)/python -m benchmarks.dossiers
+# Catalogue search benchmark: 10,000 procedures in a dedicated database; docs/benchmarks/catalogue.md.
+BENCH_CATALOGUE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
+BENCH_CATALOGUE_REDIS_URL ?= $(BENCH_REDIS_URL)
+BENCH_CATALOGUE_ARGS ?= --output docs/benchmarks/catalogue.md
 bench-catalogue: install messages
-	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python benchmarks/catalogue.py $(BENCH_ARGS)
-# Lookup and statistics benchmark: 1,000,000 dossiers by COPY in a dedicated PostgreSQL database
-# (kept between runs; --rebuild to regenerate) and Redis db (emptied by the benchmark); report in
-# docs/benchmarks/lookup.md.
+	DATABASE_URL=$(BENCH_CATALOGUE_DATABASE_URL) REDIS_URL=$(BENCH_CATALOGUE_REDIS_URL) \
+	  CACHE_KEY_PREFIX=$(BENCH_KEY_PREFIX)-catalogue $(BIN)/python -m benchmarks.catalogue $(BENCH_CATALOGUE_ARGS)
+# Lookup and statistics benchmark: 1,000,000 dossiers by COPY in a dedicated database (kept between
+# runs; --rebuild to regenerate); docs/benchmarks/lookup.md.
 BENCH_LOOKUP_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_lookup
-BENCH_LOOKUP_REDIS_URL ?= redis://127.0.0.1:6379/14
+BENCH_LOOKUP_REDIS_URL ?= $(BENCH_REDIS_URL)
 BENCH_LOOKUP_ARGS ?= --output docs/benchmarks/lookup.md
 bench-lookup: install messages
-	DATABASE_URL=$(BENCH_LOOKUP_DATABASE_URL) REDIS_URL=$(BENCH_LOOKUP_REDIS_URL) CACHE_KEY_PREFIX=portal-bench-lookup \
-	  $(BIN)/python benchmarks/lookup.py $(BENCH_LOOKUP_ARGS)
+	DATABASE_URL=$(BENCH_LOOKUP_DATABASE_URL) REDIS_URL=$(BENCH_LOOKUP_REDIS_URL) \
+	  CACHE_KEY_PREFIX=$(BENCH_KEY_PREFIX)-lookup $(BIN)/python -m benchmarks.lookup $(BENCH_LOOKUP_ARGS)
 
-# Load benchmark (issue 7): gunicorn + PostgreSQL + Redis + Celery seeded with 10,000 procedures and
-# 200,000 dossiers, locust at 16 users, every page as a ratio to a bare baseline view measured in the
-# same run; writes docs/benchmarks/load.md. Uses the database portal_loadbench and Redis db 6 (emptied).
-# Not part of `make test`. Extra options: BENCH_LOAD_ARGS='--sweep' (workers 2-5, sync/gthread),
+# Load benchmark: gunicorn + PostgreSQL + Redis + Celery seeded with 10,000 procedures and 200,000
+# dossiers, locust at 16 users, every page as a ratio to a bare baseline view measured in the same
+# run (benchmarks/load/); writes BENCH_LOAD_OUTPUT. About 12 minutes once seeded (the first run
+# seeds for a few more). Extra options: BENCH_LOAD_ARGS='--sweep' (workers 2-5, sync/gthread),
 # '--only home,search', '--profile detail' (py-spy), '--duration 40 --warmup 10'.
 BENCH_LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_loadbench
-BENCH_LOAD_REDIS_URL ?= redis://127.0.0.1:6379/6
+BENCH_LOAD_REDIS_URL ?= $(BENCH_REDIS_URL)
+BENCH_LOAD_OUTPUT ?= docs/benchmarks/load.md
 BENCH_LOAD_ARGS ?=
 bench: install messages
 	BENCH_LOAD_DATABASE_URL=$(BENCH_LOAD_DATABASE_URL) BENCH_LOAD_REDIS_URL=$(BENCH_LOAD_REDIS_URL) \
-	  $(BIN)/python benchmarks/load.py --output docs/benchmarks/load.md $(BENCH_LOAD_ARGS)
+	  BENCH_LOAD_KEY_PREFIX=$(BENCH_KEY_PREFIX)-load \
+	  $(BIN)/python -m benchmarks.load --output $(BENCH_LOAD_OUTPUT) $(BENCH_LOAD_ARGS)
+
+# Lines of Python outside tests, migrations and benchmarks/ (issue 17's yardstick).
+.PHONY: bench-lines
+bench-lines:
+	@$(BIN)/python -m benchmarks.count_lines
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -1,7 +1,10 @@
-"""allauth customisation: profile fields at signup, emails through the Celery outbox."""
+"""allauth customisation: profile fields at signup, emails through the Celery outbox, and
+allauth's limits counted by the portal's one rate-limit mechanism (``core.ratelimit``)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.translation import get_language
+
+from core.ratelimit import over_limit
 
 from . import services
 
@@ -33,3 +36,30 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx.update(context)
         message = self.render_mail(template_prefix, email, ctx)
         services.email_queue(message)
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Refuse to check a password once this address, or this client, failed too often
+        (``RATE_LIMITS`` "login_failed_*"): even the right password waits, so guessing gains
+        nothing. Only failures count (``authentication_failed``)."""
+        email = _login_key(credentials)
+        if over_limit(request, group="login_failed_ip", increment=False) or over_limit(
+            request, group="login_failed_email", key=lambda group, request: email, increment=False
+        ):
+            raise self.validation_error("too_many_login_attempts")
+
+    def authentication_failed(self, request, **credentials) -> None:
+        email = _login_key(credentials)
+        over_limit(request, group="login_failed_ip")
+        over_limit(request, group="login_failed_email", key=lambda group, request: email)
+
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """At most one activation email per address every few minutes outside signup (a login to
+        an unverified account sends one), so nobody can flood an inbox through the portal."""
+        email = emailconfirmation.email_address.email.lower()
+        if not signup and over_limit(request, group="confirm_email", key=lambda group, request: email):
+            return
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+
+
+def _login_key(credentials: dict) -> str:
+    return (credentials.get("email") or credentials.get("username") or "").lower()

@@ -3,10 +3,9 @@
 from allauth.account import forms as allauth_forms
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from . import captchas, validators
+from . import validators
 from .constants import AccountType, Gender
 from .models import User
 from .services import ORGANISATION_FIELDS, PERSONAL_FIELDS
@@ -22,22 +21,14 @@ class PortalCaptchaInput(CaptchaTextInput):
     fieldset whose legend does not name the box (axe "label": an unlabelled field)."""
 
     use_fieldset = False
-    # Set on a form's own widget when the page is rendered for the anonymous page cache
-    # (portal/pagecache.py): the key becomes a placeholder that each response fills with a fresh
-    # captcha, instead of one captcha stored now and shared by every visitor of the cached page.
-    deferred_key: str | None = None
-
-    def fetch_captcha_store(self, name, value, attrs=None, generator=None):
-        if self.deferred_key is None:
-            return super().fetch_captcha_store(name, value, attrs, generator)
-        self._value = [self.deferred_key, ""]
-        self._key = self.deferred_key
-        self.id_ = self.build_attrs(attrs).get("id", None)
-        return None
 
 
 class PortalCaptchaField(CaptchaField):
-    """The confirmation code ("mã xác nhận") with Vietnamese messages and an accessible input."""
+    """The confirmation code ("mã xác nhận") with Vietnamese messages and an accessible input.
+
+    Checked as django-simple-captcha ships it: each form shown stores one captcha, and a check
+    deletes it, right or wrong, so a picture is never accepted twice.
+    """
 
     def __init__(self, **kwargs):
         kwargs.setdefault("label", _("Confirmation code"))
@@ -50,45 +41,6 @@ class PortalCaptchaField(CaptchaField):
             PortalCaptchaInput(attrs={"autocomplete": "off", "autocapitalize": "off", "spellcheck": "false"}),
         )
         super().__init__(**kwargs)
-
-    def clean(self, value):
-        """One statement (``captchas.spend_sql``): the captcha is deleted as it is checked, so it can
-        never be used twice, even by two requests at the same moment.
-
-        The library's own check also deletes every expired captcha of every visitor first, a
-        scan of the whole table on each attempt; the expired ones are purged every few minutes
-        by ``accounts.tasks.purge_expired_captchas`` instead. A wrong answer still spends the
-        captcha (one attempt per picture).
-        """
-        key, response = self.key_and_answer(value)
-        if key is not None:
-            self.judge(captchas.spent_row(key), response)
-        return value
-
-    def key_and_answer(self, value) -> tuple[str | None, str]:
-        """The captcha's key (None when an optional captcha was left empty) and the answer typed,
-        normalised; "required" and the sub-fields' own checks raise here. The answer is wiped
-        from ``value``, so a form shown again never carries it."""
-        forms.MultiValueField.clean(self, value)
-        key, response = value[0], (value[1] or "").strip().lower()
-        value[1] = ""
-        if not key and not response and not self.required:
-            return None, response
-        return key, response
-
-    @staticmethod
-    def accepts_any(response: str) -> bool:
-        """The test mode's answer (``CAPTCHA_TEST_MODE``, off unless set: the test and benchmark
-        settings), accepted whatever the captcha."""
-        return settings.CAPTCHA_TEST_MODE and response == "passed"
-
-    def judge(self, returned: tuple | None, response: str) -> None:
-        """Refuse the answer unless the captcha just spent (what ``captchas.spend_sql`` returned)
-        was live and had it; the test mode's ``PASSED`` is always accepted."""
-        if self.accepts_any(response):
-            return
-        if not captchas.accepts(returned, response):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class DateInput(forms.DateInput):

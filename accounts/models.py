@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
-from django.db import DEFAULT_DB_ALIAS, models, router
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,22 +27,6 @@ class UserManager(BaseUserManager):
         extra.setdefault("is_staff", True)
         extra.setdefault("is_superuser", True)
         return self._create_user(email, password, **extra)
-
-    def get(self, *args, **kwargs):
-        """``get(pk=...)`` and nothing else, as Django's authentication backends read the user of
-        every logged-in request, in one hand-written statement (``accounts.userread``); any
-        other lookup, or a read routed away from the default database, through the ORM. The
-        same answers: the instance, ``DoesNotExist``, or the key field's ``ValueError``."""
-        if not args and len(kwargs) == 1 and self._db is None:
-            ((name, value),) = kwargs.items()
-            if name in ("pk", self.model._meta.pk.name) and router.db_for_read(self.model) == DEFAULT_DB_ALIAS:
-                from .userread import user_by_pk
-
-                user = user_by_pk(self.model._meta.pk.get_prep_value(value))
-                if user is None:
-                    raise self.model.DoesNotExist(f"{self.model._meta.object_name} matching query does not exist.")
-                return user
-        return super().get(*args, **kwargs)
 
     def get_by_natural_key(self, username):
         return self.get(**{f"{self.model.USERNAME_FIELD}__iexact": username})

@@ -48,14 +48,3 @@ def requeue_pending_emails(older_than_seconds: int = 300) -> int:
     for pk in ids:
         send_outgoing_email.delay(pk)
     return len(ids)
-
-
-@shared_task
-def purge_expired_captchas() -> int:
-    """Expired confirmation codes, deleted in one pass every few minutes rather than by every
-    captcha check (see ``forms.PortalCaptchaField.clean``)."""
-    from captcha.models import CaptchaStore
-    from django.utils import timezone
-
-    deleted, _ = CaptchaStore.objects.filter(expiration__lte=timezone.now()).delete()
-    return deleted

@@ -12,6 +12,11 @@ per request and overall, in three cache states:
 - empty cache: the cache is emptied and nothing else (Redis restarted or evicted everything), so
   the request also builds the agency tree and field list: the worst case.
 - warm: the same request again (its counts and page ids come from the cache).
+
+    make bench-catalogue        # or: python -m benchmarks.catalogue [--repeat 30] [--output FILE]
+
+"Emptied" is the benchmark's own key prefix only (CACHE_KEY_PREFIX, default bench-catalogue):
+the Redis database (REDIS_URL) may be shared.
 """
 
 from __future__ import annotations
@@ -26,14 +31,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
-os.environ.setdefault("CACHE_KEY_PREFIX", "portal-bench")
+from benchmarks.common import empty_cache, ensure_database, write_report
 
+ROOT = Path(__file__).resolve().parents[1]
 TARGET = 10_000
-NOTES_MARKER = "## Reading the figures"
 QUERIES: list[dict[str, str]] = [
     {},
     {"page": "40"},
@@ -58,17 +59,9 @@ QUERIES: list[dict[str, str]] = [
 ]
 
 
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin_url = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def populate(seed: int = 42) -> None:
+def populate(target: int = TARGET, seed: int = 42) -> None:
+    """``target`` published procedures: the demo catalogue and generated variants (the load
+    benchmark seeds its catalogue with this too)."""
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -78,7 +71,7 @@ def populate(seed: int = 42) -> None:
     from procedures.models import Agency, Field, Procedure, RequiredDocument
 
     call_command("migrate", verbosity=0)
-    if Procedure.objects.count() >= TARGET:
+    if Procedure.objects.count() >= target:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")  # as autovacuum would (a migration may have filled a table)
         return
@@ -122,7 +115,7 @@ def populate(seed: int = 42) -> None:
         ]
         batch: list[Procedure] = []
         bases: list[Procedure] = []
-        for n in range(TARGET - have):
+        for n in range(target - have):
             base = rng.choice(templates)
             bases.append(base)
             batch.append(
@@ -165,7 +158,6 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run(repeat: int) -> list[str]:
-    from django.core.cache import cache
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -173,7 +165,7 @@ def run(repeat: int) -> list[str]:
     from procedures import services
 
     def catalogue_changed() -> None:
-        cache.clear()
+        empty_cache()
         services.catalogue_changed()  # outside a transaction: its after-commit work runs now
 
     client = Client()
@@ -188,7 +180,7 @@ def run(repeat: int) -> list[str]:
         url = "/procedures/" + ("?" + urlencode(params) if params else "")
         client.get(url)  # warm the connection and code paths
         times: dict[str, list[float]] = {state: [] for state in states}
-        for state, prepare in (("cold", catalogue_changed), ("empty", cache.clear), ("warm", lambda: None)):
+        for state, prepare in (("cold", catalogue_changed), ("empty", empty_cache), ("warm", lambda: None)):
             for _ in range(repeat):
                 prepare()
                 started = time.perf_counter()
@@ -222,25 +214,25 @@ def main() -> None:
     parser.add_argument("--output", type=Path, help="also write the Markdown report here")
     args = parser.parse_args()
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
+    os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
+    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-catalogue")
     ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()
-    from django.conf import settings
-
-    if not settings.IS_POSTGRES:
-        sys.exit("The benchmark needs PostgreSQL (DATABASE_URL=postgres://…).")
     populate()
     from procedures.models import Procedure
 
     count = Procedure.objects.filter(is_published=True).count()
     load_before = os.getloadavg()[0]
     lines = run(args.repeat)
+    empty_cache()  # leaves nothing behind in a Redis database it may share
     load_after = os.getloadavg()[0]
     header = [
         "# Catalogue search benchmark",
         "",
-        f"Command: `make bench-catalogue` (benchmarks/catalogue.py --repeat {args.repeat}). "
+        f"Command: `make bench-catalogue` (python -m benchmarks.catalogue --repeat {args.repeat}). "
         f"{count} published procedures on PostgreSQL, {os.cpu_count()} cores; each request goes through "
         "the view with django.test.Client (URL routing, form, queries, template). Cold: a catalogue change "
         "just happened (cache emptied, then `services.catalogue_changed()` with its after-commit warm-up of the "
@@ -256,13 +248,7 @@ def main() -> None:
     report = "\n".join(header + lines) + "\n"
     print(report)
     if args.output:
-        # Keep the hand-written notes that follow the figures in the committed report.
-        notes = ""
-        if args.output.exists():
-            previous = args.output.read_text(encoding="utf-8")
-            if NOTES_MARKER in previous:
-                notes = "\n" + previous[previous.index(NOTES_MARKER) :]
-        args.output.write_text(report + notes, encoding="utf-8")
+        write_report(args.output, report)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark: send 200 dossiers with three 2 MB attachments each, through the views, on PostgreSQL.
 
-    make bench-dossiers            # or: .venv/bin/python benchmarks/dossiers.py [--dossiers 200]
+    make bench-dossiers            # or: .venv/bin/python -m benchmarks.dossiers [--dossiers 200]
 
 Each dossier goes through the real wizard: step 1 (creates the draft), the declaration form, one
 upload request with three 2 MB PDFs (one per required document) and the send request with the
@@ -11,47 +11,37 @@ Prints p50/p95/max of the send request (and of the upload request for context), 
 peak RSS at checkpoints (it must stay flat while 1.2 GB of files go through), and the
 tracemalloc peak of one upload request with 2 MB and with 9 MB files (flat as files grow).
 
-Uses its own database (BENCH_DATABASE_URL, default portal_bench_dos, dropped and recreated) and
-a temporary MEDIA_ROOT; Celery runs eagerly and emails go to memory (test settings).
+Uses its own database (BENCH_DATABASE_URL, default portal_bench_dos, dropped and recreated), a
+temporary MEDIA_ROOT and a file cache under a temporary directory (no Redis); Celery runs eagerly
+and emails go to memory (test settings).
 """
 
 import argparse
 import os
 import resource
+import shutil
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from benchmarks.common import ensure_database
 
 BENCH_DB = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench_dos")
 MEDIA = tempfile.mkdtemp(prefix="bench-dossiers-media-")
 os.environ["DATABASE_URL"] = BENCH_DB
 os.environ["MEDIA_ROOT"] = MEDIA
 os.environ.pop("REDIS_URL", None)
-os.environ["PORTAL_VAR_DIR"] = tempfile.mkdtemp(prefix="bench-dossiers-var-")
+VAR = tempfile.mkdtemp(prefix="bench-dossiers-var-")
+BODIES = tempfile.mkdtemp(prefix="bench-dossiers-bodies-")
+os.environ["PORTAL_VAR_DIR"] = VAR
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 os.environ["CONN_MAX_AGE"] = "600"
 
 MB = 1024 * 1024
 BOUNDARY = "----bench-dossiers-boundary-7f3a9c"
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    url = urlparse(BENCH_DB)
-    name = url.path.lstrip("/")
-    admin = url._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def pdf_of(size: int) -> bytes:
@@ -104,7 +94,7 @@ def main() -> None:
     parser.add_argument("--file-size-mb", type=float, default=2.0)
     args = parser.parse_args()
 
-    recreate_database()
+    ensure_database(BENCH_DB, recreate=True)
     import django
 
     django.setup()
@@ -128,7 +118,7 @@ def main() -> None:
     assert client.login(email=citizen.email, password=PASSWORD)
     required = [*procedure.documents.filter(is_required=True), procedure.documents.filter(is_required=False)[0]]
     file_size = int(args.file_size_mb * MB)
-    work = Path(tempfile.mkdtemp(prefix="bench-dossiers-bodies-"))
+    work = Path(BODIES)
     upload_body = work / "upload.bin"
     upload_bytes = write_multipart(
         upload_body,
@@ -230,4 +220,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    finally:  # the files sent, the bodies written, the var directory
+        for folder in (MEDIA, VAR, BODIES):
+            shutil.rmtree(folder, ignore_errors=True)

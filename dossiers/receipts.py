@@ -1,26 +1,21 @@
 """The receipt ("Giấy tiếp nhận hồ sơ và hẹn trả kết quả") as a PDF with a QR code to the lookup.
 
-fpdf2 (pure Python, from PyPI) writes the PDF; the text font is DejaVu Sans shipped in
-``dossiers/fonts/`` (free licence, full Vietnamese coverage) so the PDF is the same on any machine;
-segno draws the QR code. Strings are normalised to NFC: the font has precomposed Vietnamese letters.
+``core.pdf`` writes the PDF with the portal's fonts (Vietnamese on any machine); segno draws the
+QR code.
 """
 
 import io
-import unicodedata
-from pathlib import Path
 
 import segno
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from fpdf import FPDF
+
+from core.pdf import SANS, document, nfc
 
 from .constants import AttachmentKind
 from .eform import display_answers
 from .models import Dossier
-
-FONT_DIR = Path(__file__).resolve().parent / "fonts"
-FONT = "DejaVu"
 
 
 def qr_png(url: str, *, scale: int = 6) -> io.BytesIO:
@@ -34,10 +29,6 @@ def qr_svg(url: str) -> str:
     """Inline SVG for the print-friendly page (no image request, crisp when printed)."""
     # No width/height but a viewBox: the code scales with its box (CSS) instead of being cut off.
     return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url, omitsize=True)
-
-
-def _nfc(text) -> str:
-    return unicodedata.normalize("NFC", str(text if text is not None else ""))
 
 
 def receipt_rows(dossier: Dossier) -> list[tuple[str, str]]:
@@ -75,67 +66,63 @@ def receipt_documents(dossier: Dossier) -> list[str]:
 
 
 def receipt_pdf(dossier: Dossier, *, lookup_url: str) -> bytes:
-    pdf = FPDF(format="A4", unit="mm")
-    pdf.set_title(_nfc(_("Dossier receipt %(code)s") % {"code": dossier.code}))
-    pdf.set_creator(_nfc(_("Public Service Portal")))
-    pdf.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-    pdf.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+    pdf = document(title=_("Dossier receipt %(code)s") % {"code": dossier.code}, creator=_("Public Service Portal"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_margins(18, 15, 18)
     pdf.add_page()
     width = pdf.w - pdf.l_margin - pdf.r_margin
 
-    pdf.set_font(FONT, "B", 10)
-    pdf.multi_cell(width * 0.55, 5, _nfc(dossier.agency.name.upper()), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 9)
-    pdf.cell(width * 0.55, 5, _nfc(_("Public Service Portal")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "B", 10)
+    pdf.multi_cell(width * 0.55, 5, nfc(dossier.agency.name.upper()), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "", 9)
+    pdf.cell(width * 0.55, 5, nfc(_("Public Service Portal")), new_x="LMARGIN", new_y="NEXT")
     qr_size = 34
     pdf.image(qr_png(lookup_url), x=pdf.w - pdf.r_margin - qr_size, y=12, w=qr_size, h=qr_size)
     pdf.set_y(50)
 
-    pdf.set_font(FONT, "B", 14)
-    pdf.multi_cell(width, 7, _nfc(_("RECEIPT OF DOSSIER AND APPOINTMENT FOR THE RESULT")), align="C")
+    pdf.set_font(SANS, "B", 14)
+    pdf.multi_cell(width, 7, nfc(_("RECEIPT OF DOSSIER AND APPOINTMENT FOR THE RESULT")), align="C")
     pdf.ln(2)
-    pdf.set_font(FONT, "B", 13)
+    pdf.set_font(SANS, "B", 13)
     pdf.cell(
-        width, 8, _nfc(_("Dossier code: %(code)s") % {"code": dossier.code}), align="C", new_x="LMARGIN", new_y="NEXT"
+        width, 8, nfc(_("Dossier code: %(code)s") % {"code": dossier.code}), align="C", new_x="LMARGIN", new_y="NEXT"
     )
     pdf.ln(4)
 
     label_width = 55
     for label, value in receipt_rows(dossier):
-        pdf.set_font(FONT, "B", 10)
+        pdf.set_font(SANS, "B", 10)
         y = pdf.get_y()
-        pdf.multi_cell(label_width, 6, _nfc(label), new_x="RIGHT", new_y="TOP")
-        pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(width - label_width, 6, _nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(label_width, 6, nfc(label), new_x="RIGHT", new_y="TOP")
+        pdf.set_font(SANS, "", 10)
+        pdf.multi_cell(width - label_width, 6, nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.set_y(max(pdf.get_y(), y + 6) + 1)
 
     documents = receipt_documents(dossier)
     pdf.ln(2)
-    pdf.set_font(FONT, "B", 11)
-    pdf.cell(width, 7, _nfc(_("Documents submitted")), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(FONT, "", 10)
+    pdf.set_font(SANS, "B", 11)
+    pdf.cell(width, 7, nfc(_("Documents submitted")), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(SANS, "", 10)
     for number, name in enumerate(documents, start=1):
-        pdf.multi_cell(width, 6, _nfc(f"{number}. {name}"), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(width, 6, nfc(f"{number}. {name}"), new_x="LMARGIN", new_y="NEXT")
     if not documents:
         pdf.cell(width, 6, "—", new_x="LMARGIN", new_y="NEXT")
 
     answers = display_answers(dossier.procedure.form_fields.all(), dossier.form_data)
     if answers:
         pdf.ln(2)
-        pdf.set_font(FONT, "B", 11)
-        pdf.cell(width, 7, _nfc(_("Declaration form")), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(FONT, "", 10)
+        pdf.set_font(SANS, "B", 11)
+        pdf.cell(width, 7, nfc(_("Declaration form")), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(SANS, "", 10)
         for label, value in answers:
-            pdf.multi_cell(width, 6, _nfc(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(width, 6, nfc(f"{label}: {value}"), new_x="LMARGIN", new_y="NEXT")
 
     pdf.ln(4)
-    pdf.set_font(FONT, "", 9)
+    pdf.set_font(SANS, "", 9)
     pdf.multi_cell(
         width,
         5,
-        _nfc(
+        nfc(
             _("Scan the QR code or open %(url)s to follow the dossier. Keep the dossier code for any enquiry.")
             % {"url": lookup_url}
         ),

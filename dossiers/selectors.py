@@ -195,3 +195,17 @@ def most_used_procedures(*, limit: int = 6) -> list[dict]:
         )
 
     return cache.get_or_set(f"dossiers:most-used:{limit}", build, timeout=600)
+
+
+def sent_dossier_by_code(code: str) -> Dossier | None:
+    """A dossier that has been sent, by its code, for the public lookup: its procedure and agency
+    joined, its steps prefetched in order with only the columns the public may see (2 queries).
+    A draft is nobody's business but its owner's, so it is not found."""
+    steps = History.objects.only("dossier_id", "action", "to_status", "created_at").order_by("created_at", "pk")
+    return (
+        Dossier.objects.exclude(status=DossierStatus.DRAFT)
+        .select_related("procedure", "agency")
+        .prefetch_related(Prefetch("history", queryset=steps))
+        .filter(code=code)
+        .first()
+    )

@@ -1,9 +1,8 @@
 class VietnameseFirstMiddleware:
-    """Serve Vietnamese unless the visitor picked another language with the switcher.
-
-    Django would otherwise follow the browser's Accept-Language, and many citizens' phones and
-    office computers are set to English; the portal's language is Vietnamese first. The choice
-    made with the switcher (the language cookie) still wins.
+    """Drop the browser's Accept-Language: a page's language is in its address (Vietnamese
+    without a prefix, English under /en/), never guessed from the browser, whose settings are
+    often English on citizens' phones and office computers. It also keeps the header out of
+    cache keys, so one cached copy of an anonymous page serves every browser.
     """
 
     def __init__(self, get_response):

@@ -1,7 +1,14 @@
-from django.conf import settings
+"""The portal's addresses. Every page a person reads is under ``i18n_patterns``: Vietnamese
+without a prefix, English under ``/en/``, so a page's language is in its address and an
+anonymous page is the same for every visitor (cacheable whole, no CSRF token to switch
+language). Machine endpoints (health check, captcha images) have no language."""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
+
+from accounts.urls import allauth_urlpatterns
 
 from . import views
 
@@ -9,22 +16,20 @@ admin.site.site_header = "Cổng Dịch vụ công — Quản trị"
 admin.site.site_title = "Cổng Dịch vụ công"
 
 urlpatterns = [
-    path("", views.HomeView.as_view(), name="home"),
     path("healthz/", views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("captcha/", include("captcha.urls")),
+]
+urlpatterns += i18n_patterns(
+    path("", views.HomeView.as_view(), name="home"),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/", include("accounts.urls")),
-    path("accounts/", include("allauth.urls")),
-    path("captcha/", include("captcha.urls")),
+    path("accounts/", include(allauth_urlpatterns)),
     path("", include("procedures.urls")),
     path("dossiers/", include("dossiers.urls")),
     path("", include("lookup.urls")),
     path("admin/", admin.site.urls),
-]
-if settings.BENCH_BASELINE:  # the load benchmark's reference page (portal/settings/bench.py only)
-    from . import bench
-
-    urlpatterns += bench.urlpatterns
+    prefix_default_language=False,
+)
 
 handler400 = "portal.views.bad_request"
 handler403 = "portal.views.permission_denied"

@@ -1,32 +1,33 @@
+from django import forms
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from procedures.views import CataloguePageMixin
+from core.decorators import cache_page_for_anonymous
+from dossiers.selectors import most_used_procedures
+from lookup.forms import LookupForm
+from procedures.selectors import agencies_with_counts, catalogue_version
 
-from .pagecache import CAPTCHA_HOLE, CONTEXT_FLAG
+
+class LookupBoxForm(forms.Form):
+    """The home page's lookup box: the code only, sent by GET to the lookup page, which asks the
+    confirmation code. So the home page carries nothing per visitor and is cached whole."""
+
+    code = LookupForm.base_fields["code"]
 
 
-class HomeView(CataloguePageMixin, TemplateView):
-    """Cached for anonymous visitors on the catalogue version, like the catalogue's pages."""
-
+# Cached for anonymous visitors on the catalogue version, like the catalogue's pages; the most
+# used procedures (counted from the dossiers sent, not a catalogue change) at most 5 minutes old.
+@method_decorator(cache_page_for_anonymous(300, version=catalogue_version), name="dispatch")
+class HomeView(TemplateView):
     template_name = "home.html"
-    page_cache_name = "home"
-    # The most used procedures are counted from the dossiers sent, cached for ten minutes anyway.
-    page_cache_seconds = 300
 
     def get_context_data(self, **kwargs):
-        from dossiers.selectors import most_used_procedures
-        from lookup.forms import LookupForm
-        from procedures.selectors import agencies_with_counts
-
         context = super().get_context_data(**kwargs)
-        form = LookupForm(auto_id="lookup_%s")
-        if context.get(CONTEXT_FLAG):
-            form.fields["captcha"].widget.deferred_key = CAPTCHA_HOLE
-        context["lookup_form"] = form
+        context["lookup_form"] = LookupBoxForm(auto_id="lookup_%s")
         context["most_used"] = most_used_procedures(limit=6)
         tree, counts = agencies_with_counts()
         context["agencies"] = [(node, counts.get(node.code, 0)) for node in tree.nodes if node.depth <= 1]

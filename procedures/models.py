@@ -92,12 +92,11 @@ class Procedure(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Search columns. GIN indexes on them are created by migration 0002 on PostgreSQL only.
+    # Search columns (search.refresh); their GIN index is created by migration 0002.
     search_name = models.CharField(_("normalised name"), max_length=500, blank=True, editable=False)
     search_name_written = models.CharField(
         _("name in lower case, accents kept"), max_length=500, blank=True, editable=False
     )
-    search_text = models.TextField(_("normalised search text"), blank=True, editable=False)
     search_vector = SearchVectorField(_("search vector"), null=True, blank=True, editable=False)
 
     objects = ProcedureQuerySet.as_manager()
@@ -125,7 +124,7 @@ class Procedure(models.Model):
 
 
 class SearchEntry(models.Model):
-    """A narrow copy of what the catalogue search reads, one row per procedure (PostgreSQL).
+    """A narrow copy of what the catalogue search reads, one row per procedure.
 
     Why a second table: a procedure's row is wide (description, steps, legal basis, its full
     weighted vector: ~4 KB, two rows per page), and a keyword such as ``cap`` matches most of the
@@ -134,8 +133,7 @@ class SearchEntry(models.Model):
     positions (~1 KB); the GIN indexes on it are partial (published only). Written by
     ``search.refresh`` with the procedure's search columns; a database trigger (migration 0003)
     copies publication, agency, field, level and name whenever the procedure's own columns change,
-    so the counts can never disagree with the procedure. Empty on SQLite, which searches
-    ``Procedure.search_text`` (see ``search``).
+    so the counts can never disagree with the procedure.
     """
 
     # Fixed-width columns first, the vector before the names: a scan reads the filters and tests
@@ -164,7 +162,7 @@ class SearchEntry(models.Model):
 
 
 class SearchWord(models.Model):
-    """One distinct word of the normalised procedure names (PostgreSQL): the list the typo-tolerant
+    """One distinct word of the normalised procedure names: the list the typo-tolerant
     search corrects misspelt words against (``search``).
 
     Why a list: a word missing from every name is looked up here (a primary-key probe) and its close

@@ -3,12 +3,13 @@ from pathlib import Path
 
 from django.core.paginator import InvalidPage, Paginator
 from django.http import FileResponse, Http404
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from portal.pagecache import AnonymousPageCacheMixin
+from core.decorators import cache_page_for_anonymous
 
 from . import selectors
 from .forms import ProcedureSearchForm
@@ -17,17 +18,14 @@ from .models import Agency, Procedure, RequiredDocument
 PAGE_SIZE = 20
 
 
-class CataloguePageMixin(AnonymousPageCacheMixin):
-    """Public catalogue pages: the same for every anonymous visitor until the catalogue changes."""
-
-    page_cache_name = "catalogue"
-    page_cache_version_key = selectors.CACHE_VERSION_KEY
-
-    def page_cache_version(self) -> int:
-        return selectors.catalogue_version()
+# Public catalogue pages: the same for every anonymous visitor until the catalogue changes.
+catalogue_page = method_decorator(
+    cache_page_for_anonymous(selectors.CACHE_TIMEOUT, version=selectors.catalogue_version), name="dispatch"
+)
 
 
-class ProcedureListView(CataloguePageMixin, TemplateView):
+@catalogue_page
+class ProcedureListView(TemplateView):
     """/procedures/: a plain GET form, so every result page has a shareable address."""
 
     template_name = "procedures/procedure_list.html"
@@ -38,11 +36,7 @@ class ProcedureListView(CataloguePageMixin, TemplateView):
         form = ProcedureSearchForm(self.request.GET, tree=meta.tree, fields=meta.fields)
         values = form.valid_values()
         raw_page = self.request.GET.get("page", "1")
-        # The page most likely shown (the one asked for) is ranked with the counts, in one query.
-        expected = int(raw_page) if raw_page.isdecimal() and 0 < len(raw_page) <= 6 else 1
-        result = selectors.procedure_catalogue(
-            query=selectors.CatalogueQuery(**values), meta=meta, window=((max(expected, 1) - 1) * PAGE_SIZE, PAGE_SIZE)
-        )
+        result = selectors.procedure_catalogue(query=selectors.CatalogueQuery(**values), meta=meta)
         form.set_counts(result.counts)
         paginator = Paginator(range(result.counts["total"][""]), PAGE_SIZE)  # page arithmetic only
         page_notice = ""
@@ -73,16 +67,19 @@ class ProcedureListView(CataloguePageMixin, TemplateView):
         return context
 
 
-class ProcedureDetailView(CataloguePageMixin, TemplateView):
+@catalogue_page
+class ProcedureDetailView(TemplateView):
     template_name = "procedures/procedure_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         try:
-            page = selectors.procedure_detail(code=kwargs["code"])
+            procedure = selectors.procedure_detail(code=kwargs["code"])
         except Procedure.DoesNotExist as exc:
             raise Http404 from exc
-        context.update(procedure=page.procedure, documents=page.documents, form_fields=page.form_fields)
+        context.update(
+            procedure=procedure, documents=procedure.documents.all(), form_fields=procedure.form_fields.all()
+        )
         return context
 
 
@@ -106,7 +103,8 @@ class TemplateDownloadView(View):
         return response
 
 
-class AgencyListView(CataloguePageMixin, TemplateView):
+@catalogue_page
+class AgencyListView(TemplateView):
     template_name = "procedures/agency_list.html"
 
     def get_context_data(self, **kwargs):
@@ -116,7 +114,8 @@ class AgencyListView(CataloguePageMixin, TemplateView):
         return context
 
 
-class AgencyDetailView(CataloguePageMixin, TemplateView):
+@catalogue_page
+class AgencyDetailView(TemplateView):
     template_name = "procedures/agency_detail.html"
 
     def get_context_data(self, **kwargs):

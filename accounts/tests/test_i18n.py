@@ -23,14 +23,17 @@ def test_browser_language_does_not_override_vietnamese(client):
     assert '<html lang="vi">' in html
 
 
-def test_language_switch_to_english_and_back(client):
-    response = client.post(reverse("set_language"), {"language": "en", "next": reverse("account_login")})
-    assert response.status_code == 302
-    html = client.get(reverse("account_login")).content.decode()
-    assert '<html lang="en">' in html
-    assert "Public Service Portal" in html and "Remember me on this device" in html
-    client.post(reverse("set_language"), {"language": "vi", "next": "/"})
-    assert "Tự động đăng nhập lần sau" in client.get(reverse("account_login")).content.decode()
+def test_language_switch_links_to_the_same_page_in_english_and_back(client):
+    """The language is in the address: the switcher is two plain links (no form, no CSRF token),
+    English under /en/, Vietnamese without a prefix, the query string kept."""
+    html = client.get(reverse("account_login") + "?next=/dossiers/").content.decode()
+    assert 'href="/en/accounts/login/?next=/dossiers/"' in html
+    assert "set_language" not in html and "/i18n/setlang" not in html
+    english = client.get("/en/accounts/login/").content.decode()
+    assert '<html lang="en">' in english
+    assert "Public Service Portal" in english and "Remember me on this device" in english
+    assert 'href="/accounts/login/"' in english
+    assert "Tự động đăng nhập lần sau" in client.get("/accounts/login/").content.decode()
 
 
 def test_settings_are_vietnamese_first():

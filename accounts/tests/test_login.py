@@ -1,11 +1,9 @@
-import datetime
 import time
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.middleware import ACTIVITY_KEY
 
@@ -132,45 +130,3 @@ def test_names_are_escaped_in_the_account_menu(client):
     html = client.get(reverse("home")).content.decode()
     assert "<b>Hacker</b>" not in html
     assert "&lt;b&gt;Hacker&lt;/b&gt;" in html
-
-
-def test_user_read_matches_the_orm(client, django_assert_num_queries):
-    """The hand-written read of the logged-in user (accounts.userread, through UserManager.get)
-    against the ORM's: every column converted alike (dates, datetimes, booleans); one query;
-    the ORM's answers for a missing or malformed key; other lookups untouched; a deactivated or
-    deleted account logged out at its next request."""
-    from django.contrib.auth import get_user_model
-
-    from accounts.userread import user_by_pk
-
-    User = get_user_model()
-    organisation = UserFactory(organisation=True, organisation_name="Công ty Sao Mai")
-    user = UserFactory()
-    user.last_login = timezone.now()
-    user.save()
-    for made in (organisation, user):
-        expected = User.objects.filter(pk=made.pk).get()  # the ORM (a filter, then get)
-        with django_assert_num_queries(1) as captured:
-            read = User.objects.get(pk=str(made.pk))
-        assert "LIMIT 21" not in captured.captured_queries[0]["sql"]  # the hand-written one, not the ORM's get
-        for field in expected._meta.concrete_fields:
-            assert getattr(read, field.attname) == getattr(expected, field.attname), field.name
-        assert read.get_deferred_fields() == set() and read.is_active is True
-    assert read.date_of_birth.__class__ is datetime.date and read.last_login == user.last_login
-    assert user_by_pk(user.pk + 1000) is None
-    with pytest.raises(User.DoesNotExist):
-        User.objects.get(pk=user.pk + 1000)
-    with pytest.raises(ValueError, match="expected a number"):
-        User.objects.get(pk="abc")
-    assert User.objects.get(email=user.email) == user  # any other lookup: the ORM
-
-    client.force_login(user)
-    response = client.get("/accounts/profile/")
-    assert response.status_code == 200 and response.context["user"].pk == user.pk
-    User.objects.filter(pk=user.pk).update(is_active=False)
-    response = client.get("/accounts/profile/")
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    other = UserFactory()
-    client.force_login(other)
-    other.delete()
-    assert client.get("/accounts/profile/").status_code == 302

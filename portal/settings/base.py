@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "captcha",
     "csp",
+    "django_ratelimit",
     "core",
     "accounts",
     "procedures",
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 TEMPLATES = [
@@ -96,9 +98,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # not a portal restart.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The lookup's statement is prepared once per connection (portal.sqlvalues.prepared_cursor); off
-# behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.22).
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 # Read replica (optional): DATABASE_REPLICA_URL adds the alias "replica", a hot standby of the
 # primary. Nothing reads from it by itself: replication lag would show a citizen a page without
 # the change they just made. A read that tolerates lag opts in with ``accounts.db.on_replica(qs)``
@@ -118,8 +117,8 @@ READ_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 READ_REPLICA_RETRY_SECONDS = env.int("READ_REPLICA_RETRY_SECONDS", default=30)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
-# --- Cache and rate limits ------------------------------------------------------------------
-# Rate limits must be shared by every process: Redis when configured, else a file cache.
+# --- Cache -------------------------------------------------------------------------------------
+# Rate limits must be shared by every web process: Redis whenever there is more than one.
 # REDIS_URL is the Celery broker (and the cache on a small install); in production the cache gets
 # its own Redis (CACHE_REDIS_URL, allkeys-lru) so that evicting cache keys can never drop a queued
 # task from the broker's Redis (persistent, noeviction). See deploy/redis/.
@@ -136,12 +135,9 @@ if CACHE_REDIS_URL:
         }
     }
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-            "LOCATION": str(VAR_DIR / "cache"),
-        }
-    }
+    # `make run` with no environment: one process (the development server), so its own memory is
+    # the shared cache (django-ratelimit says so: E003, silenced below for this case only).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
 
 # Template fragments that depend only on the language and the code (the layout's header, main
 # navigation and footer in base.html): kept in each process's memory, so a page pays neither their
@@ -187,19 +183,8 @@ ACCOUNT_SESSION_REMEMBER = None  # ask: "Tự động đăng nhập lần sau"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
-ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
-    "signup": "20/m/ip",
-    "reset_password": "20/m/ip,5/m/key",
-    "reset_password_from_key": "20/m/ip",
-    "change_password": "5/m/user",
-    "confirm_email": "1/3m/key",
-    "manage_email": "10/m/user",
-}
-# Behind a reverse proxy the client address comes from X-Forwarded-For; trust only as many
-# hops as there are proxies, or every citizen would share one rate limit (or spoof theirs).
-ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth's own limits are off: every limit is counted by one mechanism (core.ratelimit).
+ACCOUNT_RATE_LIMITS = False
 
 # Sessions: short idle timeout for shared computers, long life when "remember me" is ticked.
 SESSION_COOKIE_AGE = env.int("SESSION_REMEMBER_SECONDS", default=14 * 24 * 3600)
@@ -265,8 +250,6 @@ EMAIL_RETRY_BASE_SECONDS = env.int("EMAIL_RETRY_BASE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     # Every 2 minutes: re-enqueue outbox emails left pending by a broker outage.
     "requeue-pending-emails": {"task": "accounts.tasks.requeue_pending_emails", "schedule": 120.0},
-    # Every 5 minutes: expired captchas (each page with a confirmation code stores one).
-    "purge-expired-captchas": {"task": "accounts.tasks.purge_expired_captchas", "schedule": 300.0},
 }
 
 # --- Internationalisation -------------------------------------------------------------------
@@ -363,8 +346,34 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 
-# --- Public lookup --------------------------------------------------------------------------
-LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=10)  # lookups per minute per client address
+# --- Rate limits (django-ratelimit) ------------------------------------------------------------
+# One mechanism for every limited action (core/ratelimit.py): counters in the default cache, shared
+# by every process. Rates are "count/period" (s, m, h, d; "5/5m" is five per five minutes); a group
+# set to None is not limited. https://django-ratelimit.readthedocs.io/en/stable/settings.html
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "ratelimit:"
+RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
+# Behind a reverse proxy the client address comes from X-Forwarded-For; trust only as many hops
+# as there are proxies, or every citizen would share one limit (or spoof theirs).
+RATELIMIT_IP_META_KEY = "core.ratelimit.client_ip"
+# W001 lists the backends the library has tested; Django's own Redis cache (under core/cache.py)
+# increments atomically (INCR), which is what the library needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"] + ([] if CACHE_REDIS_URL else ["django_ratelimit.E003"])
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT  # the addresses allauth records, read alike
+RATE_LIMITS = {
+    "login": "30/m",  # login attempts per client address
+    "login_failed_ip": "10/m",  # failed logins per client address
+    "login_failed_email": "5/5m",  # failed logins per account email: then even the right password waits
+    "signup": "20/m",
+    "reset_password_ip": "20/m",
+    "reset_password_email": "5/m",
+    "reset_password_from_key": "20/m",
+    "change_password": "5/m",  # per user
+    "manage_email": "10/m",  # per user
+    "confirm_email": "1/3m",  # activation emails per address, outside signup
+    "lookup": f"{env.int('LOOKUP_RATE_LIMIT', default=10)}/m",  # public lookups per client address
+}
 
 # --- Public statistics ----------------------------------------------------------------------
 # How long a statistics page's figures are reused (seconds). Nothing invalidates them earlier:
@@ -390,11 +399,6 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Load benchmark (issue 7) ---------------------------------------------------------------
-# Routes the bare reference page of `make bench` (portal/bench.py). Only portal/settings/bench.py
-# turns it on; it is never reachable in production.
-BENCH_BASELINE = False
-
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,
@@ -402,5 +406,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools (under fpdf2, core/pdf.py) logs every step of every font subset at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

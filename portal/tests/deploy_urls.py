@@ -3,7 +3,6 @@
 Used only by the gunicorn nodes of portal/tests/test_nginx.py (``portal.tests.deploy_settings``).
 """
 
-from allauth.account.adapter import get_adapter
 from django.db.models import FileField
 from django.db.models.fields.files import FieldFile
 from django.http import Http404, JsonResponse
@@ -11,15 +10,16 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 
 from core.files import private_file_response
+from core.ratelimit import client_ip
 from portal.urls import urlpatterns as portal_urlpatterns
 
 
 @csrf_exempt
 def client_address(request):
-    """What the rate limits see (allauth's resolver, TRUSTED_PROXY_COUNT) and the raw headers."""
+    """What the rate limits see (core.ratelimit.client_ip, TRUSTED_PROXY_COUNT) and the raw headers."""
     return JsonResponse(
         {
-            "client": get_adapter(request).get_client_ip(request),
+            "client": client_ip(request),
             "remote_addr": request.META.get("REMOTE_ADDR"),
             "x_forwarded_for": request.headers.get("X-Forwarded-For"),
             "x_real_ip": request.headers.get("X-Real-IP"),

@@ -2,8 +2,8 @@
 
 ``render_nginx_conf`` turns deploy/nginx/portal.conf into a file nginx can load here: the ${PORTAL_*}
 placeholders get local values, the listen ports become free loopback ports (IPv6 lines dropped) and
-the log paths point into the test's folder. Nothing else in the file is changed, so what the tests
-prove holds for the file an operator installs.
+the log and page-cache paths point into the test's folder. Nothing else in the file is changed, so
+what the tests prove holds for the file an operator installs.
 """
 
 import os
@@ -43,16 +43,17 @@ def render(template: str, values: dict[str, str]) -> str:
 
 
 def render_nginx_conf(
-    *, values: dict[str, str], http_port: int, https_port: int, log_dir: Path, acme_root: Path
+    *, values: dict[str, str], http_port: int, https_port: int, log_dir: Path, cache_dir: Path, acme_root: Path
 ) -> str:
     text = render(NGINX_TEMPLATE.read_text(encoding="utf-8"), values)
     text, ipv6 = re.subn(r"^\s*listen \[::\]:\d+[^;]*;\n", "", text, flags=re.M)
     text, plain = re.subn(r"\blisten 80\b", f"listen 127.0.0.1:{http_port}", text)
     text, tls = re.subn(r"\blisten 443\b", f"listen 127.0.0.1:{https_port}", text)
     text, logs = re.subn(r"/var/log/nginx/", f"{log_dir}/", text)
+    text, caches = re.subn(r"/var/cache/portal-nginx\b", str(cache_dir), text)
     text = text.replace("/var/www/letsencrypt", str(acme_root))
     # The rewrites the tests rely on: if the file changes shape, say so instead of testing something else.
-    assert (ipv6, plain, tls, logs) == (4, 2, 2, 2), (ipv6, plain, tls, logs)
+    assert (ipv6, plain, tls, logs, caches) == (4, 2, 2, 2, 1), (ipv6, plain, tls, logs, caches)
     return text
 
 

@@ -140,6 +140,20 @@ def test_nginx_internal_location_is_the_private_file_prefix():
     assert "alias ${PORTAL_MEDIA_ROOT}/;" in block.group(1)
 
 
+def test_nginx_page_cache_skips_the_cookies_django_pages_depend_on():
+    """The page cache is bypassed for the session cookie and the message cookie by their names in
+    the settings, and never kept longer than the s-maxage Django gives."""
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    from core.decorators import SHARED_MAX_AGE
+
+    conf = (DEPLOY / "nginx/portal.conf").read_text(encoding="utf-8")
+    cookies = re.search(r"^map (\S+) \$portal_visitor_cookie", conf, re.M).group(1)
+    assert cookies == f"$cookie_{settings.SESSION_COOKIE_NAME}$cookie_{CookieStorage.cookie_name}"
+    assert not re.search(r"^\s*proxy_cache_valid", conf, re.M)  # only what Django marks public is stored
+    assert 0 < SHARED_MAX_AGE <= 60
+
+
 # --- Redis: broker persistent and never evicting, cache evicting and not persisting ---------------------
 
 

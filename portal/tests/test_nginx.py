@@ -135,6 +135,7 @@ def stack(tmp_path_factory, django_db_setup):
                 http_port=http_port,
                 https_port=https_port,
                 log_dir=tmp / "logs",
+                cache_dir=tmp / "cache",
                 acme_root=tmp / "acme",
             ),
             encoding="utf-8",
@@ -346,6 +347,28 @@ def test_requests_are_spread_over_the_nodes_and_a_dead_node_is_skipped(stack):
     stack.node_log_lines("/healthz/", count=12)
     for node in ("node1", "node2"):
         assert "/healthz/" in stack.log(node), f"{node} got no request"
+
+
+def test_anonymous_pages_are_kept_a_few_seconds_and_a_logged_in_visitor_always_reaches_django(stack):
+    """Django marks the pages that are the same for every anonymous visitor (s-maxage) and nginx
+    keeps them that long: a second anonymous GET of the home page is a HIT, whoever asks. A request
+    with the session cookie (logged in) or a pending message is never answered from the cache, and
+    nothing else is stored: forms, lookups, POSTs."""
+    home = "/en/"  # the home page (in English: no other test asks for it, so its entry is fresh)
+    first = stack.request("GET", home, source="127.0.0.8")
+    assert first.status == 200 and first.header("cache-control") == "public, max-age=0, s-maxage=10"
+    for source, cookie in (("127.0.0.9", ""), ("127.0.0.10", "csrftoken=x9Q")):
+        again = stack.request("GET", home, source=source, headers={"Cookie": cookie} if cookie else {})
+        assert again.header("x-cache-status") == "HIT", (source, cookie)
+        assert again.body == first.body
+    for cookie in ("sessionid=abc123", "messages=abc123"):
+        logged_in = stack.request("GET", home, headers={"Cookie": cookie})
+        assert logged_in.status == 200 and logged_in.header("x-cache-status") == "BYPASS", cookie
+    for path in ("/lookup/?code=HN-240101-ABC234", "/accounts/login/", "/en/dossiers/", "/admin/login/"):
+        stack.request("GET", path)
+        assert stack.request("GET", path).header("x-cache-status") == "BYPASS", path
+    posted = stack.request("POST", home, body=b"", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert posted.header("x-cache-status") in (None, ""), posted.status
 
 
 class _Links(HTMLParser):

@@ -20,7 +20,6 @@ PLAIN_URLS = [
     "account_change_password",
     "account_email",
     "accounts:profile",
-    "set_language",
     "lookup:lookup",
     "dossiers:list",
     "procedures:list",

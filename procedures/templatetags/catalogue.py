@@ -18,7 +18,7 @@ def working_days(days: int) -> str:
 
 @register.simple_tag
 def procedure_cards(procedures) -> str:
-    """The results of the catalogue list (``selectors.ProcedureCard``), rendered in Python:
+    """The results of the catalogue list (procedures with their agency and field), rendered in Python:
     through the template engine their dozen variables each took half the page's rendering time."""
     labels = [gettext("Procedure code"), gettext("Agency"), gettext("Field"), gettext("Service level")]
     labels.append(gettext("Processing time"))
@@ -51,9 +51,9 @@ def procedure_cards(procedures) -> str:
                 labels[0],
                 procedure.code,
                 labels[1],
-                procedure.agency_name,
+                procedure.agency.name,
                 labels[2],
-                procedure.field_name,
+                procedure.field.name,
                 labels[3],
                 procedure.service_level,
                 procedure.get_service_level_display(),

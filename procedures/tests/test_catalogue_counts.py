@@ -1,12 +1,11 @@
-"""The catalogue's counts and pages, checked against a plain count of the procedures: whatever the
-method (one GROUPING SETS query over the search entries, the typo-tolerant list, the SQLite fallback),
-each option's number is exactly what choosing it gives."""
+"""The catalogue's counts and pages, checked against a plain count of the procedures: with or
+without a keyword, exact or typo-tolerant, each option's number is exactly what choosing it gives."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from procedures import search, selectors, services
+from procedures import selectors, services
 from procedures.constants import AgencyLevel, ServiceLevel
 from procedures.models import Procedure, SearchEntry
 
@@ -111,25 +110,6 @@ def test_every_count_is_what_choosing_the_option_gives(catalogue, q, agency, fie
     assert result.counts["total"][""] == len(everything)
     assert [card.pk for card in result.rows(0, 5)] == [p.pk for p in everything[:5]]
     assert [card.pk for card in result.rows(5, 5)] == [p.pk for p in everything[5:10]]
-    # The page the view expects is ranked by the counting query itself: the same rows.
-    from django.core.cache import cache
-
-    cache.clear()
-    result = selectors.procedure_catalogue(query=query, window=(5, 5))
-    assert [card.pk for card in result.rows(5, 5)] == [p.pk for p in everything[5:10]]
-
-
-@pytest.mark.parametrize(("q", "agency", "field", "level"), [c for c in COMBINATIONS if "ki" not in c[0].split()])
-def test_sqlite_fallback_counts_the_same(catalogue, monkeypatch, q, agency, field, level):
-    query = selectors.CatalogueQuery(q=q, agency=agency, field=field, level=level)
-    postgres = selectors.procedure_catalogue(query=query)
-    from django.core.cache import cache
-
-    cache.clear()
-    monkeypatch.setattr(search, "is_postgres", lambda: False)
-    fallback = selectors.procedure_catalogue(query=query)
-    assert nonzero(fallback.counts) == nonzero(postgres.counts)
-    assert {p.pk for p in fallback.queryset} == {p.pk for p in postgres.queryset}
 
 
 def test_typo_pages_and_filters_come_from_one_list(catalogue, django_assert_num_queries):
@@ -138,7 +118,7 @@ def test_typo_pages_and_filters_come_from_one_list(catalogue, django_assert_num_
     assert result.fuzzy and result.counts["total"][""] > 0
     assert "khai sinh" in result.rows(0, 20)[0].name.lower()
     # Another filter or page of the same typo: the close names are listed once (cached).
-    with django_assert_num_queries(2):  # its counts are folded in Python; the page's rows
+    with django_assert_num_queries(1):  # its counts are added up from the cached matches; the page's rows
         other = selectors.procedure_catalogue(query=selectors.CatalogueQuery(q="dang ki khai sin", field="ho-tich"))
         other.rows(0, 20)
 
@@ -188,7 +168,7 @@ def test_after_a_catalogue_change_the_plain_list_is_ready(client, catalogue, dja
         html = client.get(LIST).content.decode()
     assert len(ctx.captured_queries) == 1
     assert "24 thủ tục" in html
-    # A keyword nobody searched since: its counts (one query) and its page (one query).
+    # A keyword nobody searched since: its matches counted (one query) and its page (one query).
     with CaptureQueriesContext(connection) as ctx:
         html = client.get(LIST, {"q": "dang ky", "agency": "BO"}).content.decode()
     assert len(ctx.captured_queries) == 2

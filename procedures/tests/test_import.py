@@ -92,6 +92,30 @@ def test_second_run_changes_nothing_and_updates_are_detected(tmp_path, refs):
     assert Procedure.objects.get(code="1.000101").search_name == "ten moi"
 
 
+def test_a_text_template_becomes_a_text_pdf_and_a_reimport_is_unchanged(tmp_path, refs):
+    """The .txt template is rendered to a PDF whose text can be selected and searched (Vietnamese
+    letters included, even those the monospaced font lacks); the bytes are the same each time, so
+    the second import changes nothing."""
+    import pypdf
+
+    (tmp_path / "to-khai.txt").write_text(
+        "TỜ KHAI ĐĂNG KÝ\n\nKính gửi: Ủy ban nhân dân ......\nSố điện thoại: ......   Quốc tịch: ......\n",
+        encoding="utf-8",
+    )
+    documents = json.dumps([{"name": "Tờ khai", "template": "to-khai.pdf"}])
+    path = write_csv(tmp_path / "tt.csv", [row("1.000101", documents=documents)])
+    out, err, failed = run(path)
+    assert not failed, err
+    document = RequiredDocument.objects.get(procedure__code="1.000101")
+    with document.template.open("rb") as handle:
+        reader = pypdf.PdfReader(io.BytesIO(handle.read()))
+    text = reader.pages[0].extract_text()
+    assert "TỜ KHAI ĐĂNG KÝ" in text and "Kính gửi: Ủy ban nhân dân" in text and "Quốc tịch" in text
+    assert reader.metadata.title == "TỜ KHAI ĐĂNG KÝ"
+    out, _, _ = run(path)
+    assert "0 mới, 0 cập nhật, 1 không đổi" in out
+
+
 def test_bad_nested_document_leaves_no_half_procedure(tmp_path, refs):
     documents = json.dumps([{"name": "Tờ khai", "originals": 1}, {"name": "x" * 600, "originals": 1}])
     path = write_csv(tmp_path / "tt.csv", [row("1.000101", documents=documents)])

@@ -106,11 +106,11 @@ def organisation_journey(page: Page, portal: LivePortal, org: Organisation) -> N
     audit(page)
 
     # English, then back to Vietnamese, on the same page.
-    page.locator(".language-switcher button[value=en]").click()
+    page.locator(".language-switcher a[hreflang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(heading(page)).to_have_text("My profile")
     audit(page)
-    page.locator(".language-switcher button[value=vi]").click()
+    page.locator(".language-switcher a[hreflang=vi]").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
     expect(heading(page)).to_have_text("Hồ sơ cá nhân")
 

@@ -443,6 +443,7 @@ def visitor_looks_up(page: Page, person: Person, code: str) -> None:
     phone_digits = re.sub(r"\D", "", person.phone)
     for secret in (person.name, person.citizen_id, person.email, person.address, person.phone, phone_digits):
         assert secret not in html, f"the public lookup shows {secret!r}"
+    expect(result.locator(".timeline p")).to_have_count(0)  # no note written by the citizen or an officer
 
 
 # --- the tests ----------------------------------------------------------------------------------

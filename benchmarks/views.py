@@ -1,4 +1,4 @@
-"""The load benchmark's reference page (routed only when ``settings.BENCH_BASELINE`` is true).
+"""The load benchmark's reference page (routed only by benchmarks/urls.py).
 
 What Django itself costs in this server: the full middleware stack, one indexed query (a
 procedure by its unique code) and a small template that extends nothing. Every page of the
@@ -8,7 +8,6 @@ so a busy machine slows both sides alike.
 
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import path
 
 from procedures.models import Procedure
 
@@ -17,7 +16,4 @@ def baseline(request, code: str):
     row = Procedure.objects.filter(code=code).values("code", "name").first()
     if row is None:
         raise Http404
-    return render(request, "bench/baseline.html", {"procedure": row})
-
-
-urlpatterns = [path("bench/baseline/<str:code>/", baseline, name="bench-baseline")]
+    return render(request, "benchmarks/baseline.html", {"procedure": row})

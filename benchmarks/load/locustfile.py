@@ -1,9 +1,9 @@
-"""The load generator of `make bench` (run by benchmarks/load.py in its own process; not by hand).
+"""The load generator of `make bench` (started by serve.py in its own process; not by hand).
 
-    locust -f benchmarks/locustfile.py --headless -u 16 -r 16 -t 45s --host http://127.0.0.1:PORT
+    locust -f benchmarks/load/locustfile.py --headless -u 16 -r 16 -t 45s --host http://127.0.0.1:PORT
 
-Environment: BENCH_SCENARIO (a name from load_scenarios.py), BENCH_PLAN (JSON written by
-load.py: codes, accounts, queries), BENCH_WARMUP (seconds not measured; measuring also waits for
+Environment: BENCH_SCENARIO (a name from scenarios.py), BENCH_PLAN (JSON written by the runner:
+codes, accounts, queries), BENCH_WARMUP (seconds not measured; measuring also waits for
 every user's login), BENCH_DURATION (seconds measured, then the run stops), BENCH_USERS,
 BENCH_RESULT (where the figures go, JSON). Every simulated user sends its next request as soon as the previous answer
 arrives (no think time): the figures are the server's capacity at 16 concurrent users.
@@ -28,8 +28,8 @@ from pathlib import Path
 from locust import constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load_scenarios import BY_NAME
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from benchmarks.load.scenarios import BY_NAME
 
 SCENARIO = BY_NAME[os.environ.get("BENCH_SCENARIO", "baseline")]
 PLAN = json.loads(Path(os.environ["BENCH_PLAN"]).read_text()) if os.environ.get("BENCH_PLAN") else {}
@@ -115,7 +115,7 @@ def _on_test_start(environment, **kwargs):
         RECORDER.start()
         if environment.stats is not None:
             environment.stats.reset_all()
-        if RESULT:  # tells load.py the measured period has begun (it samples the server's CPU and memory)
+        if RESULT:  # tells the runner the measured period has begun (it samples the server's CPU and memory)
             Path(RESULT + ".started").touch()
         gevent.sleep(DURATION)
         RECORDER.stop()

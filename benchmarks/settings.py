@@ -6,11 +6,17 @@ needs TLS or a real person is relaxed: cookies without ``Secure`` and no HTTPS r
 generator talks plain HTTP to 127.0.0.1), the captcha in test mode (``PASSED`` is accepted), and
 the per-address limits raised because every simulated citizen comes from 127.0.0.1. The limits'
 counters are still incremented on every request, so their cost is measured.
+
+Added: the bare baseline page every result is divided by (benchmarks/urls.py), and the Celery
+broker's keys under the cache's key prefix, so the benchmark can share a Redis database with
+anything else and still remove every key it wrote (it never empties a database).
 """
 
-from .production import *  # noqa: F403
-from .production import ACCOUNT_RATE_LIMITS, env
+from portal.settings.production import *  # noqa: F403
+from portal.settings.production import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, INSTALLED_APPS, RATE_LIMITS
 
+INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]  # the baseline's template
+ROOT_URLCONF = "benchmarks.urls"
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
@@ -18,10 +24,12 @@ LANGUAGE_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
 CAPTCHA_TEST_MODE = True
-LOOKUP_RATE_LIMIT = env.int("LOOKUP_RATE_LIMIT", default=1_000_000)
-ACCOUNT_RATE_LIMITS = {**ACCOUNT_RATE_LIMITS, "login": "100000/m/ip"}
-# The reference page every result is divided by (portal/bench.py): routed only here.
-BENCH_BASELINE = True
+RATE_LIMITS = {**RATE_LIMITS, "login": "100000/m", "lookup": "1000000/m"}
+# https://docs.celeryq.dev/projects/kombu/en/stable/reference/kombu.transport.redis.html
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "global_keyprefix": f"{CACHES['default'].get('KEY_PREFIX', 'portal')}-celery:",
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
