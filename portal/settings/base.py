@@ -99,23 +99,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 # The lookup's statement is prepared once per connection (portal.sqlvalues.prepared_cursor); off
 # behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.22).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-# Read replica (optional): DATABASE_REPLICA_URL adds the alias "replica", a hot standby of the
-# primary. Nothing reads from it by itself: replication lag would show a citizen a page without
-# the change they just made. A read that tolerates lag opts in with ``accounts.db.on_replica(qs)``
-# and the router keeps every write on the primary (docs/deployment.md, "Read replica").
-DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
-if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"].update(
-        ATOMIC_REQUESTS=False,
-        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
-        CONN_HEALTH_CHECKS=True,
-        TEST={"MIRROR": "default"},  # a test run reads its own test database through the alias
-    )
-    DATABASE_ROUTERS = ["accounts.db.PrimaryReplicaRouter"]
-READ_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
-# After a failed connection to the replica, reads go to the primary for this many seconds.
-READ_REPLICA_RETRY_SECONDS = env.int("READ_REPLICA_RETRY_SECONDS", default=30)
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache and rate limits ------------------------------------------------------------------

@@ -50,7 +50,7 @@ def variables_read() -> set[str]:
 
 def test_env_template_lists_every_variable_the_portal_reads():
     read = variables_read()
-    assert {"DATABASE_URL", "CACHE_REDIS_URL", "DATABASE_REPLICA_URL", "GUNICORN_BIND"} <= read  # the scan works
+    assert {"DATABASE_URL", "CACHE_REDIS_URL", "GUNICORN_BIND"} <= read  # the scan works
     missing = read - set(template_keys()) - TEST_ONLY
     assert not missing, f"add to deploy/portal.env.example: {sorted(missing)}"
 
