@@ -7,11 +7,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt | md5sum | cut -c1-8)
 # axe-core (npm) for the browser tests; reinstalled when package-lock.json changes.
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | md5sum | cut -c1-8)
 
-# `make test` runs against the real services (override on the command line or in the environment).
-TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+# PostgreSQL: DATABASE_URL when it is set; otherwise the embedded server (data in var/postgres,
+# core/embedded_postgres.py), started for as long as the command runs and stopped when it ends.
+WITH_DATABASE = $(if $(DATABASE_URL),,$(BIN)/python -m core.embedded_postgres run --)
+# `make test` needs Redis too (override on the command line or in the environment).
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run test setup install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup
+.PHONY: run serve test suite install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,13 +37,15 @@ messages: install
 	@for po in $$(find locale -name '*.po'); do mo=$${po%.po}.mo; \
 	  if [ ! -f $$mo ] || [ $$po -nt $$mo ]; then $(BIN)/python manage.py compilemessages --ignore=.venv -v0 && break; fi; done
 
-setup: install messages
+run: install messages
+	@$(WITH_DATABASE) $(MAKE) --no-print-directory serve
+
+# What `run` does once the database is up: migrate, demo data, then serve.
+serve:
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo_catalogue
 	$(BIN)/python manage.py import_holidays $$(date +%Y) $$(( $$(date +%Y) + 1 )) -v0
-
-run: setup
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
 	@# With Redis: one worker that also runs Celery beat (email sweeper, officers' daily digest).
 	@if [ -n "$$REDIS_URL" ]; then \
@@ -53,12 +57,13 @@ run: setup
 	fi
 
 test: install messages node-install
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	  $(BIN)/python manage.py makemigrations --check --dry-run --settings=portal.settings.test -v0
+	@REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(WITH_DATABASE) $(MAKE) --no-print-directory suite
+
+# What `test` does once the database is up.
+suite:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	  $(BIN)/pytest --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest --create-db $(PYTEST_ARGS)
 
 # Send 200 dossiers (three 2 MB files each) through the views on PostgreSQL; see docs/benchmarks/dossiers.md.
 BENCH_DOSSIERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos

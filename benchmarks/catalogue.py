@@ -226,10 +226,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.conf import settings
 
-    if not settings.IS_POSTGRES:
-        sys.exit("The benchmark needs PostgreSQL (DATABASE_URL=postgres://…).")
     populate()
     from procedures.models import Procedure
 

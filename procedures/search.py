@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import BooleanField, Expression, F, IntegerField, QuerySet, TextField, Value
@@ -107,7 +106,7 @@ SELECT json_object_agg(t.term, coalesce(close.words, '{{}}'))
 
 
 def is_postgres() -> bool:
-    return bool(getattr(settings, "IS_POSTGRES", False)) and connection.vendor == "postgresql"
+    return connection.vendor == "postgresql"
 
 
 def refresh(procedure_ids: Iterable[int]) -> None:

@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import embedded_postgres
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -86,20 +88,17 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
-# Default: an SQLite file under var/ so `make run` works with nothing installed.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-}
+# PostgreSQL in every mode. Without DATABASE_URL: the embedded server that `make run` and `make test`
+# start, with its data and its Unix socket in var/postgres (core/embedded_postgres.py).
+DATABASES = {"default": env.db("DATABASE_URL", default=embedded_postgres.database_url(VAR_DIR))}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections with health checks: a PostgreSQL restart costs one reconnect,
-    # not a portal restart.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Persistent connections with health checks: a PostgreSQL restart costs one reconnect, not a
+# portal restart.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # The lookup's statement is prepared once per connection (portal.sqlvalues.prepared_cursor); off
 # behind a pooler that cannot keep prepared statements (PgBouncer in transaction mode before 1.22).
 DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
 
 # --- Cache and rate limits ------------------------------------------------------------------
 # Rate limits must be shared by every process: Redis when configured, else a file cache.
