@@ -42,6 +42,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def captcha_ok():
-    """Form data for a passed captcha (CAPTCHA_TEST_MODE is on in test settings)."""
+def captcha_ok(settings, monkeypatch):
+    """Form data for a passed captcha: the test that asks for it runs in the captcha's test mode,
+    which takes "PASSED" for every answer. Every other test answers real captchas; the test
+    settings leave the mode off (on with DEBUG off, the library rightly warns that it is on)."""
+    from captcha.conf import settings as captcha_settings
+
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)  # the library reads it once, at import
     return {"captcha_0": "test-key", "captcha_1": "PASSED"}
