@@ -105,6 +105,8 @@ def run(var_dir: Path, command: list[str]) -> int:
     stops the server. SIGTERM and SIGHUP are passed on to the command, with the same ending.
     """
     started = start(var_dir)
+    state = "started" if started else "already running"
+    print(f"Embedded PostgreSQL {state}: {data_dir(var_dir)}", file=sys.stderr, flush=True)
     child = subprocess.Popen(command, env={**os.environ, "DATABASE_URL": database_url(var_dir)})
 
     def pass_on(signum, frame):
