@@ -20,7 +20,7 @@ def eager_off():
     """Let this test's process publish to the broker instead of running tasks inline."""
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (make test provides it)")
-    from portal.celery import app
+    from celery import current_app as app
 
     app.conf.task_always_eager = False
     yield app

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def broker():
     """A private Redis the test may stop, with this process publishing to it."""
-    from portal.celery import app
+    from celery import current_app as app
 
     with RedisServer() as redis:
         previous = app.conf.broker_url

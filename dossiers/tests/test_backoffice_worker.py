@@ -32,7 +32,7 @@ def publish_to():
     """Make this test process publish tasks to a broker (instead of running them inline)."""
     if not settings.REDIS_URL:
         pytest.skip("needs Redis (make test provides it)")
-    from portal.celery import app
+    from celery import current_app as app
 
     previous = app.conf.broker_url
 
