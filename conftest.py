@@ -1,14 +1,39 @@
+import re
+
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _clean_cache():
-    """Rate-limit counters live in the shared cache (Redis in CI); no test may inherit another's."""
-    from django.core.cache import cache
+def _delete_suite_keys() -> None:
+    """Empty this suite's part of the cache: the keys under the test settings' KEY_PREFIX, which
+    also holds the broker's keys (portal/settings/test.py). The Redis database is REDIS_URL's and may
+    hold other keys (another checkout's suite, a developer's portal): FLUSHDB would take them too."""
+    import redis
+    from django.conf import settings
+    from django.core.cache import caches
+    from django.core.cache.backends.redis import RedisCache
 
-    cache.clear()
+    cache = caches["default"]
+    if not isinstance(cache, RedisCache):
+        type(cache).clear(cache)  # the file cache under this checkout's var/
+        return
+    config = settings.CACHES["default"]
+    prefix = re.sub(r"([*?\[\]\\])", r"\\\1", config["KEY_PREFIX"])  # literal in a SCAN pattern
+    with redis.Redis.from_url(config["LOCATION"]) as client:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache(monkeypatch):
+    """Rate-limit counters live in the shared cache (Redis in CI); no test may inherit another's.
+    A test's own ``cache.clear()`` (a cold cache) empties the same keys only."""
+    from django.core.cache import caches
+
+    _delete_suite_keys()
+    monkeypatch.setattr(caches["default"], "clear", _delete_suite_keys)
     yield
-    cache.clear()
+    _delete_suite_keys()
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +42,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def captcha_ok():
-    """Form data for a passed captcha (CAPTCHA_TEST_MODE is on in test settings)."""
+def captcha_ok(settings, monkeypatch):
+    """Form data for a passed captcha: the test that asks for it runs in the captcha's test mode,
+    which takes "PASSED" for every answer. Every other test answers real captchas; the test
+    settings leave the mode off (on with DEBUG off, the library rightly warns that it is on)."""
+    from captcha.conf import settings as captcha_settings
+
+    settings.CAPTCHA_TEST_MODE = True
+    monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)  # the library reads it once, at import
     return {"captcha_0": "test-key", "captcha_1": "PASSED"}

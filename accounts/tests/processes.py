@@ -24,8 +24,13 @@ def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2) -> bool:
 
 
 def test_database_url() -> str:
+    """The test database's URL for a subprocess; a Unix socket's directory (the embedded server's)
+    goes in the path, as django-environ reads it."""
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        return f"postgres://{db['USER']}@/{host}/{db['NAME']}"
+    return f"postgres://{db['USER']}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class RedisServer:

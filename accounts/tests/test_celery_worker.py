@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def eager_off():
     """Let this test's process publish to the broker instead of running tasks inline."""
-    if not settings.IS_POSTGRES or not settings.REDIS_URL:
-        pytest.skip("needs PostgreSQL and Redis (make test provides both)")
-    from portal.celery import app
+    if not settings.REDIS_URL:
+        pytest.skip("needs Redis (make test provides it)")
+    from celery import current_app as app
 
     app.conf.task_always_eager = False
     yield app

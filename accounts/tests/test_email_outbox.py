@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def smtp_settings(settings):
     """Send through a real SMTP server; eager retries run inline as they do in `make run`."""
-    from portal.celery import app
+    from celery import current_app as app
 
     previous = app.conf.task_eager_propagates
     app.conf.task_eager_propagates = False

@@ -11,6 +11,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from core import embedded_postgres
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -88,34 +90,14 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
-# Default: an SQLite file under var/ so `make run` works with nothing installed.
-DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
-}
+# PostgreSQL in every mode. Without DATABASE_URL: the embedded server that `make run` and `make test`
+# start, with its data and its Unix socket in var/postgres (core/embedded_postgres.py).
+DATABASES = {"default": env.db("DATABASE_URL", default=embedded_postgres.database_url(VAR_DIR))}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Persistent connections with health checks: a PostgreSQL restart costs one reconnect,
-    # not a portal restart.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Read replica (optional): DATABASE_REPLICA_URL adds the alias "replica", a hot standby of the
-# primary. Nothing reads from it by itself: replication lag would show a citizen a page without
-# the change they just made. A read that tolerates lag opts in with ``accounts.db.on_replica(qs)``
-# and the router keeps every write on the primary (docs/deployment.md, "Read replica").
-DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
-if DATABASE_REPLICA_URL:
-    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
-    DATABASES["replica"].update(
-        ATOMIC_REQUESTS=False,
-        CONN_MAX_AGE=DATABASES["default"].get("CONN_MAX_AGE", 0),
-        CONN_HEALTH_CHECKS=True,
-        TEST={"MIRROR": "default"},  # a test run reads its own test database through the alias
-    )
-    DATABASE_ROUTERS = ["accounts.db.PrimaryReplicaRouter"]
-READ_REPLICA_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
-# After a failed connection to the replica, reads go to the primary for this many seconds.
-READ_REPLICA_RETRY_SECONDS = env.int("READ_REPLICA_RETRY_SECONDS", default=30)
-IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+# Persistent connections with health checks: a PostgreSQL restart costs one reconnect, not a
+# portal restart.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # --- Cache -------------------------------------------------------------------------------------
 # Rate limits must be shared by every web process: Redis whenever there is more than one.

@@ -13,11 +13,6 @@ if not SECRET_KEY:
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# The zero-install SQLite database ignores the non-key columns of covering indexes (they only
-# speed up PostgreSQL); say so once here instead of a warning at every migrate.
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
-
 # Tasks run in-process here (no REDIS_URL): kombu's in-memory transport has no host and says so
 # on every task; nothing to act on.
 if CELERY_TASK_ALWAYS_EAGER:

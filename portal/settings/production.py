@@ -6,6 +6,7 @@ from .base import STORAGES, env
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY")  # no default: refuse to start without it
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+env.str("DATABASE_URL")  # no default either: never the embedded development server under var/
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 # A load balancer or monitor checks each gunicorn node directly over plain http.

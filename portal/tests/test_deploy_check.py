@@ -40,7 +40,9 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "System check identified no issues (0 silenced)." in output
+    # The one silenced check is django-ratelimit's list of the backends it has tested, which
+    # predates Django's own Redis cache (portal/settings/base.py says why it is safe).
+    assert "System check identified no issues (1 silenced)." in output
     assert "WARNINGS" not in output
 
 

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.tests.processes import RedisServer
+from core import embedded_postgres
 from portal.tests.e2e.live import LivePortal
-from portal.tests.pgserver import PostgresServer
 
 pytestmark = pytest.mark.worker
 
@@ -28,33 +29,32 @@ def fetch(url: str) -> int:
 
 
 def test_portal_survives_a_postgres_restart(tmp_path):
-    if not settings.REDIS_URL:
-        pytest.skip("needs Redis (make test provides it)")
-    # Not under tmp_path: pytest's base folder is private to root, and postgres must reach its data.
-    pg_dir = Path(tempfile.mkdtemp(prefix="portal-pgfault-"))
-    pg_dir.chmod(0o755)
-    pg = PostgresServer(pg_dir / "cluster")
-    if not pg.available():
-        pytest.skip("PostgreSQL server binaries are not installed")
-    pg.init().start()
-    portal = LivePortal(
-        base_dir=Path(settings.BASE_DIR),
-        artifacts=Path(settings.BASE_DIR) / "test-artifacts" / "pgfault",
-        tmp=tmp_path / "var",
-        database_url=pg.url,
-        redis_url=settings.REDIS_URL.rsplit("/", 1)[0] + "/9",
-    )
-    try:
-        portal.start()
-        pages = ["/", "/procedures/", "/procedures/?q=khai+sinh", "/agencies/", "/accounts/login/"]
-        before = [fetch(portal.url(p)) for p in pages * 3]
-        pg.restart()
-        after = [fetch(portal.url(p)) for p in pages * 3]
-        ok_before, ok_after = before.count(200), after.count(200)
-        print(f"\n[fault] postgres restart: {ok_before}/{len(before)} ok before, {ok_after}/{len(after)} ok after")
-        assert before == [200] * len(before)
-        assert after == [200] * len(after), portal.report()
-    finally:
-        portal.stop()
-        pg.stop()
-        shutil.rmtree(pg_dir, ignore_errors=True)
+    # A PostgreSQL server of its own (the one `make run` embeds), so that restarting it touches
+    # nothing else. Not under tmp_path: pytest's base folder is private to root, and as root the
+    # server runs as another user, which must reach its data.
+    pg_var = Path(tempfile.mkdtemp(prefix="portal-pgfault-"))
+    pg_var.chmod(0o755)
+    embedded_postgres.start(pg_var)
+    with RedisServer() as redis_server:
+        portal = LivePortal(
+            base_dir=Path(settings.BASE_DIR),
+            artifacts=Path(settings.BASE_DIR) / "test-artifacts" / "pgfault",
+            tmp=tmp_path / "var",
+            database_url=embedded_postgres.database_url(pg_var),
+            redis_url=redis_server.url,
+        )
+        try:
+            portal.start()
+            pages = ["/", "/procedures/", "/procedures/?q=khai+sinh", "/agencies/", "/accounts/login/"]
+            before = [fetch(portal.url(p)) for p in pages * 3]
+            embedded_postgres.stop(pg_var)
+            embedded_postgres.start(pg_var)
+            after = [fetch(portal.url(p)) for p in pages * 3]
+            ok_before, ok_after = before.count(200), after.count(200)
+            print(f"\n[fault] postgres restart: {ok_before}/{len(before)} ok before, {ok_after}/{len(after)} ok after")
+            assert before == [200] * len(before)
+            assert after == [200] * len(after), portal.report()
+        finally:
+            portal.stop()
+            embedded_postgres.stop(pg_var)
+            shutil.rmtree(pg_var, ignore_errors=True)

@@ -19,6 +19,9 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect, sync_playwright
 
+from accounts.tests.processes import RedisServer
+from core import embedded_postgres
+
 from .checks import AXE_JS, audited_urls
 from .live import LivePortal
 
@@ -62,11 +65,8 @@ def pytest_runtest_makereport(item, call):
 
 
 def _missing_prerequisite() -> str | None:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return "needs DATABASE_URL on PostgreSQL (make test provides it)"
-    if not os.environ.get("REDIS_URL"):
-        return "needs REDIS_URL (make test provides it)"
+    if not shutil.which("redis-server"):
+        return "needs redis-server (apt-get install redis-server; .ci/run does it)"
     if not Path(CHROMIUM).exists():
         return f"needs {CHROMIUM} (apt-get install chromium; .ci/run does it)"
     if not AXE_JS.exists():
@@ -83,43 +83,36 @@ def _require_prerequisites() -> None:
 
 
 def _e2e_database_url() -> str:
-    """The suite's DATABASE_URL with `_e2e` appended to the database name (never the suite's own DB)."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
+    """The suite's database URL with `_e2e` appended to the database name (never the suite's own DB)."""
+    parts = urlsplit(os.environ.get("DATABASE_URL") or embedded_postgres.database_url(settings.VAR_DIR))
     return parts._replace(path=parts.path.rstrip("/") + "_e2e").geturl()
-
-
-def _e2e_redis_url() -> str:
-    """E2E_REDIS_URL, else the next Redis database after REDIS_URL's: the suite flushes its own."""
-    if os.environ.get("E2E_REDIS_URL"):
-        return os.environ["E2E_REDIS_URL"]
-    parts = urlsplit(os.environ["REDIS_URL"])
-    db = int(parts.path.strip("/") or 0)
-    return parts._replace(path=f"/{(db + 1) % 16}").geturl()
 
 
 @pytest.fixture(scope="session")
 def live_portal(tmp_path_factory):
-    """The portal served by gunicorn + a Celery worker + an SMTP sink, on a fresh PostgreSQL database."""
+    """The portal served by gunicorn + a Celery worker + an SMTP sink, on a fresh PostgreSQL database
+    and a Redis server of its own (started here, so nothing else's keys are near)."""
     global _portal
     _require_prerequisites()
-    portal = LivePortal(
-        base_dir=BASE_DIR,
-        artifacts=ARTIFACTS / "e2e",
-        tmp=tmp_path_factory.mktemp("live_portal"),
-        database_url=_e2e_database_url(),
-        redis_url=_e2e_redis_url(),
-    )
-    try:
-        portal.start()
-    except Exception as exc:
-        report = portal.report()
-        with contextlib.suppress(Exception):  # the start's own error is the one to show
-            portal.stop()
-        pytest.fail(f"the live portal did not start: {exc}\n{report}", pytrace=False)
-    _portal = portal
-    yield portal
-    _portal = None
-    portal.stop()
+    with RedisServer() as redis_server:
+        portal = LivePortal(
+            base_dir=BASE_DIR,
+            artifacts=ARTIFACTS / "e2e",
+            tmp=tmp_path_factory.mktemp("live_portal"),
+            database_url=_e2e_database_url(),
+            redis_url=redis_server.url,
+        )
+        try:
+            portal.start()
+        except Exception as exc:
+            report = portal.report()
+            with contextlib.suppress(Exception):  # the start's own error is the one to show
+                portal.stop()
+            pytest.fail(f"the live portal did not start: {exc}\n{report}", pytrace=False)
+        _portal = portal
+        yield portal
+        _portal = None
+        portal.stop()
 
 
 @pytest.fixture(scope="package")

@@ -1,8 +1,9 @@
 """The portal as it runs in production, started for the browser tests.
 
 A fresh PostgreSQL database, gunicorn with the production settings (made usable over plain http by
-environment variables only), a Celery worker on Redis, and an SMTP sink that receives every email
-the worker delivers. Everything is torn down at the end; logs stay under test-artifacts/e2e/.
+environment variables only), a Celery worker on a Redis server the caller started for it alone, and
+an SMTP sink that receives every email the worker delivers. Everything is torn down at the end;
+logs stay under test-artifacts/e2e/.
 """
 
 import ctypes
@@ -24,7 +25,6 @@ from pathlib import Path
 
 import environ
 import psycopg
-import redis
 from psycopg import sql
 
 from accounts.tests.smtp import SmtpSink, free_port
@@ -159,7 +159,6 @@ class LivePortal:
         self.artifacts.mkdir(parents=True, exist_ok=True)
         self.sink.__enter__()
         self._recreate_database()
-        redis.Redis.from_url(self.redis_url).flushdb()  # no queued task or rate-limit counter from a past run
         self.manage("migrate", "--noinput")
         if self.has_command("load_demo_catalogue"):
             self.manage("load_demo_catalogue")
@@ -209,11 +208,8 @@ class LivePortal:
                 proc.kill()
                 proc.wait(timeout=5)
         self.sink.__exit__(None, None, None)
-        try:
-            redis.Redis.from_url(self.redis_url).flushdb()
-        finally:
-            self._drop_database()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+        self._drop_database()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     # --- helpers for tests -------------------------------------------------------------------
     def url(self, path: str = "/") -> str:
