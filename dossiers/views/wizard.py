@@ -17,14 +17,7 @@ from django.views.generic import FormView, RedirectView
 from .. import selectors, services, wizard, workflow
 from ..constants import AttachmentKind, WizardStep
 from ..eform import EForm, display_answers
-from ..forms import (
-    ApplicantForm,
-    AttachmentsForm,
-    SendForm,
-    applicant_initial,
-    build_slots,
-    dossier_applicant_initial,
-)
+from ..forms import ApplicantForm, AttachmentsForm, SendForm, applicant_initial, build_slots, dossier_applicant_initial
 from ..models import Dossier
 from .base import ScopedObjectMixin
 from .files import LimitedUploadsMixin, delete_requested_file, file_limits, store_accepted_files
