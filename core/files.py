@@ -1,7 +1,7 @@
 """Handing a private uploaded file to the person a view has just allowed to have it.
 
 Uploaded files never have a public URL. A view checks permission first (for example
-``dossiers.selectors.attachment_for_download``) and then returns ``private_file_response``, which
+``dossiers.selectors.attachments_for_download``) and then returns ``private_file_response``, which
 hands the file over in the way ``PRIVATE_FILE_SERVING`` chooses for the deployment:
 
 ``"django"`` (default)
