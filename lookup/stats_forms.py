@@ -9,7 +9,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from procedures.forms import FastSelect
 from procedures.selectors import AgencyNode, AgencyTree
 
 FIRST_MONTH = datetime.date(2000, 1, 1)  # nothing was filed online before; earlier months are typos
@@ -93,8 +92,8 @@ class StatisticsFilterForm(forms.Form):
     """A wrong filter (unknown code, impossible month, inverted or too long period) is reported
     beside its field and replaced by its default; the page still shows figures, never a 500."""
 
-    agency = forms.CharField(label=_("Agency"), required=False, max_length=None, widget=FastSelect)
-    field = forms.CharField(label=_("Field"), required=False, max_length=None, widget=FastSelect)
+    agency = forms.CharField(label=_("Agency"), required=False, max_length=None, widget=forms.Select)
+    field = forms.CharField(label=_("Field"), required=False, max_length=None, widget=forms.Select)
 
     def __init__(self, *args, tree: AgencyTree, fields: list[tuple[int, str, str]], today: datetime.date, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,39 +1,11 @@
-from html import escape as html_escape
-
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .constants import ServiceLevel
 from .selectors import AgencyTree
 
 Q_MAX_LENGTH = 200
-
-
-class FastSelect(forms.Select):
-    """A <select> rendered in Python: the agency tree has hundreds of options, and rendering each
-    through the option template cost ~15 ms per page. Same markup and attributes as Select.
-    The standard library's escape, not django.utils.html.escape: that one checks every argument
-    for lazy strings first, which doubled the cost of the 500 escapes of this field."""
-
-    options: list[tuple[str, str]] | None = None  # set as is, without the choices setter's normalising
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final = self.build_attrs(self.attrs, attrs)
-        current = "" if value is None else str(value)
-        attributes = "".join(
-            f' {escape(k)}="{escape(k if v is True else v)}"'
-            for k, v in final.items()
-            if v is not None and v is not False
-        )
-        options = "".join(
-            f'<option value="{html_escape(str(key))}"{" selected" if str(key) == current else ""}>'
-            f"{html_escape(str(label))}</option>"
-            for key, label in (self.choices if self.options is None else self.options)
-        )
-        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}</select>')  # noqa: S308 - all parts escaped
 
 
 class ProcedureSearchForm(forms.Form):
@@ -53,12 +25,12 @@ class ProcedureSearchForm(forms.Form):
     )
     # Validated against the cached tree and field list (clean_*), their options labelled with counts
     # once those are known (set_counts): building hundreds of choices twice per request is slow.
-    agency = forms.CharField(label=_("Agency"), required=False, widget=FastSelect)
-    field = forms.CharField(label=_("Field"), required=False, widget=FastSelect)
+    agency = forms.CharField(label=_("Agency"), required=False, widget=forms.Select)
+    field = forms.CharField(label=_("Field"), required=False, widget=forms.Select)
     level = forms.ChoiceField(
         label=_("Service level"),
         required=False,
-        widget=FastSelect,
+        widget=forms.Select,
         error_messages={"invalid_choice": _("Unknown service level; all levels are shown.")},
     )
 
@@ -90,10 +62,10 @@ class ProcedureSearchForm(forms.Form):
             return f"{name} ({counts[group].get(key, 0)})"
 
         indent = "\u00a0\u00a0\u00a0"
-        self.fields["agency"].widget.options = [("", _("All agencies"))] + [
+        self.fields["agency"].widget.choices = [("", _("All agencies"))] + [
             (node.code, indent * node.depth + label(node.name, "agency", node.code)) for node in self.tree.nodes
         ]
-        self.fields["field"].widget.options = [("", _("All fields"))] + [
+        self.fields["field"].widget.choices = [("", _("All fields"))] + [
             (code, label(name, "field", code)) for _pk, code, name in self.field_names
         ]
         self.fields["level"].choices = [("", _("All service levels"))] + [
