@@ -51,3 +51,15 @@ def captcha_ok(settings, monkeypatch):
     settings.CAPTCHA_TEST_MODE = True
     monkeypatch.setattr(captcha_settings, "CAPTCHA_TEST_MODE", True)  # the library reads it once, at import
     return {"captcha_0": "test-key", "captcha_1": "PASSED"}
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Vietnamese: a request to an /en/ page leaves English active in the
+    thread, and a later test's ``reverse()`` would otherwise build /en/ addresses."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

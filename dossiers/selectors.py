@@ -197,15 +197,30 @@ def most_used_procedures(*, limit: int = 6) -> list[dict]:
     return cache.get_or_set(f"dossiers:most-used:{limit}", build, timeout=600)
 
 
-def sent_dossier_by_code(code: str) -> Dossier | None:
-    """A dossier that has been sent, by its code, for the public lookup: its procedure and agency
-    joined, its steps prefetched in order with only the columns the public may see (2 queries).
-    A draft is nobody's business but its owner's, so it is not found."""
-    steps = History.objects.only("dossier_id", "action", "to_status", "created_at").order_by("created_at", "pk")
-    return (
-        Dossier.objects.exclude(status=DossierStatus.DRAFT)
-        .select_related("procedure", "agency")
-        .prefetch_related(Prefetch("history", queryset=steps))
-        .filter(code=code)
-        .first()
-    )
+def sent_dossier_by_code(code: str) -> dict | None:
+    """What the public lookup may show of a dossier that has been sent, by its code: its own
+    public columns with its procedure's and agency's names, and ``steps`` (time, action, new
+    status) in order; None for a draft, as for an unknown code (2 queries). Plain values: the
+    public page needs nothing of the models, and nothing personal leaves this function."""
+    found = Dossier.objects.exclude(status=DossierStatus.DRAFT).filter(code=code).values("pk", *PUBLIC_COLUMNS).first()
+    if found is not None:
+        steps = History.objects.filter(dossier_id=found["pk"]).order_by("created_at", "pk")
+        found["steps"] = list(steps.values_list("created_at", "action", "to_status"))
+    return found
+
+
+# What the public lookup shows of a dossier: never the citizen's identity, contact or notes.
+PUBLIC_COLUMNS = (
+    "code",
+    "status",
+    "applicant_type",
+    "applicant_name",
+    "sent_at",
+    "received_at",
+    "due_date",
+    "finished_at",
+    "timeliness",
+    "apology_count",
+    "procedure__name",
+    "agency__name",
+)

@@ -35,37 +35,39 @@ class PublicDossier:
     received_at: datetime.datetime | None
     due_date: datetime.date | None
     finished_at: datetime.datetime | None
-    overdue: bool
     timeliness: str  # "" while undecided, else early / on_time / late
     timeliness_label: str
     apologies: int
     history: list[PublicHistoryEntry]
 
+    @property
+    def overdue(self) -> bool:
+        return deadlines.is_overdue(self)
+
 
 def public_dossier(code: str) -> PublicDossier | None:
     """The public view of the sent dossier ``code``; None for a draft, exactly as for a code that
-    does not exist (2 queries: the dossier with its procedure and agency, then its steps)."""
-    dossier = dossier_selectors.sent_dossier_by_code(code)
-    if dossier is None:
+    does not exist (2 queries: the dossier with its procedure's and agency's names, its steps)."""
+    found = dossier_selectors.sent_dossier_by_code(code)
+    if found is None:
         return None
-    organisation = dossier.applicant_type == AccountType.ORGANISATION
+    organisation = found["applicant_type"] == AccountType.ORGANISATION
     return PublicDossier(
-        code=dossier.code,
-        procedure=dossier.procedure.name,
-        agency=dossier.agency.name,
-        status=dossier.status,
-        status_label=DossierStatus(dossier.status).label,
-        applicant=dossier.applicant_name if organisation else mask_person_name(dossier.applicant_name),
-        sent_at=dossier.sent_at,
-        received_at=dossier.received_at,
-        due_date=dossier.due_date,
-        finished_at=dossier.finished_at,
-        overdue=deadlines.is_overdue(dossier),
-        timeliness=dossier.timeliness,
-        timeliness_label=Timeliness(dossier.timeliness).label if dossier.timeliness else "",
-        apologies=dossier.apology_count,
+        code=found["code"],
+        procedure=found["procedure__name"],
+        agency=found["agency__name"],
+        status=found["status"],
+        status_label=DossierStatus(found["status"]).label,
+        applicant=found["applicant_name"] if organisation else mask_person_name(found["applicant_name"]),
+        sent_at=found["sent_at"],
+        received_at=found["received_at"],
+        due_date=found["due_date"],
+        finished_at=found["finished_at"],
+        timeliness=found["timeliness"],
+        timeliness_label=Timeliness(found["timeliness"]).label if found["timeliness"] else "",
+        apologies=found["apology_count"],
         history=[
-            PublicHistoryEntry(step.created_at, history_title(step.action, step.to_status))
-            for step in dossier.history.all()
+            PublicHistoryEntry(created_at, history_title(action, to_status))
+            for created_at, action, to_status in found["steps"]
         ],
     )
