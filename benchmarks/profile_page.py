@@ -26,7 +26,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
     os.environ.setdefault("SECRET_KEY", "profile-only-" + "x" * 50)
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("CACHE_KEY_PREFIX", "bench-profile")
+    os.environ["CACHE_KEY_PREFIX"] = f"bench-profile-{os.getpid()}"  # a cold page cache, its own keys
     import django
     from django.conf import settings
 
@@ -53,6 +53,17 @@ def main() -> None:
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.lines)
     print(f"{args.page}: {cpu:.2f} ms of CPU per request (unprofiled, {args.requests} requests)\n")
     print(out.getvalue().replace(str(settings.BASE_DIR) + "/", ""))
+    forget_keys(settings.CACHES["default"])
+
+
+def forget_keys(config: dict) -> None:
+    """Delete what this run cached (its own key prefix), never anything else in that Redis."""
+    import redis
+
+    with redis.Redis.from_url(config["LOCATION"]) as client:
+        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 def build(page: str):
