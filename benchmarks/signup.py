@@ -28,6 +28,7 @@ os.environ.pop("REDIS_URL", None)
 os.environ.pop("CACHE_REDIS_URL", None)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.test")
 os.environ["CONN_MAX_AGE"] = "600"
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # not a line per email sent
 
 
 def main() -> None:
