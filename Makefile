@@ -14,7 +14,7 @@ WITH_DATABASE = $(if $(DATABASE_URL),,$(BIN)/python -m core.embedded_postgres ru
 # `make test` needs Redis too (override on the command line or in the environment).
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run serve test suite install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup
+.PHONY: run serve test suite install node-install lint format messages clean bench bench-dossiers bench-catalogue audit bench-lookup bench-signup
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -77,6 +77,9 @@ BENCH_KEY_PREFIX ?= bench
 BENCH_DOSSIERS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench_dos
 bench-dossiers: install messages
 	BENCH_DATABASE_URL=$(BENCH_DOSSIERS_DATABASE_URL) $(BIN)/python -m benchmarks.dossiers
+# Signup answer time for new and registered addresses (must not tell them apart); docs/benchmarks/signup.md.
+bench-signup: install messages
+	$(BIN)/python -m benchmarks.signup --output docs/benchmarks/signup.md
 # Catalogue search benchmark: 10,000 procedures in a dedicated database; docs/benchmarks/catalogue.md.
 BENCH_CATALOGUE_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal_bench
 BENCH_CATALOGUE_REDIS_URL ?= $(BENCH_REDIS_URL)

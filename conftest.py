@@ -1,37 +1,21 @@
-import re
-
 import pytest
 
 
 def _delete_suite_keys() -> None:
-    """Empty this suite's part of the cache: the keys under the test settings' KEY_PREFIX, which
-    also holds the broker's keys (portal/settings/test.py). The Redis database is REDIS_URL's and may
-    hold other keys (another checkout's suite, a developer's portal): FLUSHDB would take them too."""
-    import redis
-    from django.conf import settings
+    """Empty this suite's part of the caches: ``clear()`` deletes the keys under the test settings'
+    KEY_PREFIX only (core/cache.py), which also holds the broker's keys (portal/settings/test.py).
+    The Redis database is REDIS_URL's and may hold other keys (another checkout's suite, a
+    developer's portal): FLUSHDB would take them too."""
     from django.core.cache import caches
-    from django.core.cache.backends.redis import RedisCache
 
-    cache = caches["default"]
-    if not isinstance(cache, RedisCache):
-        type(cache).clear(cache)  # the file cache under this checkout's var/
-        return
-    config = settings.CACHES["default"]
-    prefix = re.sub(r"([*?\[\]\\])", r"\\\1", config["KEY_PREFIX"])  # literal in a SCAN pattern
-    with redis.Redis.from_url(config["LOCATION"]) as client:
-        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
-        if keys:
-            client.delete(*keys)
+    caches["default"].clear()
+    caches["ratelimit"].clear()
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache(monkeypatch):
-    """Rate-limit counters live in the shared cache (Redis in CI); no test may inherit another's.
-    A test's own ``cache.clear()`` (a cold cache) empties the same keys only."""
-    from django.core.cache import caches
-
+def _clean_cache():
+    """Rate-limit counters live in the shared cache (Redis in CI); no test may inherit another's."""
     _delete_suite_keys()
-    monkeypatch.setattr(caches["default"], "clear", _delete_suite_keys)
     yield
     _delete_suite_keys()
 

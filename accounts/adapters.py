@@ -4,7 +4,7 @@ allauth's limits counted by the portal's one rate-limit mechanism (``core.rateli
 from allauth.account.adapter import DefaultAccountAdapter
 from django.utils.translation import get_language
 
-from core.ratelimit import over_limit
+from core.ratelimit import login_failed, login_refused, over_limit
 
 from . import services
 
@@ -41,16 +41,11 @@ class AccountAdapter(DefaultAccountAdapter):
         """Refuse to check a password once this address, or this client, failed too often
         (``RATE_LIMITS`` "login_failed_*"): even the right password waits, so guessing gains
         nothing. Only failures count (``authentication_failed``)."""
-        email = _login_key(credentials)
-        if over_limit(request, group="login_failed_ip", increment=False) or over_limit(
-            request, group="login_failed_email", key=lambda group, request: email, increment=False
-        ):
+        if login_refused(request, email=_login_email(credentials)):
             raise self.validation_error("too_many_login_attempts")
 
     def authentication_failed(self, request, **credentials) -> None:
-        email = _login_key(credentials)
-        over_limit(request, group="login_failed_ip")
-        over_limit(request, group="login_failed_email", key=lambda group, request: email)
+        login_failed(request, email=_login_email(credentials))
 
     def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
         """At most one activation email per address every few minutes outside signup (a login to
@@ -61,5 +56,5 @@ class AccountAdapter(DefaultAccountAdapter):
         super().send_confirmation_mail(request, emailconfirmation, signup)
 
 
-def _login_key(credentials: dict) -> str:
-    return (credentials.get("email") or credentials.get("username") or "").lower()
+def _login_email(credentials: dict) -> str:
+    return credentials.get("email") or credentials.get("username") or ""

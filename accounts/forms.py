@@ -1,9 +1,16 @@
 """Signup, login and profile forms. Forms validate and normalise; services write."""
 
 from allauth.account import forms as allauth_forms
+from allauth.account.adapter import get_adapter
 from captcha.fields import CaptchaField, CaptchaTextInput
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django_ratelimit.exceptions import Ratelimited
+
+from core.ratelimit import login_failed, login_refused, over_limit
 
 from . import validators
 from .constants import AccountType, Gender
@@ -180,6 +187,16 @@ class SignupForm(ProfileFieldsMixin, allauth_forms.SignupForm):
     def clean_email(self):
         return super().clean_email().lower()
 
+    def try_save(self, request):
+        """Save a new account, or (the address is registered) only email its owner: the same
+        answer either way (``ACCOUNT_PREVENT_ENUMERATION``). The same time too: hashing the new
+        password is most of a signup's work (PBKDF2, hundreds of milliseconds), so it is done, and
+        thrown away, for a registered address as well; otherwise the answer's speed would tell
+        whether an address has an account."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data["password1"])
+        return super().try_save(request)
+
 
 class ProfileForm(ProfileFieldsMixin, forms.Form):
     """The profile page: the fields of the account's own kind, plus the email language."""
@@ -206,3 +223,53 @@ class LoginForm(allauth_forms.LoginForm):
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login (``admin.site.login_form``), throttled like the citizens' login.
+
+    Officers' and superusers' passwords are worth more than citizens', so this door must not be
+    the one without a lock: its attempts count against the same client limit ("login", a 429 page
+    like the citizens' login), its failures against the same counters per client address and per
+    account (``core.ratelimit.login_failed``), and once over them even the right password waits,
+    with the citizens' message.
+    """
+
+    def clean(self):
+        if over_limit(self.request, group="login"):
+            raise Ratelimited()  # RatelimitMiddleware answers with the 429 page
+        email = self.cleaned_data.get("username") or ""
+        if login_refused(self.request, email=email):
+            raise ValidationError(
+                get_adapter().error_messages["too_many_login_attempts"], code="too_many_login_attempts"
+            )
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                login_failed(self.request, email=email)
+            raise
+
+
+class ChangeEmailForm(allauth_forms.AddEmailForm):
+    """Change the account's one email address (``ACCOUNT_CHANGE_EMAIL``; extra addresses serve
+    nothing in the portal). The new address gets a confirmation link and replaces the old one only
+    once the link is opened from it. The password is asked, so a session left open on a shared
+    computer cannot move the account (and its password resets) to another address, and typing
+    someone else's address costs knowing the password; the page's POSTs are rate limited per user
+    ("manage_email") and the links per address ("confirm_email")."""
+
+    password = allauth_forms.PasswordField(label=_("Password"), autocomplete="current-password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].label = _("New email address")
+        self.fields["email"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].widget.attrs.pop("placeholder", None)
+        self.fields["password"].help_text = _("Your current password, to confirm that it is you.")
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data.get("password", "")
+        if not self.user.check_password(password):
+            raise get_adapter().validation_error("incorrect_password")
+        return password

@@ -106,6 +106,9 @@ class OutgoingEmail(models.Model):
     Rows are written in the same transaction as the event that causes them, and the Celery task
     that delivers one marks it sent: a lost broker message or a redelivered task can neither lose
     nor duplicate an email. ``requeue_pending_emails`` sweeps what a broker outage left behind.
+    Delivery is at least once: a worker killed between the SMTP server's acceptance and the
+    commit that marks the row sent sends it again, under the same Message-ID
+    (``services.email_message_id``), so the copy can be dropped downstream.
     """
 
     to = models.JSONField(_("recipients"))

@@ -2,6 +2,7 @@
 
 import logging
 import smtplib
+from email.utils import parseaddr
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
@@ -87,13 +88,26 @@ def email_error_is_transient(exc: Exception) -> bool:
     return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
 
 
+def email_message_id(email: OutgoingEmail) -> str:
+    """The Message-ID of an outbox row: derived from the row (its id and creation time, at the
+    sender's domain), so every attempt to send it carries the same one."""
+    domain = parseaddr(email.from_email)[1].rpartition("@")[2] or "localhost"
+    return f"<outgoing-email.{email.pk}.{email.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
 def email_deliver(*, email_id: int) -> bool:
-    """Deliver one outbox row at most once. Returns False when there was nothing to do.
+    """Deliver one outbox row, once as far as the portal can tell. Returns False when there was
+    nothing to do.
 
     The row is locked while sending so two deliveries of the same task cannot both send.
     Transient errors propagate (the task retries them); a permanent one marks the row failed at
-    once; the attempt is counted either way. One window remains: a crash after the SMTP server
-    accepted the message but before this transaction commits sends it again on redelivery.
+    once; the attempt is counted either way.
+
+    At least once, not exactly once: one window remains. If the worker dies after the SMTP server
+    accepted the message but before this transaction commits (a SIGKILL, a machine lost while the
+    server is slow to answer DATA), the row is still pending and the redelivered task sends it
+    again. Both copies carry the same Message-ID (``email_message_id``), so a mail system that
+    drops duplicates by Message-ID (most mailbox stores and list managers do) keeps one.
     """
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
@@ -105,6 +119,7 @@ def email_deliver(*, email_id: int) -> bool:
             from_email=email.from_email,
             to=email.to,
             connection=get_connection(),
+            headers={"Message-ID": email_message_id(email)},
         )
         if email.body_html:
             message.attach_alternative(email.body_html, "text/html")

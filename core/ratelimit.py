@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 
 
@@ -50,6 +50,36 @@ def over_limit(request: HttpRequest, *, group: str, key="ip", increment: bool = 
     """Count one attempt of ``group`` (unless ``increment`` is False: only look) and say whether
     the client is now over its rate."""
     return is_ratelimited(request, group=group, key=key, rate=rate, increment=increment)
+
+
+def reached_limit(request: HttpRequest, *, group: str, key="ip") -> bool:
+    """Has the client used up its rate of ``group`` (the next attempt would be over)? Only looks:
+    "5/5m" of failed logins then means five failures, and the sixth attempt is refused."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+    return usage is not None and usage["count"] >= usage["limit"]
+
+
+def login_key(email: str) -> str:
+    """The account a login attempt is counted against: its email as typed, case-insensitive."""
+    return (email or "").strip().lower()
+
+
+def login_refused(request: HttpRequest, *, email: str) -> bool:
+    """Has this client, or this account, failed to log in too often (``RATE_LIMITS``
+    "login_failed_ip" and "login_failed_email")? Only looks. The citizens' login (the allauth
+    adapter) and the admin's (``accounts.forms.AdminLoginForm``) share these counters, so neither
+    door gives a guesser more tries than the other."""
+    account = login_key(email)
+    return reached_limit(request, group="login_failed_ip") or reached_limit(
+        request, group="login_failed_email", key=lambda group, request: account
+    )
+
+
+def login_failed(request: HttpRequest, *, email: str) -> None:
+    """Count one failed login for this client and for this account."""
+    account = login_key(email)
+    over_limit(request, group="login_failed_ip")
+    over_limit(request, group="login_failed_email", key=lambda group, request: account)
 
 
 def too_many_requests(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -9,7 +9,6 @@
   The status is never a form field.
 """
 
-import csv
 import datetime
 
 from django.contrib import admin, messages
@@ -25,6 +24,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from core import csvfiles
 from procedures.models import Agency, Field, Procedure
 
 from . import deadlines, selectors, workflow
@@ -290,7 +290,7 @@ class DossierAdmin(admin.ModelAdmin):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="ho-so.csv"'
         response.write("\ufeff")  # Excel opens UTF-8 with a BOM correctly
-        writer = csv.writer(response)
+        writer = csvfiles.writer(response)
         writer.writerow(
             [
                 gettext("Dossier code"),

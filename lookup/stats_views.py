@@ -1,10 +1,9 @@
-import csv
-
 from django.http import HttpResponse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from core import csvfiles
 from dossiers.deadlines import today as local_today
 from procedures.selectors import catalogue_meta
 
@@ -75,6 +74,6 @@ class StatisticsCsvView(StatisticsView):
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         response.write("\ufeff")  # the BOM tells Excel the file is UTF-8 (Vietnamese letters intact)
-        writer = csv.writer(response)
+        writer = csvfiles.writer(response)
         writer.writerows(stats_selectors.csv_rows(result, view=view))
         return response

@@ -8,12 +8,14 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from accounts.forms import AdminLoginForm
 from accounts.urls import allauth_urlpatterns
 
 from . import views
 
 admin.site.site_header = "Cổng Dịch vụ công — Quản trị"
 admin.site.site_title = "Cổng Dịch vụ công"
+admin.site.login_form = AdminLoginForm  # throttled like the citizens' login (core.ratelimit)
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),

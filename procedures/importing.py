@@ -24,6 +24,8 @@ from django.db import DatabaseError, transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from core import csvfiles
+
 from . import search
 from .constants import AgencyLevel, FormFieldType, ServiceLevel
 from .models import Agency, Field, FormField, Procedure, RequiredDocument
@@ -136,7 +138,8 @@ def read_csv(text: str) -> Source:
     rows: list[tuple[str, dict]] = []
     line = 2  # the header is line 1; a record may span several lines (quoted newlines)
     for record in reader:
-        rows.append((_("line %(line)d") % {"line": line}, {**record, "_csv": True}))
+        values = {name: csvfiles.restore_cell(value) for name, value in record.items()}
+        rows.append((_("line %(line)d") % {"line": line}, {**values, "_csv": True}))
         line = reader.line_num + 1
     return Source(agencies=[], fields=[], procedures=rows)
 
@@ -554,7 +557,7 @@ def export_json() -> str:
 
 def export_csv() -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=PROCEDURE_COLUMNS, lineterminator="\n")
+    writer = csvfiles.dict_writer(buffer, fieldnames=PROCEDURE_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in procedure_rows():
         row["published"] = "true" if row["published"] else "false"

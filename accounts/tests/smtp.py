@@ -36,11 +36,20 @@ class _Handler:
                 self.sink.refused += 1
                 return "451 4.3.0 Temporary failure, try again later"
             self.sink.messages.append(email.message_from_bytes(envelope.content))
+            stall = self.sink.stall_next_data > 0
+            self.sink.stall_next_data -= stall
+        if stall:  # the message is kept, the client still waits for the answer (a slow server)
+            import asyncio
+
+            self.sink.accepted.set()
+            await asyncio.sleep(self.sink.stall_seconds)
         return "250 Message accepted for delivery"
 
 
 class SmtpSink:
-    def __init__(self, refuse_next: int = 0, stall_next_rcpt: int = 0, stall_seconds: float = 30.0):
+    def __init__(
+        self, refuse_next: int = 0, stall_next_rcpt: int = 0, stall_seconds: float = 30.0, stall_next_data: int = 0
+    ):
         self.port = free_port()
         self.messages: list = []
         self.refused = 0
@@ -49,6 +58,8 @@ class SmtpSink:
         self.stall_next_rcpt = stall_next_rcpt
         self.stall_seconds = stall_seconds
         self.stalled = threading.Event()
+        self.stall_next_data = stall_next_data
+        self.accepted = threading.Event()
         self.refuse_recipient: str | None = None
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 

@@ -139,3 +139,21 @@ def test_which_smtp_errors_are_transient(exc, transient):
     from accounts.services import email_error_is_transient
 
     assert email_error_is_transient(exc) is transient
+
+
+def test_every_attempt_for_a_row_carries_the_same_message_id(smtp_settings):
+    """Issue 23, item 5: a worker killed after the SMTP server accepted a message, before the row
+    was marked sent, sent it again with a new Message-ID, so nothing downstream could drop the copy.
+    The crash is played here by putting the row back to pending, as the lost commit leaves it."""
+    with transaction.atomic():
+        first = email_queue(message("an@example.vn"))
+        other = email_queue(message("binh@example.vn"))
+    with SmtpSink() as sink:
+        smtp_settings(sink)
+        assert email_deliver(email_id=first.pk)
+        OutgoingEmail.objects.filter(pk=first.pk).update(status=EmailStatus.PENDING)  # the lost commit
+        assert email_deliver(email_id=first.pk)
+        assert email_deliver(email_id=other.pk)
+    ids = [m["Message-ID"] for m in sink.messages]
+    assert ids[0] == ids[1] == f"<outgoing-email.{first.pk}.{first.created_at:%Y%m%d%H%M%S%f}@dichvucong.local>"
+    assert ids[2] != ids[0]

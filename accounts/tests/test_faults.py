@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.constants import EmailStatus
 from accounts.models import OutgoingEmail
-from accounts.services import email_queue
+from accounts.services import email_message_id, email_queue
 
 from .processes import RedisServer, Worker, wait_for
 from .smtp import SmtpSink
@@ -98,6 +98,33 @@ def test_worker_killed_mid_send_redelivers_and_email_arrives_once(broker, tmp_pa
             second.stop()
     assert subjects(sink) == ["killed 0"]
     report("worker SIGKILL", saved=1, delivered=len(sink.messages))
+
+
+def test_worker_killed_after_the_server_kept_the_message_sends_a_copy_with_the_same_message_id(broker, tmp_path):
+    """The window that remains (issue 23, item 5): the SMTP server has the message, the worker
+    dies before it reads the answer and marks the row sent. The redelivered task sends it again,
+    under the row's Message-ID, so a mail system downstream can drop the copy."""
+    with SmtpSink(stall_next_data=1, stall_seconds=60) as sink:
+        log = tmp_path / "w.log"
+        first = Worker(
+            broker_url=broker.url, email_url=sink.url, log_path=log, CELERY_VISIBILITY_TIMEOUT=3, **FAST_RESTORE
+        ).start()
+        (email_id,) = queue(1, "after-data")
+        assert sink.accepted.wait(60), first.output()  # the server holds the message, the worker waits
+        first.kill()
+        second = Worker(
+            broker_url=broker.url, email_url=sink.url, log_path=log, CELERY_VISIBILITY_TIMEOUT=3, **FAST_RESTORE
+        ).start()
+        try:
+            assert wait_for(lambda: OutgoingEmail.objects.get(pk=email_id).status == EmailStatus.SENT, 90), (
+                second.output()
+            )
+        finally:
+            second.stop()
+    assert subjects(sink) == ["after-data 0", "after-data 0"]
+    first_id, second_id = (m["Message-ID"] for m in sink.messages)
+    assert first_id == second_id == email_message_id(OutgoingEmail.objects.get(pk=email_id))
+    report("worker SIGKILL after DATA", saved=1, delivered=len(sink.messages), distinct_message_ids=1)
 
 
 def test_redis_stopped_while_sending_saves_everything_and_delivers_after_it_returns(broker, tmp_path):

@@ -134,10 +134,10 @@ def test_password_reset_for_unknown_email_looks_the_same(client, django_capture_
     assert User.objects.count() == 1
 
 
-def test_email_addresses_page_lists_own_addresses_only(client):
+def test_email_page_shows_own_address_only(client):
     user = UserFactory()
     other = UserFactory()
     client.force_login(user)
     html = client.get(reverse("account_email")).content.decode()
     assert user.email in html and other.email not in html
-    assert "Đặt làm email chính" in html
+    assert "Đặt làm email chính" not in html  # one address per account: changed, never added

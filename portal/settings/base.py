@@ -54,8 +54,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A NUL or another control character in the path or the query: 404 or 400 before anything reads it.
+    "core.middleware.RefuseControlCharactersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every answer "private, no-store" unless it says "public" (static files are answered above).
+    "core.middleware.PrivateUnlessPublicMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.VietnameseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,10 +120,16 @@ if CACHE_REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
+    # The rate limits' counters: the same Redis, and PostgreSQL while it is away, so that no limit
+    # fails open during an outage (core/cache.py).
+    CACHES["ratelimit"] = {**CACHES["default"], "BACKEND": "core.cache.RateLimitCache"}
 else:
     # `make run` with no environment: one process (the development server), so its own memory is
     # the shared cache (django-ratelimit says so: E003, silenced below for this case only).
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "portal-ratelimit"},
+    }
 
 # Template fragments that depend only on the language and the code (the layout's header, main
 # navigation and footer in base.html): kept in each process's memory, so a page pays neither their
@@ -150,11 +160,15 @@ ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_FORMS = {
     "signup": "accounts.forms.SignupForm",
     "login": "accounts.forms.LoginForm",
+    "add_email": "accounts.forms.ChangeEmailForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# One address per account: a citizen changes it (the new one confirmed from itself before it replaces
+# the old one, with the password asked: accounts.forms.ChangeEmailForm), never adds a second one.
+ACCOUNT_CHANGE_EMAIL = True
 # Mandatory verification: no login before the activation link is opened, and it is what lets
 # allauth hide whether an address is already registered.
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
@@ -329,10 +343,11 @@ CSRF_COOKIE_HTTPONLY = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 
 # --- Rate limits (django-ratelimit) ------------------------------------------------------------
-# One mechanism for every limited action (core/ratelimit.py): counters in the default cache, shared
-# by every process. Rates are "count/period" (s, m, h, d; "5/5m" is five per five minutes); a group
-# set to None is not limited. https://django-ratelimit.readthedocs.io/en/stable/settings.html
-RATELIMIT_USE_CACHE = "default"
+# One mechanism for every limited action (core/ratelimit.py): counters in the "ratelimit" cache (the
+# cache's Redis, PostgreSQL while it is away), shared by every process. Rates are "count/period"
+# (s, m, h, d; "5/5m" is five per five minutes); a group set to None is not limited.
+# https://django-ratelimit.readthedocs.io/en/stable/settings.html
+RATELIMIT_USE_CACHE = "ratelimit"
 RATELIMIT_CACHE_PREFIX = "ratelimit:"
 RATELIMIT_VIEW = "core.ratelimit.too_many_requests"
 # Behind a reverse proxy the client address comes from X-Forwarded-For; trust only as many hops
@@ -352,7 +367,7 @@ RATE_LIMITS = {
     "reset_password_email": "5/m",
     "reset_password_from_key": "20/m",
     "change_password": "5/m",  # per user
-    "manage_email": "10/m",  # per user
+    "manage_email": "10/h",  # email changes (and their resends, cancels) per user
     "confirm_email": "1/3m",  # activation emails per address, outside signup
     "lookup": f"{env.int('LOOKUP_RATE_LIMIT', default=10)}/m",  # public lookups per client address
 }

@@ -13,6 +13,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # the broker's (queues of the tests that start a worker) under the same prefix through kombu's
 # global_keyprefix. conftest.py deletes exactly these, never the whole database.
 CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="portal-test")
+if "KEY_PREFIX" in CACHES["ratelimit"]:
+    CACHES["ratelimit"]["KEY_PREFIX"] = CACHES["default"]["KEY_PREFIX"]
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     "global_keyprefix": f"{CACHES['default']['KEY_PREFIX']}:celery:",

@@ -1,8 +1,8 @@
-import csv
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from core import csvfiles
 from dossiers.stats import STATS_COLUMNS, monthly_stats
 from procedures.models import Agency
 
@@ -37,7 +37,7 @@ class Command(BaseCommand):
             agency_obj = Agency.objects.filter(code=agency).first()
             if agency_obj is None:
                 raise CommandError(f"No agency with code {agency!r}.")
-        writer = csv.writer(self.stdout)
+        writer = csvfiles.writer(self.stdout)
         writer.writerow(["agency_code", "agency_name", "month", *STATS_COLUMNS])
         for row in monthly_stats(start=start, end=end, agency=agency_obj):
             writer.writerow([row.agency_code, row.agency_name, row.month, *(row.counts[c] for c in STATS_COLUMNS)])
