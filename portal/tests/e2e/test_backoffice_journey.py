@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from dossiers.tests.factories import pdf_bytes
+from dossiers.tests.factories import pdf_bytes, real_pdf_bytes
 
 from .checks import audit
 from .live import LivePortal
@@ -127,7 +127,7 @@ def test_officer_and_citizen_take_a_dossier_from_sent_to_result(page: Page, brow
         audit(page)
         open_action(page, "finish")
         page.locator("#id_finish_result_files").set_input_files(
-            files=[{"name": "ban-sao-bang.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(8000)}]
+            files=[{"name": "ban-sao-bang.pdf", "mimeType": "application/pdf", "buffer": real_pdf_bytes()}]
         )
         submit_action(page, "finish")
         expect(page.locator(".bo-status-finished").first).to_be_visible()
@@ -145,7 +145,9 @@ def test_officer_and_citizen_take_a_dossier_from_sent_to_result(page: Page, brow
             citizen_page.locator("#results-title ~ ul a").first.click()
         assert download.value.suggested_filename == "ban-sao-bang.pdf"
         with open(download.value.path(), "rb") as handle:
-            assert handle.read() == pdf_bytes(8000)
+            signed = handle.read()
+        # The agency's signed copy: the original, then the signature (an incremental update).
+        assert signed.startswith(real_pdf_bytes()) and b"/ETSI.CAdES.detached" in signed
     finally:
         citizen_page.close()
 
