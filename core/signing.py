@@ -35,9 +35,13 @@ from .pdf import FONT_DIR
 logger = logging.getLogger(__name__)
 
 FIELD_NAME = "KetQuaDienTu"
-# The visible signature: bottom left of the last page, in PDF points (1/72 inch), inside the
-# margin of an A4 or Letter page.
-STAMP_BOX = (28, 14, 370, 92)
+# The visible signature: across the bottom of the last page, in PDF points (1/72 inch), inside
+# the margin of an A4 or Letter page.
+STAMP_BOX = (28, 10, 567, 90)
+# DejaVu Sans reduced to Latin and Vietnamese and scaled to 1000 units per em: pyHanko writes the
+# glyph widths in font units, which a PDF reader reads as thousandths of an em (DejaVu has 2048),
+# so the full font's letters would be drawn twice as far apart (core/fonts/make_stamp_font.py).
+STAMP_FONT = FONT_DIR / "DejaVuSans-Stamp.ttf"
 DEMO_PASSWORD = b"demo"
 DEMO_CA_CERT = "ca.pem"
 DEMO_CA_KEY = "ca-key.pem"
@@ -145,7 +149,7 @@ def sign_pdf(
         reason=reason or None,
         location=location or None,
     )
-    font = GlyphAccumulatorFactory(str(FONT_DIR / "DejaVuSans.ttf"), font_size=7)
+    font = GlyphAccumulatorFactory(str(STAMP_FONT), font_size=8)
     style = QRStampStyle(
         stamp_text=stamp_text,
         text_box_style=TextBoxStyle(font=font),

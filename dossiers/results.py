@@ -97,20 +97,21 @@ def sign_results(*, dossier, result_files: list[CheckedFile], first_number: int)
     key = agency_key(dossier.agency)
     signed = []
     with translation.override(settings.LANGUAGE_CODE):  # the stamp is part of an official document
-        stamp_text = _("Signed by: %(signer)s\nTime: %(ts)s\nResult code: %(code)s\nVerify at: %(url)s")
+        stamp_text = _("Signed by: %(signer)s\nTime: %(time)s\nResult code: %(code)s\nVerify at: %(url)s")
         reason = _("Electronic result of dossier %(code)s") % {"code": dossier.code}
     for offset, checked in enumerate(pdfs):
         number = first_number + offset
         code = result_code(dossier.code, number)
         checked.upload.seek(0)
         data = checked.upload.read()
+        signed_at = timezone.now()
         try:
             signed_data = signing.sign_pdf(
                 data,
                 key=key,
                 url=verify_url(code),
                 stamp_text=stamp_text,
-                text_params={"code": code},
+                text_params={"code": code, "time": timezone.localtime(signed_at).strftime("%d/%m/%Y %H:%M:%S %z")},
                 reason=reason,
                 location=dossier.agency.name,
                 tsa_url=settings.RESULT_TSA_URL,
@@ -137,7 +138,7 @@ def sign_results(*, dossier, result_files: list[CheckedFile], first_number: int)
                 sha256=hashlib.sha256(signed_data).hexdigest(),
                 signer=key.subject[:255],
                 timestamped=bool(settings.RESULT_TSA_URL),
-                signed_at=timezone.now(),
+                signed_at=signed_at,
             )
         )
     return signed
