@@ -27,11 +27,11 @@ from django.utils.translation import gettext_lazy as _
 from core import csvfiles
 from procedures.models import Agency, Field, Procedure
 
-from . import deadlines, selectors, workflow
-from .constants import PERM_RECEIVE, AttachmentKind, DossierStatus
+from . import deadlines, selectors, services, workflow
+from .constants import PERM_PROCESS, PERM_RECEIVE, AttachmentKind, DossierStatus
 from .eform import display_answers
-from .forms import TRANSITION_FORMS, build_slots
-from .models import AgencyMembership, Dossier, Holiday
+from .forms import TRANSITION_FORMS, RevokeResultForm, build_slots
+from .models import AgencyMembership, Dossier, Holiday, Result
 from .permissions import has_agency_permission, is_back_office_user, staff_agency_ids
 
 # --- Helpers cached on the request: each is one query at most per page ----------------------
@@ -524,3 +524,66 @@ class HolidayAdmin(admin.ModelAdmin):
 
         obj.source = HolidaySource.MANUAL  # an edited day is kept by the next import
         super().save_model(request, obj, form, change)
+
+
+# --- Electronic results (issue 22) ------------------------------------------------------------
+
+
+@admin.register(Result)
+class ResultAdmin(admin.ModelAdmin):
+    """The electronic results of the officer's agencies: read only, with one action, revoke."""
+
+    list_display = ("code", "agency", "issued_at", "status", "revoked_at")
+    list_filter = ("status",)
+    search_fields = ("code",)
+    list_select_related = ("agency", "dossier")
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return selectors.results_for_staff(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The result's facts and, for an officer who may process the agency's dossiers, the revoke form."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        result = self.get_queryset(request).filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if result is None:
+            raise Http404(gettext("No such result."))
+        may_revoke = not result.is_revoked and has_agency_permission(request.user, result.agency_id, PERM_PROCESS)
+        form = RevokeResultForm(request.POST or None) if may_revoke else None
+        if request.method == "POST":
+            if form is None:
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    services.result_revoke(result=result, user=request.user, reason=form.cleaned_data["reason"])
+                except services.ResultRefused as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    messages.success(request, gettext("Result %(code)s has been revoked.") % {"code": result.code})
+                    return redirect(reverse("admin:dossiers_result_change", args=[result.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": gettext("Result %(code)s") % {"code": result.code},
+            "result": result,
+            "form": form,
+            "dossier_url": reverse("admin:dossiers_dossier_change", args=[result.dossier_id]),
+        }
+        return TemplateResponse(request, "admin/dossiers/result/detail.html", context)

@@ -121,3 +121,30 @@ class DayKind(models.TextChoices):
 class HolidaySource(models.TextChoices):
     IMPORTED = "imported", _("Imported from the holidays calendar")
     MANUAL = "manual", _("Entered by hand")
+
+
+# --- Electronic results and the document store (issue 22) -----------------------------------
+
+# A result's code is the dossier's code, this marker and the result's number in the dossier.
+RESULT_CODE_MARKER = "-KQ"
+
+
+class ResultStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+
+
+class StoreSource(models.TextChoices):
+    """Where a document in the citizen's store ("Kho giấy tờ") came from."""
+
+    RESULT = "result", _("Result issued by an agency")
+    DOSSIER = "dossier", _("Kept from a dossier")
+
+
+class AccessorRole(models.TextChoices):
+    """Who opened a citizen's file, as the citizen is told (never the person's name)."""
+
+    RECEIVER = "receiver", _("Receiving officer")
+    PROCESSOR = "processor", _("Processing officer")
+    LEADER = "leader", _("Leader")
+    ADMINISTRATOR = "administrator", _("Portal administrator")

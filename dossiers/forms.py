@@ -399,3 +399,9 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "reject": RejectForm,
     "apologise": ApologyForm,
 }
+
+
+class RevokeResultForm(forms.Form):
+    """An officer revokes an electronic result: the reason stays with the agency (never public)."""
+
+    reason = _text(_("Reason for revoking"), required=True, help_text=_("Kept by the agency; not shown to the public."))

@@ -1,5 +1,6 @@
 import uuid
 from pathlib import PurePosixPath
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -12,12 +13,15 @@ from procedures.models import Agency, Procedure, RequiredDocument
 
 from .constants import (
     OPEN_STATUSES,
+    AccessorRole,
     AttachmentKind,
     DayKind,
     DossierStatus,
     HolidaySource,
     ResultDelivery,
+    ResultStatus,
     StaffRole,
+    StoreSource,
     Timeliness,
     WizardStep,
 )
@@ -216,6 +220,16 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    # Chosen from the citizen's document store ("Chọn từ kho giấy tờ"): the file is the stored
+    # document's, attached by reference; the store owns it, so removing this row never deletes it.
+    stored = models.ForeignKey(
+        "StoredDocument",
+        verbose_name=_("from the document store"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="attachments",
+    )
 
     class Meta:
         verbose_name = _("attachment")
@@ -225,6 +239,11 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def owns_file(self) -> bool:
+        """Whether deleting this row must delete its file (a file from the store is the store's)."""
+        return self.stored_id is None
 
 
 class History(models.Model):
@@ -390,3 +409,173 @@ class OfficerDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+# --- Electronic results and the document store (issue 22) ------------------------------------
+
+
+class Result(models.Model):
+    """An electronic result (kết quả điện tử): a result PDF signed by the agency, with a code.
+
+    The signed file is the result attachment's file; ``sha256`` is the hash of exactly those
+    bytes, which anyone handed a copy compares on the verification page. A result is never
+    deleted nor changed, only revoked (with the date and a reason kept for the agency).
+    """
+
+    code = models.CharField(_("result code"), max_length=80, unique=True, editable=False)
+    dossier = models.ForeignKey(Dossier, verbose_name=_("dossier"), on_delete=models.PROTECT, related_name="results")
+    number = models.PositiveSmallIntegerField(_("number in the dossier"))
+    attachment = models.OneToOneField(
+        Attachment, verbose_name=_("signed file"), on_delete=models.PROTECT, related_name="result"
+    )
+    agency = models.ForeignKey(Agency, verbose_name=_("issuing agency"), on_delete=models.PROTECT, related_name="+")
+    signer = models.CharField(_("signed by (certificate)"), max_length=255)
+    sha256 = models.CharField(_("SHA-256 of the issued file"), max_length=64)
+    timestamped = models.BooleanField(_("timestamped by a timestamp authority"), default=False)
+    issued_at = models.DateTimeField(_("issued at"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=ResultStatus.choices, default=ResultStatus.VALID, editable=False
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("revoked by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    revocation_reason = models.TextField(_("reason for revocation"), blank=True, editable=False)
+    # Set by ``purge_drafts`` when the agency's retention period is over and the file is removed
+    # from storage; the record (code, agency, dates, hash) stays, so a copy can still be verified.
+    file_removed_at = models.DateTimeField(_("file removed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("electronic result")
+        verbose_name_plural = _("electronic results")
+        ordering = ["dossier", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "number"], name="result_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(status=ResultStatus.VALID, revoked_at__isnull=True)
+                | models.Q(status=ResultStatus.REVOKED, revoked_at__isnull=False),
+                name="result_revoked_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == ResultStatus.REVOKED
+
+    @property
+    def verify_path(self) -> str:
+        """The public verification page for this result (the QR code's address, without the host)."""
+        return f"{settings.RESULT_VERIFY_PATH}?{urlencode({'code': self.code})}"
+
+
+def store_upload_to(instance: "StoredDocument", filename: str) -> str:
+    """A random name in the store's folder: the citizen's file name never reaches the disk."""
+    suffix = PurePosixPath(filename).suffix.lower()[:8]
+    return f"{settings.DOSSIER_UPLOAD_DIR}/store/{uuid.uuid4().hex}{suffix}"
+
+
+class StoredDocument(models.Model):
+    """One document in a citizen's store ("Kho giấy tờ"): a result issued to them, or a file they
+    kept from one of their dossiers, reusable in a new dossier without uploading it again.
+
+    A kept file is a copy the store owns (the dossier may be deleted, the store keeps it); a
+    result's entry points at the result's signed file, which the dossier keeps for ever. When the
+    citizen deletes an entry it disappears at once (``deleted_at``); ``purge_drafts`` removes the
+    row and its file once no dossier attaches it any more. A result's entry cannot be deleted.
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="stored_documents"
+    )
+    source = models.CharField(_("source"), max_length=10, choices=StoreSource.choices)
+    kind = models.CharField(_("kind of document"), max_length=255)
+    document = models.ForeignKey(
+        RequiredDocument,
+        verbose_name=_("required document"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    result = models.OneToOneField(
+        Result, verbose_name=_("result"), null=True, blank=True, on_delete=models.PROTECT, related_name="stored"
+    )
+    dossier = models.ForeignKey(
+        Dossier, verbose_name=_("from dossier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    dossier_code = models.CharField(_("from dossier (code)"), max_length=60)
+    file = models.FileField(_("file"), upload_to=store_upload_to, max_length=255)
+    name = models.CharField(_("file name"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=50)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("added at"), auto_now_add=True)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("stored document")
+        verbose_name_plural = _("stored documents")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "deleted_at"], name="store_owner_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(source=StoreSource.RESULT)
+                | models.Q(result__isnull=False, deleted_at__isnull=True),
+                name="store_result_kept",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "sha256", "dossier_code"],
+                condition=models.Q(deleted_at__isnull=True),
+                name="store_unique_live_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def owns_file(self) -> bool:
+        """A kept copy is the store's own file; a result's entry borrows the dossier's."""
+        return self.source == StoreSource.DOSSIER
+
+
+class FileAccess(models.Model):
+    """Someone other than the owner opened one of the owner's files (a dossier's attachment,
+    perhaps chosen from the store). The owner is told the agency and the role, never the name;
+    the person stays recorded for the agency's own audit."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="file_accesses"
+    )
+    attachment = models.ForeignKey(
+        Attachment, verbose_name=_("file"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    stored = models.ForeignKey(
+        StoredDocument, verbose_name=_("stored document"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file_name = models.CharField(_("file name"), max_length=120)
+    dossier_code = models.CharField(_("dossier code"), max_length=60)
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), null=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(_("role"), max_length=20, choices=AccessorRole.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("opened by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    accessed_at = models.DateTimeField(_("opened at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("file access")
+        verbose_name_plural = _("file accesses")
+        ordering = ["-accessed_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-accessed_at"], name="file_access_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} {self.accessed_at:%Y-%m-%d %H:%M}"

@@ -14,7 +14,7 @@ from accounts.models import User
 from procedures.models import Procedure
 
 from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
-from .models import Apology, Attachment, Dossier, History
+from .models import Apology, Attachment, Dossier, FileAccess, History, Result, StoredDocument
 from .permissions import is_back_office_user, staff_agency_ids
 
 
@@ -55,7 +55,7 @@ def dossier_for_back_office(*, user: User, pk) -> Dossier | None:
         .prefetch_related(
             "procedure__form_fields",
             "procedure__documents",
-            "attachments",
+            Prefetch("attachments", queryset=Attachment.objects.select_related("result")),  # with their codes
             Prefetch("history", queryset=History.objects.select_related("actor").order_by("created_at", "pk")),
             Prefetch("apologies", queryset=Apology.objects.order_by("created_at", "pk")),
         )
@@ -104,7 +104,7 @@ def dossiers_for_detail(user: User, *, own_only: bool = False) -> QuerySet[Dossi
     ).prefetch_related(
         "procedure__form_fields",
         "procedure__documents",
-        "attachments",
+        Prefetch("attachments", queryset=Attachment.objects.select_related("result")),  # with their codes
         Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
     )
 
@@ -224,3 +224,55 @@ PUBLIC_COLUMNS = (
     "procedure__name",
     "agency__name",
 )
+
+
+# --- Electronic results and the document store (issue 22) ----------------------------------
+
+
+def result_by_code(code: str) -> Result | None:
+    """A result by its code, for the public verification page, with its issuing agency (1 query).
+    The page shows the agency, the dates, the status and the file's hash: nothing of the person."""
+    return Result.objects.select_related("agency").filter(code=code).first()
+
+
+def results_for_staff(user: User) -> QuerySet[Result]:
+    """The results of the dossiers in the officer's scope (what they may revoke)."""
+    return Result.objects.filter(dossier__in=dossiers_for_staff(user)).select_related("dossier", "agency")
+
+
+def results_of_dossier(dossier: Dossier) -> dict[int, Result]:
+    """The dossier's results by attachment id (1 query), for the pages that list its files."""
+    return {r.attachment_id: r for r in Result.objects.filter(dossier=dossier)}
+
+
+def store_documents(user: User) -> QuerySet[StoredDocument]:
+    """The citizen's document store: results and kept files, newest first (deleted ones gone)."""
+    if not getattr(user, "is_authenticated", False):
+        return StoredDocument.objects.none()
+    return StoredDocument.objects.filter(owner=user, deleted_at__isnull=True).select_related("result")
+
+
+def store_choices(user: User) -> list[StoredDocument]:
+    """What the wizard's "Chọn từ kho giấy tờ" offers (1 query), valid results and kept files."""
+    return list(
+        store_documents(user)
+        .exclude(result__status="revoked")
+        .only("pk", "kind", "name", "created_at", "size", "document_id", "source", "result__status")
+    )
+
+
+def file_accesses_for(user: User, *, limit: int = 100) -> list[FileAccess]:
+    """Who opened the citizen's files, newest first, with the agency (1 query)."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    return list(FileAccess.objects.filter(owner=user).select_related("agency")[:limit])
+
+
+def attachment_for_keeping(*, user: User, code: str, pk: int) -> Attachment | None:
+    """One of the citizen's own files of their dossier ``code``, to keep in their store."""
+    return (
+        Attachment.objects.select_related("dossier", "document", "stored")
+        .filter(dossier__in=dossiers_owned_by(user), dossier__code=code, pk=pk)
+        .exclude(kind=AttachmentKind.RESULT)
+        .first()
+    )

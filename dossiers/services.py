@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +21,30 @@ from . import deadlines
 from .constants import (
     CODE_ALPHABET,
     CODE_RANDOM_LENGTH,
+    PERM_PROCESS,
     ROLE_GROUPS,
     ROLE_PERMISSIONS,
+    AccessorRole,
     AttachmentKind,
     DossierStatus,
     HolidaySource,
+    ResultStatus,
     StaffRole,
+    StoreSource,
     WizardStep,
 )
 from .files import CheckedFile, FileRejected
-from .models import AgencyMembership, Attachment, Dossier, Holiday, Rating
+from .models import (
+    AgencyMembership,
+    Attachment,
+    Dossier,
+    FileAccess,
+    Holiday,
+    Rating,
+    Result,
+    StoredDocument,
+)
+from .permissions import has_agency_permission
 
 logger = logging.getLogger(__name__)
 
@@ -158,6 +172,21 @@ def _upload_allowed(dossier: Dossier, kind: str) -> None:
         raise DossierLocked(_("The agency is not waiting for a supplement to this dossier."))
 
 
+def _check_dossier_limits(locked: Dossier, *, name: str, size: int) -> None:
+    stats = locked.attachments.aggregate(total=Sum("size"), count=Count("pk"))
+    total, count = stats["total"] or 0, stats["count"] or 0
+    if total + size > settings.DOSSIER_MAX_TOTAL_SIZE:
+        raise FileRejected(
+            _("“%(name)s” was not added: the dossier's files together may not exceed %(max)s.")
+            % {"name": name, "max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)}
+        )
+    if count >= settings.DOSSIER_MAX_FILES_PER_DOSSIER:
+        raise FileRejected(
+            _("“%(name)s” was not added: a dossier may have at most %(max)s files.")
+            % {"name": name, "max": settings.DOSSIER_MAX_FILES_PER_DOSSIER}
+        )
+
+
 @transaction.atomic
 def attachment_add(
     *,
@@ -172,18 +201,7 @@ def attachment_add(
     _upload_allowed(locked, kind)
     if document is not None and document.procedure_id != locked.procedure_id:
         raise FileRejected(_("This document does not belong to the dossier's procedure."))
-    stats = locked.attachments.aggregate(total=Sum("size"), count=Count("pk"))
-    total, count = stats["total"] or 0, stats["count"] or 0
-    if total + checked.size > settings.DOSSIER_MAX_TOTAL_SIZE:
-        raise FileRejected(
-            _("“%(name)s” was not added: the dossier's files together may not exceed %(max)s.")
-            % {"name": checked.name, "max": filesizeformat(settings.DOSSIER_MAX_TOTAL_SIZE)}
-        )
-    if count >= settings.DOSSIER_MAX_FILES_PER_DOSSIER:
-        raise FileRejected(
-            _("“%(name)s” was not added: a dossier may have at most %(max)s files.")
-            % {"name": checked.name, "max": settings.DOSSIER_MAX_FILES_PER_DOSSIER}
-        )
+    _check_dossier_limits(locked, name=checked.name, size=checked.size)
     attachment = Attachment(
         dossier=locked,
         document=document,
@@ -208,6 +226,53 @@ def attachment_add(
 
 
 @transaction.atomic
+def attachment_add_from_store(
+    *,
+    dossier: Dossier,
+    stored_id: int,
+    user: User,
+    kind: str = AttachmentKind.APPLICANT,
+    document: RequiredDocument | None = None,
+) -> Attachment:
+    """ "Chọn từ kho giấy tờ": attach a document of the citizen's store by reference, without a new
+    upload. The file stays the store's; from now on the dossier's access rules apply to it too
+    (the receiving agency's officers may open it through this dossier, and only through it).
+
+    Only the dossier owner's own live documents can be chosen: any other id is refused with the
+    same message as one that does not exist.
+    """
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _upload_allowed(locked, kind)
+    if locked.owner_id != user.pk:
+        raise DossierLocked(_("Only the applicant can attach documents to this dossier."))
+    if document is not None and document.procedure_id != locked.procedure_id:
+        raise FileRejected(_("This document does not belong to the dossier's procedure."))
+    stored = StoredDocument.objects.filter(owner=user, deleted_at__isnull=True, pk=stored_id).first()
+    if stored is None:
+        raise FileRejected(_("This document is not in your document store. Choose another one or upload the file."))
+    if locked.attachments.filter(stored=stored, document=document, kind=kind).exists():
+        return locked.attachments.get(stored=stored, document=document, kind=kind)  # chosen twice: once
+    _check_dossier_limits(locked, name=stored.name, size=stored.size)
+    attachment = Attachment(
+        dossier=locked,
+        document=document,
+        kind=kind,
+        file=stored.file.name,
+        original_name=stored.name,
+        name=stored.name,
+        size=stored.size,
+        content_type=stored.content_type,
+        sha256=stored.sha256,
+        uploaded_by=user,
+        stored=stored,
+    )
+    attachment.full_clean(exclude=["dossier", "document", "uploaded_by", "file", "stored"], validate_constraints=False)
+    attachment.save()
+    Dossier.objects.filter(pk=locked.pk).update(updated_at=timezone.now())
+    return attachment
+
+
+@transaction.atomic
 def attachment_delete(*, dossier: Dossier, attachment_id: int, user: User) -> bool:
     """Remove one of the citizen's own files while it can still change (draft or open supplement)."""
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
@@ -220,9 +285,10 @@ def attachment_delete(*, dossier: Dossier, attachment_id: int, user: User) -> bo
     sent_before = locked.supplement_requested_at and attachment.uploaded_at < locked.supplement_requested_at
     if attachment.kind == AttachmentKind.SUPPLEMENT and sent_before:
         raise DossierLocked(_("Files already sent to the agency cannot be removed."))
-    name, storage = attachment.file.name, attachment.file.storage
+    name, storage, owns_file = attachment.file.name, attachment.file.storage, attachment.owns_file
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    if owns_file:  # a file chosen from the store stays in the store
+        transaction.on_commit(lambda: storage.delete(name))
     return True
 
 
@@ -234,7 +300,7 @@ def dossier_delete_draft(*, dossier: Dossier, user: User) -> None:
         raise DossierLocked(_("Only the applicant can delete this dossier."))
     if locked.status != DossierStatus.DRAFT:
         raise DossierLocked(_("Only a dossier that has not been sent can be deleted."))
-    files = [(a.file.storage, a.file.name) for a in locked.attachments.all()]
+    files = [(a.file.storage, a.file.name) for a in locked.attachments.all() if a.owns_file]
     locked.delete()
 
     def remove_files() -> None:
@@ -377,7 +443,7 @@ def drafts_purge(*, older_than_days: int, batch_size: int = 500) -> int:
                 return total
             files = [
                 (a.file.storage, a.file.name)
-                for a in Attachment.objects.filter(dossier_id__in=batch).only("file", "dossier_id")
+                for a in Attachment.objects.filter(dossier_id__in=batch, stored__isnull=True).only("file", "dossier_id")
             ]
             # Re-check the status inside the lock: a draft sent meanwhile is not deleted.
             Dossier.objects.filter(pk__in=batch, status=DossierStatus.DRAFT).delete()
@@ -388,3 +454,180 @@ def drafts_purge(*, older_than_days: int, batch_size: int = 500) -> int:
 
             transaction.on_commit(remove_files)
         total += len(batch)
+
+
+# --- Electronic results and the document store (issue 22) ----------------------------------
+
+
+class ResultRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@transaction.atomic
+def result_revoke(*, result: Result, user: User, reason: str) -> Result:
+    """An officer of the issuing agency (with the processing permission) revokes a result: the
+    verification page says so from now on, with the date. The reason stays with the agency."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ResultRefused(_("Give the reason the result is revoked."))
+    locked = Result.objects.select_for_update().get(pk=result.pk)
+    if not has_agency_permission(user, locked.agency_id, PERM_PROCESS):
+        raise ResultRefused(_("Your role in the issuing agency does not allow this action."))
+    if locked.status == ResultStatus.REVOKED:
+        raise ResultRefused(_("This result was already revoked."))
+    locked.status = ResultStatus.REVOKED
+    locked.revoked_at = timezone.now()
+    locked.revoked_by = user
+    locked.revocation_reason = reason
+    locked.save(update_fields=["status", "revoked_at", "revoked_by", "revocation_reason"])
+    return locked
+
+
+def _copy_to_store(attachment: Attachment) -> str:
+    """A copy of the attachment's file under the store's folder; returns its storage name."""
+    from .models import store_upload_to
+
+    storage = attachment.file.storage
+    with storage.open(attachment.file.name, "rb") as handle:
+        return storage.save(store_upload_to(None, attachment.file.name), handle)
+
+
+@transaction.atomic
+def store_keep(*, attachment: Attachment, user: User) -> StoredDocument:
+    """Keep one of the citizen's own dossier files in their document store (a copy the store owns,
+    so deleting the draft later does not take it). Keeping the same file twice keeps it once."""
+    if attachment.dossier.owner_id != user.pk or attachment.kind == AttachmentKind.RESULT:
+        raise DossierLocked(_("Only your own documents can be kept in your document store."))
+    if attachment.stored_id is not None:
+        return attachment.stored  # it came from the store
+    existing = StoredDocument.objects.filter(
+        owner=user, sha256=attachment.sha256, dossier_code=attachment.dossier.code, deleted_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing
+    name = _copy_to_store(attachment)
+    try:
+        stored = StoredDocument(
+            owner=user,
+            source=StoreSource.DOSSIER,
+            kind=(attachment.document.name if attachment.document else str(_("Other documents")))[:255],
+            document=attachment.document,
+            dossier=attachment.dossier,
+            dossier_code=attachment.dossier.code,
+            file=name,
+            name=attachment.name,
+            size=attachment.size,
+            content_type=attachment.content_type,
+            sha256=attachment.sha256,
+        )
+        stored.save()
+    except BaseException:
+        attachment.file.storage.delete(name)
+        raise
+    return stored
+
+
+@transaction.atomic
+def store_delete(*, stored: StoredDocument, user: User) -> None:
+    """The citizen removes a kept file from their store: gone from the list at once, its file
+    removed by ``store_purge`` once no dossier attaches it. A result stays (an issued record)."""
+    locked = StoredDocument.objects.select_for_update().get(pk=stored.pk)
+    if locked.owner_id != user.pk:
+        raise DossierLocked(_("This document is not in your document store."))
+    if locked.source == StoreSource.RESULT:
+        raise DossierLocked(_("A result issued by an agency stays in your store as an issued record."))
+    if locked.deleted_at is None:
+        locked.deleted_at = timezone.now()
+        locked.save(update_fields=["deleted_at"])
+
+
+def store_purge(*, batch_size: int = 500) -> int:
+    """Remove from storage the files the citizens deleted from their stores, once no dossier
+    attaches them any more (an attached file belongs to the dossier's record). Returns how many."""
+    total = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                StoredDocument.objects.filter(
+                    source=StoreSource.DOSSIER, deleted_at__isnull=False, attachments__isnull=True
+                )
+                .select_for_update(skip_locked=True, of=("self",))
+                .order_by("pk")[:batch_size]
+            )
+            if not batch:
+                return total
+            files = [(s.file.storage, s.file.name) for s in batch]
+            StoredDocument.objects.filter(pk__in=[s.pk for s in batch]).delete()
+
+            def remove_files(files=files) -> None:
+                for storage, name in files:
+                    storage.delete(name)
+
+            transaction.on_commit(remove_files)
+        total += len(batch)
+
+
+def accessor_role(user: User, agency_id: int | None) -> str:
+    """The role the citizen is told for someone who opened their file (1 query)."""
+    if user.is_superuser:
+        return AccessorRole.ADMINISTRATOR
+    role = AgencyMembership.objects.filter(user=user, agency_id=agency_id).values_list("role", flat=True).first()
+    return role or AccessorRole.ADMINISTRATOR
+
+
+def file_access_record(*, attachment: Attachment, user: User) -> FileAccess | None:
+    """Record that ``user`` opened ``attachment`` when they are not its dossier's owner (an
+    officer, through a dossier of their agency). The owner sees the agency and the role."""
+    dossier = attachment.dossier
+    if dossier.owner_id == user.pk:
+        return None
+    return FileAccess.objects.create(
+        owner_id=dossier.owner_id,
+        attachment=attachment,
+        stored_id=attachment.stored_id,
+        file_name=attachment.name,
+        dossier_code=dossier.code,
+        agency_id=dossier.agency_id,
+        role=accessor_role(user, dossier.agency_id),
+        user=user,
+    )
+
+
+def results_past_retention(*, now: datetime.datetime | None = None) -> QuerySet[Result]:
+    """Results whose file is still stored although their agency's retention period is over
+    (``RESULT_RETENTION_YEARS``, per agency ``RESULT_RETENTION_YEARS_<CODE>``)."""
+    from .results import key_name
+
+    now = now or timezone.now()
+    overrides = settings.RESULT_RETENTION_YEARS_BY_AGENCY
+
+    def cutoff(years: int) -> datetime.datetime:
+        return now - datetime.timedelta(days=365 * years + years // 4)
+
+    overridden = {
+        agency.pk: overrides[key_name(agency.code)]
+        for agency in Agency.objects.only("pk", "code")
+        if key_name(agency.code) in overrides
+    }
+    expired = Q(issued_at__lt=cutoff(settings.RESULT_RETENTION_YEARS)) & ~Q(agency_id__in=list(overridden))
+    for agency_id, years in overridden.items():
+        expired |= Q(agency_id=agency_id, issued_at__lt=cutoff(years))
+    return Result.objects.filter(expired, file_removed_at__isnull=True)
+
+
+def results_purge(*, now: datetime.datetime | None = None) -> int:
+    """Remove from storage the files of results kept for their agency's whole retention period.
+    The record stays: its code still verifies, by the hash, a copy someone kept."""
+    total = 0
+    for result in results_past_retention(now=now).select_related("attachment").order_by("pk").iterator():
+        with transaction.atomic():
+            updated = Result.objects.filter(pk=result.pk, file_removed_at__isnull=True).update(
+                file_removed_at=timezone.now()
+            )
+            if updated:
+                file = result.attachment.file
+                transaction.on_commit(lambda storage=file.storage, name=file.name: storage.delete(name))
+                total += 1
+    return total

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -33,7 +34,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
-from . import deadlines, notifications, wizard
+from . import deadlines, notifications, results, wizard
 from .constants import (
     PERM_APOLOGISE,
     PERM_PROCESS,
@@ -41,9 +42,10 @@ from .constants import (
     AttachmentKind,
     DossierStatus,
     ResultDelivery,
+    StoreSource,
     WizardStep,
 )
-from .models import Apology, Attachment, Dossier, History
+from .models import Apology, Attachment, Dossier, History, Result, StoredDocument
 from .permissions import agency_permissions, has_agency_permission
 
 OWNER = "owner"
@@ -444,18 +446,68 @@ def _decide(locked: Dossier) -> None:
     )
 
 
+def _store_result_file(*, locked: Dossier, user: User, checked, signed, stored: list) -> Attachment:
+    """One result file as an attachment; a signed PDF also as a ``Result`` with its code, and in
+    the citizen's document store."""
+    attachment = Attachment(
+        dossier=locked,
+        kind=AttachmentKind.RESULT,
+        original_name=checked.original_name,
+        name=checked.name,
+        size=len(signed.data) if signed else checked.size,
+        content_type=checked.content_type,
+        sha256=signed.sha256 if signed else checked.sha256,
+        uploaded_by=user,
+    )
+    attachment.file.save(checked.name, ContentFile(signed.data) if signed else checked.upload, save=False)
+    stored.append((attachment.file.storage, attachment.file.name))
+    attachment.save()
+    if signed is None:
+        return attachment
+    result = Result(
+        code=signed.code,
+        dossier=locked,
+        number=signed.number,
+        attachment=attachment,
+        agency=locked.agency,
+        signer=signed.signer,
+        sha256=signed.sha256,
+        timestamped=signed.timestamped,
+        issued_at=signed.signed_at,
+    )
+    result.full_clean(exclude=["dossier", "attachment", "agency"], validate_constraints=False)
+    result.save()
+    StoredDocument.objects.create(
+        owner=locked.owner,
+        source=StoreSource.RESULT,
+        kind=(gettext("Result: %(procedure)s") % {"procedure": locked.procedure.name})[:255],
+        result=result,
+        dossier=locked,
+        dossier_code=locked.code,
+        file=attachment.file.name,  # the dossier's file, borrowed: results are never deleted
+        name=attachment.name,
+        size=attachment.size,
+        content_type=attachment.content_type,
+        sha256=attachment.sha256,
+    )
+    return attachment
+
+
 @transaction.atomic
 def _finish(
     *,
     dossier: Dossier,
     user: User,
     result_files: list,
+    signed: list,
     pickup_date: datetime.date | None,
     note: str,
     internal_note: str,
     token: uuid.UUID | None,
     stored: list,
 ) -> Dossier:
+    signed_by_file = {id(s.checked): s for s in signed}
+
     def apply(locked: Dossier) -> None:
         if locked.result_delivery == ResultDelivery.ONLINE and not result_files:
             raise TransitionError(gettext("The citizen chose to receive the result online: attach the result files."))
@@ -464,19 +516,9 @@ def _finish(
         if pickup_date is not None and pickup_date < deadlines.today():
             raise TransitionError(gettext("The pickup date cannot be in the past."))
         for checked in result_files:
-            attachment = Attachment(
-                dossier=locked,
-                kind=AttachmentKind.RESULT,
-                original_name=checked.original_name,
-                name=checked.name,
-                size=checked.size,
-                content_type=checked.content_type,
-                sha256=checked.sha256,
-                uploaded_by=user,
+            _store_result_file(
+                locked=locked, user=user, checked=checked, signed=signed_by_file.get(id(checked)), stored=stored
             )
-            attachment.file.save(checked.name, checked.upload, save=False)
-            stored.append((attachment.file.storage, attachment.file.name))
-            attachment.save()
         locked.result_pickup_date = pickup_date
         _decide(locked)
 
@@ -488,7 +530,7 @@ def _finish(
         internal_note=internal_note,
         token=token,
         apply=apply,
-        extra={"results": [f.name for f in result_files]},
+        extra={"results": [f.name for f in result_files], "result_codes": [s.code for s in signed]},
     )
 
 
@@ -505,15 +547,30 @@ def dossier_finish(
     """In progress → finished, with result files (``files.CheckedFile``, checked by the form) for
     online delivery and/or the date the result can be collected; records whether it was on time.
 
-    Result files do not count against the citizen's upload limits. They are written to storage
-    inside the transaction; if it rolls back they are removed again (Django has no rollback hook).
+    Each PDF result is signed with the agency's certificate and gets a code (``dossiers.results``)
+    before the transaction: a PDF that cannot be signed, or an agency without a certificate, is a
+    ``TransitionError`` for the officer and nothing changes. Result files do not count against the
+    citizen's upload limits. They are written to storage inside the transaction; if it rolls back
+    they are removed again (Django has no rollback hook).
     """
+    result_files = list(result_files or [])
+    signed = []
+    if can(dossier, "finish"):  # otherwise the transition refuses, with its own message
+        try:
+            signed = results.sign_results(
+                dossier=dossier,
+                result_files=result_files,
+                first_number=Result.objects.filter(dossier=dossier).count() + 1,
+            )
+        except results.ResultNotSigned as exc:
+            raise TransitionError(exc.message) from None
     stored: list = []
     try:
         return _finish(
             dossier=dossier,
             user=user,
-            result_files=list(result_files or []),
+            result_files=result_files,
+            signed=signed,
             pickup_date=pickup_date,
             note=note.strip(),
             internal_note=internal_note,

@@ -71,3 +71,31 @@ def public_dossier(code: str) -> PublicDossier | None:
             for created_at, action, to_status in found["steps"]
         ],
     )
+
+
+@dataclass(frozen=True)
+class PublicResult:
+    """An electronic result as anyone holding its code may see it: who issued it, when, whether
+    it still stands, and the fingerprint of the issued file. Nothing about the person."""
+
+    code: str
+    agency: str
+    issued_at: datetime.datetime
+    revoked: bool
+    revoked_at: datetime.datetime | None
+    sha256: str
+
+
+def public_result(code: str) -> PublicResult | None:
+    """The public view of the result ``code``, or None (1 query)."""
+    result = dossier_selectors.result_by_code(code)
+    if result is None:
+        return None
+    return PublicResult(
+        code=result.code,
+        agency=result.agency.name,
+        issued_at=result.issued_at,
+        revoked=result.is_revoked,
+        revoked_at=result.revoked_at,
+        sha256=result.sha256,
+    )

@@ -34,6 +34,17 @@ def pdf_bytes(size: int = 2048) -> bytes:
     return head + b"%" + b"0" * max(0, padding - 1) + tail
 
 
+def real_pdf_bytes(text: str = "Bản sao văn bằng tốt nghiệp") -> bytes:
+    """A real one-page PDF (fpdf2), which pyHanko can sign; ``pdf_bytes`` only passes the upload checks."""
+    from core.pdf import SANS, document
+
+    pdf = document(title=text, created=datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC))
+    pdf.add_page()
+    pdf.set_font(SANS, "", 14)
+    pdf.multi_cell(0, 10, text)
+    return bytes(pdf.output())
+
+
 def png_bytes(width: int = 20, height: int = 20) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")

@@ -11,7 +11,7 @@ from dossiers.constants import AttachmentKind, DossierStatus, ResultDelivery, St
 from dossiers.files import check_upload
 from dossiers.models import Apology, Attachment, History
 from dossiers.tests.conftest import upload
-from dossiers.tests.factories import AgencyFactory, DossierFactory, officer, pdf_bytes
+from dossiers.tests.factories import AgencyFactory, DossierFactory, officer, real_pdf_bytes
 from dossiers.tests.test_workflow import TRAITS
 
 pytestmark = pytest.mark.django_db
@@ -280,12 +280,14 @@ def test_finish_online_needs_result_files_and_stores_them(
     )
     with pytest.raises(workflow.TransitionError, match="trực tuyến"):
         workflow.dossier_finish(dossier=dossier, user=agency_officer, pickup_date=dt.date.today())
-    checked = check_upload(upload("ban-sao-bang.pdf", pdf_bytes(3000), "application/pdf"))
+    original = real_pdf_bytes()
+    checked = check_upload(upload("ban-sao-bang.pdf", original, "application/pdf"))
     with django_capture_on_commit_callbacks(execute=True):
         result = workflow.dossier_finish(dossier=dossier, user=agency_officer, result_files=[checked])
     assert result.status == DossierStatus.FINISHED
     (file,) = Attachment.objects.filter(dossier=dossier, kind=AttachmentKind.RESULT)
-    assert (file.name, file.uploaded_by, file.size) == ("ban-sao-bang.pdf", agency_officer, 3000)
+    assert (file.name, file.uploaded_by) == ("ban-sao-bang.pdf", agency_officer)
+    assert file.size > len(original)  # the signed copy: the original plus the signature
     assert file.file.storage.exists(file.file.name)
     assert "Tải kết quả" in mail.outbox[-1].body
 
@@ -305,7 +307,7 @@ def test_finish_at_the_counter_needs_a_pickup_date(
 
 def test_a_failed_finish_removes_the_stored_result_files(citizen, procedure, agency_officer, monkeypatch):
     dossier = DossierFactory(owner=citizen, procedure=procedure, in_progress=True)
-    checked = check_upload(upload("ket-qua.pdf", pdf_bytes(2000), "application/pdf"))
+    checked = check_upload(upload("ket-qua.pdf", real_pdf_bytes(), "application/pdf"))
     stored = []
     original = Attachment.save
 

@@ -18,7 +18,7 @@ from ..notifications import lookup_url
 from .base import ScopedObjectMixin
 
 
-def detail_context(dossier: Dossier) -> dict:
+def detail_context(dossier: Dossier, user=None) -> dict:
     """What the detail page shows, from what ``selectors.dossiers_for_detail`` loaded."""
     attachments = list(dossier.attachments.all())
     rating = getattr(dossier, "rating", None)
@@ -30,6 +30,9 @@ def detail_context(dossier: Dossier) -> dict:
         ),
         "supplements": [a for a in attachments if a.kind == AttachmentKind.SUPPLEMENT],
         "results": [a for a in attachments if a.kind == AttachmentKind.RESULT],
+        "keepable": [a for a in attachments if a.kind != AttachmentKind.RESULT and a.stored_id is None]
+        if user is not None and dossier.owner_id == user.pk
+        else [],
         "history": list(dossier.history.all()),
         "can_withdraw": workflow.can(dossier, "withdraw"),
         "can_supplement": workflow.can(dossier, "resubmit"),
@@ -47,7 +50,7 @@ class DossierDetailView(LoginRequiredMixin, DetailView):
         return selectors.dossiers_for_detail(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**detail_context(self.object), **kwargs)
+        return super().get_context_data(**detail_context(self.object, self.request.user), **kwargs)
 
 
 class RatingView(LoginRequiredMixin, ScopedObjectMixin, FormView):
@@ -61,7 +64,7 @@ class RatingView(LoginRequiredMixin, ScopedObjectMixin, FormView):
         return selectors.dossiers_for_detail(self.request.user, own_only=True)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**detail_context(self.object), **kwargs)
+        context = super().get_context_data(**detail_context(self.object, self.request.user), **kwargs)
         return {**context, "rating_form": context["form"]}
 
     def form_valid(self, form):

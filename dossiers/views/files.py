@@ -24,6 +24,7 @@ class AttachmentDownloadView(LoginRequiredMixin, SingleObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         attachment = self.get_object()
+        services.file_access_record(attachment=attachment, user=request.user)  # the owner sees who opened it
         # Streamed by Django, or handed to nginx / the object storage, as the deployment chooses.
         return private_file_response(
             attachment.file, download_name=attachment.name, content_type=attachment.content_type
@@ -71,6 +72,28 @@ def delete_requested_file(request, dossier: Dossier) -> bool:
     if removed:
         messages.success(request, _("The file has been removed."))
     return removed
+
+
+def attach_from_store(request, dossier: Dossier, form: AttachmentsForm, *, kind: str) -> int:
+    """ "Chọn từ kho giấy tờ": the document chosen in a slot's list is attached by reference.
+    A document that is not the citizen's own gets its error at its slot. Returns how many."""
+    added = 0
+    for slot in form.slots:
+        value = request.POST.get(f"store-{slot.field_name}", "")
+        if not value.isdigit():
+            continue
+        try:
+            services.attachment_add_from_store(
+                dossier=dossier, stored_id=int(value), user=request.user, kind=kind, document=slot.document
+            )
+        except FileRejected as exc:
+            form.add_error(slot.field_name, exc.message)
+        except services.DossierLocked as exc:
+            form.add_error(None, exc.message)
+            break
+        else:
+            added += 1
+    return added
 
 
 def store_accepted_files(request, dossier: Dossier, form: AttachmentsForm, *, kind: str) -> int:

@@ -20,7 +20,13 @@ from ..eform import EForm, display_answers
 from ..forms import ApplicantForm, AttachmentsForm, SendForm, applicant_initial, build_slots, dossier_applicant_initial
 from ..models import Dossier
 from .base import ScopedObjectMixin
-from .files import LimitedUploadsMixin, delete_requested_file, file_limits, store_accepted_files
+from .files import (
+    LimitedUploadsMixin,
+    attach_from_store,
+    delete_requested_file,
+    file_limits,
+    store_accepted_files,
+)
 
 SAVE = "save"
 NEXT = "next"
@@ -181,7 +187,9 @@ class AttachmentsStepView(StepView):
 
     def get_context_data(self, **kwargs):
         # The slots as stored now (the form's were built before this request's files were stored).
-        return super().get_context_data(slots=self.slots(), **file_limits(), **kwargs)
+        return super().get_context_data(
+            slots=self.slots(), store_choices=selectors.store_choices(self.request.user), **file_limits(), **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
         if not self.object.is_draft:
@@ -190,6 +198,7 @@ class AttachmentsStepView(StepView):
         form = self.get_form()
         form.is_valid()
         added = store_accepted_files(request, self.object, form, kind=AttachmentKind.APPLICANT)
+        added += attach_from_store(request, self.object, form, kind=AttachmentKind.APPLICANT)
         if removed or added:
             self.object = self.get_object()
         if form.errors:

@@ -335,6 +335,35 @@ CELERY_BEAT_SCHEDULE["dossier-officer-digest"] = {
     "schedule": crontab(hour=env.int("DOSSIER_DIGEST_HOUR", default=7), minute=0),
 }
 
+# --- Electronic results (issue 22) ----------------------------------------------------------
+# A result PDF is signed (PAdES, core/signing.py) with its agency's certificate: a PKCS#12 file and
+# its password from RESULT_SIGNING_P12_<CODE> and RESULT_SIGNING_PASSWORD_<CODE>, <CODE> being the
+# agency code in capitals with every other character as "_" (SGDDT-HN → SGDDT_HN).
+RESULT_SIGNING_KEYS = {
+    name.removeprefix("RESULT_SIGNING_P12_"): {
+        "p12": env.str(name),
+        "password": env.str(name.replace("_P12_", "_PASSWORD_", 1), default=""),
+    }
+    for name in sorted(env.ENVIRON)
+    if name.startswith("RESULT_SIGNING_P12_")
+}
+# Development only: an agency without a key of its own signs with a demo certificate issued on
+# demand by a demo CA kept in this folder (`manage.py make_demo_certificates`; dev.py's default).
+RESULT_SIGNING_DEMO_DIR = env.str("RESULT_SIGNING_DEMO_DIR", default="")
+# An RFC 3161 timestamp authority (e.g. http://timestamp.digicert.com): signatures carry its
+# timestamp (PAdES B-T) when set. https://pyhanko.readthedocs.io/en/latest/cli-guide/signing.html
+RESULT_TSA_URL = env.str("RESULT_TSA_URL", default="")
+# The public verification page a result's QR code opens (served by the lookup app).
+RESULT_VERIFY_PATH = "/verify/"
+# Issued results are kept this many years after issue (per agency: RESULT_RETENTION_YEARS_<CODE>);
+# `purge_drafts` never removes one earlier.
+RESULT_RETENTION_YEARS = env.int("RESULT_RETENTION_YEARS", default=20)
+RESULT_RETENTION_YEARS_BY_AGENCY = {
+    name.removeprefix("RESULT_RETENTION_YEARS_"): env.int(name)
+    for name in sorted(env.ENVIRON)
+    if name.startswith("RESULT_RETENTION_YEARS_")
+}
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -370,6 +399,7 @@ RATE_LIMITS = {
     "manage_email": "10/h",  # email changes (and their resends, cancels) per user
     "confirm_email": "1/3m",  # activation emails per address, outside signup
     "lookup": f"{env.int('LOOKUP_RATE_LIMIT', default=10)}/m",  # public lookups per client address
+    "verify": f"{env.int('VERIFY_RATE_LIMIT', default=10)}/m",  # result verifications per client address
 }
 
 # --- Public statistics ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Test defaults: `make test` points DATABASE_URL and REDIS_URL at the real services."""
 
 from .base import *  # noqa: F403
-from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, EMAIL_URL, env
+from .base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS, EMAIL_URL, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = env.str("SECRET_KEY", default="test-only-key-not-secret-0123456789abcdefghijklmnopqrstuvwxyz")
@@ -24,3 +24,6 @@ WHITENOISE_USE_FINDERS = True
 # locmem for the suite; a worker test points EMAIL_URL at its own SMTP sink.
 if not EMAIL_URL:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Results are signed with demo certificates (core/signing.py), kept between runs under var/.
+RESULT_SIGNING_DEMO_DIR = env.str("RESULT_SIGNING_DEMO_DIR", default=str(VAR_DIR / "test-signing"))

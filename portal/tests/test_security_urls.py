@@ -42,6 +42,18 @@ def _download():
     return {"code": attachment.dossier.code, "pk": attachment.pk}
 
 
+def _stored():
+    from dossiers.services import store_keep
+
+    attachment = AttachmentFactory(dossier=_dossier(sent=True))
+    return store_keep(attachment=attachment, user=attachment.dossier.owner)
+
+
+def _keep():
+    attachment = AttachmentFactory(dossier=_dossier(sent=True))
+    return {"code": attachment.dossier.code, "pk": attachment.pk}
+
+
 OWNED = {
     "dossiers:detail": _code(sent=True),
     "dossiers:resume": _code(),
@@ -54,6 +66,9 @@ OWNED = {
     "dossiers:download": _download,
     "dossiers:supplement": _code(supplement_requested=True),
     "dossiers:rate": _code(finished=True),
+    "dossiers:store_download": lambda: {"pk": _stored().pk},
+    "dossiers:store_delete": lambda: {"pk": _stored().pk},
+    "dossiers:keep": _keep,
 }
 
 

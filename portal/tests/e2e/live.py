@@ -145,6 +145,7 @@ class LivePortal:
                 "ACCOUNT_DEFAULT_HTTP_PROTOCOL": "http",
                 "CAPTCHA_TEST_MODE": "1",
                 "PORTAL_VAR_DIR": str(tmp),
+                "RESULT_SIGNING_DEMO_DIR": str(tmp / "signing"),  # results signed with demo certificates
                 "DATABASE_URL": database_url,
                 "REDIS_URL": redis_url,
                 "CACHE_KEY_PREFIX": "portal-e2e",

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from dossiers.tests.factories import pdf_bytes
+from dossiers.tests.factories import pdf_bytes, real_pdf_bytes
 
 from .checks import audit
 from .live import LivePortal
@@ -127,7 +127,7 @@ def test_officer_and_citizen_take_a_dossier_from_sent_to_result(page: Page, brow
         audit(page)
         open_action(page, "finish")
         page.locator("#id_finish_result_files").set_input_files(
-            files=[{"name": "ban-sao-bang.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(8000)}]
+            files=[{"name": "ban-sao-bang.pdf", "mimeType": "application/pdf", "buffer": real_pdf_bytes()}]
         )
         submit_action(page, "finish")
         expect(page.locator(".bo-status-finished").first).to_be_visible()
@@ -145,7 +145,29 @@ def test_officer_and_citizen_take_a_dossier_from_sent_to_result(page: Page, brow
             citizen_page.locator("#results-title ~ ul a").first.click()
         assert download.value.suggested_filename == "ban-sao-bang.pdf"
         with open(download.value.path(), "rb") as handle:
-            assert handle.read() == pdf_bytes(8000)
+            signed = handle.read()
+        # The agency's signed copy: the original, then the signature (an incremental update).
+        assert signed.startswith(real_pdf_bytes()) and b"/ETSI.CAdES.detached" in signed
+
+        # --- The result is in the citizen's document store, and anyone can verify a copy by its code.
+        citizen_page.goto("/dossiers/store/")
+        expect(citizen_page.locator("main")).to_contain_text(f"{code}-KQ1")
+        audit(citizen_page)
+        citizen_page.goto(f"/verify/?code={code.lower()}-kq1")  # the QR code's address, typed in lower case
+        expect(citizen_page.locator("input[name=code]")).to_have_value(f"{code}-KQ1")
+        audit(citizen_page)
+        altered = bytearray(signed)
+        altered[len(altered) // 2] ^= 0x01
+        for copy, answer in ((signed, "đúng là tệp đã được cấp"), (bytes(altered), "KHÔNG khớp")):
+            citizen_page.goto(f"/verify/?code={code}-KQ1")
+            citizen_page.locator("input[name=file]").set_input_files(
+                files=[{"name": "ban-sao.pdf", "mimeType": "application/pdf", "buffer": copy}]
+            )
+            citizen_page.locator("input[name=captcha_1]").fill("PASSED")
+            citizen_page.get_by_role("button", name="Kiểm tra").click()
+            expect(citizen_page.locator(".lookup-result")).to_contain_text("Hợp lệ")
+            expect(citizen_page.locator(".lookup-result")).to_contain_text(answer)
+            audit(citizen_page)
     finally:
         citizen_page.close()
 
