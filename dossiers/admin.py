@@ -524,3 +524,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
         obj.source = HolidaySource.MANUAL  # an edited day is kept by the next import
         super().save_model(request, obj, form, change)
+
+
+# Fee payments (issue 21): their own admin classes, registered by importing the module.
+from .payments import admin as payments_admin  # noqa: E402, F401

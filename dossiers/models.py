@@ -390,3 +390,7 @@ class OfficerDigest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.day}"
+
+
+# Fee payments (issue 21) live in their own package; imported here so Django registers them.
+from .payments.models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent  # noqa: E402, F401

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .payments import views as payments
 from .views import detail, files, my_dossiers, supplement, wizard
 
 app_name = "dossiers"
@@ -18,4 +19,7 @@ urlpatterns = [
     path("<str:code>/files/<int:pk>/", files.AttachmentDownloadView.as_view(), name="download"),
     path("<str:code>/supplement/", supplement.SupplementView.as_view(), name="supplement"),
     path("<str:code>/rate/", detail.RatingView.as_view(), name="rate"),
+    path("<str:code>/payment/", payments.PaymentView.as_view(), name="payment"),
+    path("<str:code>/payment/return/", payments.PaymentReturnView.as_view(), name="payment_return"),
+    path("<str:code>/payment/receipt.pdf", payments.PaymentReceiptPdfView.as_view(), name="payment_receipt"),
 ]

@@ -44,6 +44,9 @@ from .constants import (
     WizardStep,
 )
 from .models import Apology, Attachment, Dossier, History
+from .payments import services as payment_services
+from .payments.constants import SETTLED_STATUSES
+from .payments.models import Payment
 from .permissions import agency_permissions, has_agency_permission
 
 OWNER = "owner"
@@ -311,6 +314,8 @@ def dossier_send(
         locked.processing_days = locked.procedure.processing_days
         locked.sent_at = timezone.now()
         locked.current_step = WizardStep.REVIEW
+        if payment_services.is_pay_first(locked):
+            payment_services.payment_request_create(dossier=locked)  # "Chờ thanh toán" in the email
 
     return _transition("send", dossier=dossier, actor=user, token=token, apply=apply)
 
@@ -375,6 +380,9 @@ def dossier_receive(
         days = locked.processing_days if locked.processing_days is not None else locked.procedure.processing_days
         locked.processing_days = days
         locked.due_date = deadlines.due_date_for(deadlines.local_day(locked.received_at), days)
+        # The fee request with the catalogue's amount, if sending did not create it; the officer
+        # may change the amount (with a reason) or waive it in the payment's admin page.
+        payment_services.payment_request_create(dossier=locked, actor=user)
 
     return _transition(
         "receive", dossier=dossier, actor=user, note=note, internal_note=internal_note, token=token, apply=apply
@@ -399,8 +407,20 @@ def dossier_refuse(
 
 @transaction.atomic
 def dossier_start(*, dossier: Dossier, user: User, internal_note: str = "", token: uuid.UUID | None = None) -> Dossier:
-    """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen)."""
-    return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token)
+    """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen).
+    A toàn trình dossier whose fee is neither paid nor waived waits (issue 21)."""
+
+    def apply(locked: Dossier) -> None:
+        payment = Payment.objects.filter(dossier=locked).first()
+        if payment is not None and payment.pay_first and payment.status not in SETTLED_STATUSES:
+            raise TransitionError(
+                gettext(
+                    "The fee of this dossier must be paid (or waived) before processing starts; it is “%(status)s”."
+                )
+                % {"status": payment.get_status_display()}
+            )
+
+    return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token, apply=apply)
 
 
 @transaction.atomic

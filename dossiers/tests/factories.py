@@ -215,3 +215,27 @@ def officer(agency, role: str = "leader", **user_fields):
     user = UserFactory(staff=True, **user_fields)
     membership_grant(user=user, agency=agency, role=role)
     return user
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A fee request of a sent dossier (issue 21); ``paid=True`` gives it a receipt."""
+
+    class Meta:
+        model = "dossiers.Payment"
+
+    dossier = factory.SubFactory(DossierFactory, sent=True)
+    reference = factory.Sequence(lambda n: f"DVC{n:010d}")
+    purpose = "Lệ phí cấp bản sao văn bằng"
+    amount = 150000
+    procedure_amount = 150000
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+    pay_first = True
+    provider = "simulator"
+
+    class Params:
+        paid = factory.Trait(
+            status="paid",
+            paid_amount=150000,
+            paid_at=factory.LazyFunction(timezone.now),
+            receipt_number=factory.Sequence(lambda n: f"BL-2026-{n:08d}"),
+        )

@@ -47,7 +47,8 @@ class DossierDetailView(LoginRequiredMixin, DetailView):
         return selectors.dossiers_for_detail(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**detail_context(self.object), **kwargs)
+        is_owner = self.object.owner_id == self.request.user.pk
+        return super().get_context_data(**detail_context(self.object), is_owner=is_owner, **kwargs)
 
 
 class RatingView(LoginRequiredMixin, ScopedObjectMixin, FormView):

@@ -22,3 +22,7 @@ WHITENOISE_USE_FINDERS = True
 # locmem for the suite; a worker test points EMAIL_URL at its own SMTP sink.
 if not EMAIL_URL:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Fee payments: the local gateway simulator (its routes exist only when this is on).
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=True)
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="simulator")
