@@ -199,12 +199,11 @@ def get(code: str) -> Provider:
     if code == ProviderCode.SIMULATOR and settings.PAYMENT_SIMULATOR_ENABLED:
         from django.urls import reverse
 
-        from ..notifications import absolute_url
-
+        # On this very site: a path, so the browser stays on the host it is using.
         return SimulatorProvider(
             tmn_code=settings.PAYMENT_SIMULATOR_TMN_CODE,
             secret=settings.PAYMENT_SIMULATOR_SECRET,
-            pay_url=absolute_url(reverse("payments_api:simulator")),
+            pay_url=reverse("payments_api:simulator"),
             api_url="",
         )
     if code == ProviderCode.VIETQR:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from dossiers.constants import AttachmentKind, DossierStatus, WizardStep
+from dossiers.constants import CODE_ALPHABET, AttachmentKind, DossierStatus, WizardStep
 from dossiers.models import Attachment, Dossier, History, Rating
 from procedures.constants import FormFieldType
 from procedures.models import Procedure
@@ -224,7 +224,8 @@ class PaymentFactory(factory.django.DjangoModelFactory):
         model = "dossiers.Payment"
 
     dossier = factory.SubFactory(DossierFactory, sent=True)
-    reference = factory.Sequence(lambda n: f"DVC{n:010d}")
+    # DVC + 10 characters of the code alphabet, as services.new_reference() draws them.
+    reference = factory.Sequence(lambda n: "DVC" + "".join(CODE_ALPHABET[(n // 31**i) % 31] for i in range(10)))
     purpose = "Lệ phí cấp bản sao văn bằng"
     amount = 150000
     procedure_amount = 150000

@@ -93,6 +93,8 @@ def test_sending_a_full_online_dossier_with_a_fee_requests_it_and_says_so_by_ema
     assert "Chờ thanh toán" in body and "150.000 đ" in body
     page = citizen_client.get(reverse("dossiers:detail", args=[sent_with_fee.code])).content.decode()
     assert "Chờ thanh toán" in page and "150.000 đ" in page and "Thanh toán" in page
+    success = citizen_client.get(reverse("dossiers:sent", args=[sent_with_fee.code])).content.decode()
+    assert "Chờ thanh toán" in success and reverse("dossiers:payment", args=[sent_with_fee.code]) in success
     rows = citizen_client.get(reverse("dossiers:list")).content.decode()
     assert reverse("dossiers:payment", args=[sent_with_fee.code]) in rows
 
@@ -473,3 +475,30 @@ def test_dossier_stats_has_fees_per_agency_and_month(sent_with_fee, citizen_clie
     columns = header.split(",")
     row = dict(zip(columns, rows[0].split(","), strict=False))
     assert row["fees_paid"] == "1" and row["fees_collected"] == "150000"
+
+
+# --- Pages: constant queries, fresh rows --------------------------------------------------
+
+
+def test_payment_page_runs_a_constant_number_of_queries(citizen, citizen_client, django_assert_num_queries):
+    from dossiers.tests.factories import PaymentFactory
+
+    payment = PaymentFactory(dossier__owner=citizen)
+    url = reverse("dossiers:payment", args=[payment.dossier.code])
+    citizen_client.get(url)
+    with django_assert_num_queries(3):  # the session's user, the dossier with its payment, the history
+        assert citizen_client.get(url).status_code == 200
+    for _ in range(5):
+        PaymentEvent.objects.create(payment=payment, source="system", to_status="pending")
+    with django_assert_num_queries(3):
+        assert citizen_client.get(url).status_code == 200
+
+
+def test_my_dossiers_row_shows_the_fee_until_it_is_paid(citizen, citizen_client):
+    from dossiers.tests.factories import PaymentFactory
+
+    payment = PaymentFactory(dossier__owner=citizen)
+    pay_link = reverse("dossiers:payment", args=[payment.dossier.code])
+    assert pay_link in citizen_client.get(reverse("dossiers:list")).content.decode()
+    services.statement_import(statement(("FT1", "06/12/2026", "1", "150000", payment.reference)), source_file="s.csv")
+    assert pay_link not in citizen_client.get(reverse("dossiers:list")).content.decode()  # the cached row moved on

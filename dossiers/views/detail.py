@@ -88,7 +88,7 @@ class DossierSentView(LoginRequiredMixin, DetailView):
 
     def get_queryset(self):
         dossiers = selectors.dossier_visible_to(self.request.user).exclude(status=DossierStatus.DRAFT)
-        return dossiers.select_related("procedure", "agency")
+        return dossiers.select_related("procedure", "agency", "payment")
 
 
 class ReceiptMixin(LoginRequiredMixin):
