@@ -471,6 +471,7 @@ def _finish(
     user: User,
     result_files: list,
     pickup_date: datetime.date | None,
+    tracking_number: str,
     note: str,
     internal_note: str,
     token: uuid.UUID | None,
@@ -479,7 +480,9 @@ def _finish(
     def apply(locked: Dossier) -> None:
         if locked.result_delivery == ResultDelivery.ONLINE and not result_files:
             raise TransitionError(gettext("The citizen chose to receive the result online: attach the result files."))
-        if not result_files and pickup_date is None:
+        if locked.result_delivery == ResultDelivery.POST and not tracking_number:
+            raise TransitionError(gettext("The citizen chose delivery by post: give the postal tracking number."))
+        if not result_files and pickup_date is None and not tracking_number:
             raise TransitionError(gettext("Attach the result files or give the date the result can be collected."))
         if pickup_date is not None and pickup_date < deadlines.today():
             raise TransitionError(gettext("The pickup date cannot be in the past."))
@@ -498,6 +501,7 @@ def _finish(
             stored.append((attachment.file.storage, attachment.file.name))
             attachment.save()
         locked.result_pickup_date = pickup_date
+        locked.postal_tracking_number = tracking_number
         _decide(locked)
 
     return _transition(
@@ -518,12 +522,14 @@ def dossier_finish(
     user: User,
     result_files: list | None = None,
     pickup_date: datetime.date | None = None,
+    tracking_number: str = "",
     note: str = "",
     internal_note: str = "",
     token: uuid.UUID | None = None,
 ) -> Dossier:
     """In progress → finished, with result files (``files.CheckedFile``, checked by the form) for
-    online delivery and/or the date the result can be collected; records whether it was on time.
+    online delivery and/or the date the result can be collected, or the postal tracking number of
+    a result sent by post (required then); records whether it was on time.
 
     Result files do not count against the citizen's upload limits. They are written to storage
     inside the transaction; if it rolls back they are removed again (Django has no rollback hook).
@@ -535,6 +541,7 @@ def dossier_finish(
             user=user,
             result_files=list(result_files or []),
             pickup_date=pickup_date,
+            tracking_number=(tracking_number or "").strip()[:40],
             note=note.strip(),
             internal_note=internal_note,
             token=token,
