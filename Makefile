@@ -47,6 +47,7 @@ serve:
 	$(BIN)/python manage.py migrate --noinput -v0
 	$(BIN)/python manage.py load_demo_catalogue
 	$(BIN)/python manage.py make_demo_certificates
+	$(BIN)/python manage.py load_demo_payments
 	$(BIN)/python manage.py import_holidays $$(date +%Y) $$(( $$(date +%Y) + 1 )) -v0
 	@echo "Portal: http://127.0.0.1:$(PORT)/   (emails: $(if $(EMAIL_URL),SMTP,var/mail/))"
 	@# With Redis: one worker that also runs Celery beat (email sweeper, officers' daily digest).

@@ -587,3 +587,7 @@ class ResultAdmin(admin.ModelAdmin):
             "dossier_url": reverse("admin:dossiers_dossier_change", args=[result.dossier_id]),
         }
         return TemplateResponse(request, "admin/dossiers/result/detail.html", context)
+
+
+# Fee payments (issue 21): their own admin classes, registered by importing the module.
+from .payments import admin as payments_admin  # noqa: E402, F401

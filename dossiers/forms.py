@@ -346,10 +346,17 @@ class FinishForm(TransitionForm):
         required=False,
         help_text=_("For a result collected at the counter or sent by post."),
     )
+    tracking_number = forms.CharField(
+        label=_("Postal tracking number"),
+        required=False,
+        max_length=40,
+        help_text=_("For a result sent by post: the number the post office gave (the citizen sees it)."),
+    )
     note = _text(_("Note for the citizen"), required=False)
 
     def clean(self):
         data = super().clean()
+        data["tracking_number"] = (data.get("tracking_number") or "").strip()
         checked = []
         for upload in data.get("result_files") or []:
             try:
@@ -365,7 +372,11 @@ class FinishForm(TransitionForm):
                 self.add_error(
                     "result_files", _("The citizen chose to receive the result online: attach the result files.")
                 )
-            elif not checked and not pickup:
+            elif self.dossier.result_delivery == ResultDelivery.POST and not data["tracking_number"]:
+                self.add_error(
+                    "tracking_number", _("The citizen chose delivery by post: give the postal tracking number.")
+                )
+            elif not checked and not pickup and not data["tracking_number"]:
                 self.add_error(None, _("Attach the result files or give the date the result can be collected."))
         return data
 

@@ -75,6 +75,8 @@ class Dossier(models.Model):
         _("how to receive the result"), max_length=20, choices=ResultDelivery.choices, default=ResultDelivery.COUNTER
     )
     result_address = models.CharField(_("postal address for the result"), max_length=255, blank=True)
+    # A result sent by post: the number the post office gave, recorded by the officer at finishing.
+    postal_tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
 
     # Wizard progress: the step last opened (to return to it) and the steps completed with "Next".
     current_step = models.CharField(
@@ -579,3 +581,7 @@ class FileAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+# Fee payments (issue 21) live in their own package; imported here so Django registers them.
+from .payments.models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent  # noqa: E402, F401

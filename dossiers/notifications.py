@@ -16,7 +16,7 @@ from django.utils import translation
 
 from accounts.services import email_queue
 
-from .models import Dossier, History
+from .models import Dossier, History, Payment
 
 
 def absolute_url(path: str, request=None) -> str:
@@ -46,6 +46,9 @@ def notify(*, dossier: Dossier, event: str, history: History | None = None, extr
             "receipt_url": absolute_url(reverse("dossiers:receipt", args=[dossier.code])),
             "lookup_url": lookup_url(dossier.code),
             "supplement_url": absolute_url(reverse("dossiers:supplement", args=[dossier.code])),
+            "payment": Payment.objects.filter(dossier=dossier).first(),
+            "payment_url": absolute_url(reverse("dossiers:payment", args=[dossier.code])),
+            "payment_receipt_url": absolute_url(reverse("dossiers:payment_receipt", args=[dossier.code])),
             **(extra or {}),
         }
         subject = render_to_string(f"dossiers/email/{event}_subject.txt", context)

@@ -8,6 +8,7 @@ return these, so a code outside them is a 404 exactly like a code that does not 
 """
 
 from django.core.cache import cache
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from accounts.models import User
@@ -51,7 +52,7 @@ def dossier_for_back_office(*, user: User, pk) -> Dossier | None:
     """One dossier of the officer's scope with everything its admin page shows (constant queries)."""
     return (
         dossiers_for_staff(user)
-        .select_related("procedure__agency", "procedure__field", "agency", "owner", "rating")
+        .select_related("procedure__agency", "procedure__field", "agency", "owner", "rating", "payment")
         .prefetch_related(
             "procedure__form_fields",
             "procedure__documents",
@@ -100,7 +101,7 @@ def dossiers_for_detail(user: User, *, own_only: bool = False) -> QuerySet[Dossi
     pages; ``own_only`` for what only the applicant may do (rating)."""
     dossiers = dossiers_owned_by(user) if own_only else dossier_visible_to(user)
     return dossiers.select_related(
-        "procedure__agency", "procedure__field", "agency", "owner", "rating"
+        "procedure__agency", "procedure__field", "agency", "owner", "rating", "payment"
     ).prefetch_related(
         "procedure__form_fields",
         "procedure__documents",
@@ -127,8 +128,19 @@ def dossier_list(*, user: User, tab: str = ListTab.ALL, query: str = "") -> Quer
         dossiers = dossiers.filter(code__icontains=query)
     # Only what a row shows: a dossier also carries its answers and applicant snapshot.
     return (
-        dossiers.select_related("procedure")
-        .only("code", "status", "sent_at", "updated_at", "owner_id", "procedure__name", "procedure__updated_at")
+        dossiers.select_related("procedure", "payment")
+        .only(
+            "code",
+            "status",
+            "sent_at",
+            "updated_at",
+            "owner_id",
+            "procedure__name",
+            "procedure__updated_at",
+            "payment__status",
+            "payment__amount",
+            "payment__updated_at",
+        )
         .order_by("-updated_at", "-pk")
     )
 
@@ -137,7 +149,12 @@ def dossier_row_version(dossier: Dossier) -> str:
     """What a row of "My dossiers" depends on. Every change a row shows saves the dossier (a
     transition saves it before writing its history entry and result files; an upload touches
     ``updated_at``), and the procedure's name comes with the procedure's own ``updated_at``."""
-    return f"{dossier.pk}:{dossier.updated_at.timestamp()}:{dossier.procedure.updated_at.timestamp()}"
+    version = f"{dossier.pk}:{dossier.updated_at.timestamp()}:{dossier.procedure.updated_at.timestamp()}"
+    try:
+        payment = dossier.payment  # the fee's state changes without saving the dossier
+    except ObjectDoesNotExist:
+        return version
+    return f"{version}:{payment.updated_at.timestamp()}"
 
 
 def dossier_row_details(dossiers: list[Dossier]) -> None:

@@ -15,6 +15,8 @@ Definitions (months in Vietnam time):
 * **overdue**: dossiers whose due date fell that month and that were decided late, or are overdue
   today.
 * **apologies**: apology letters issued that month.
+* **fees_paid**, **fees_collected**, **fees_refunded**: fees paid that month (issue 21): how many,
+  the đồng collected, and of those the đồng refunded since.
 
 Each group of figures is one or two GROUP BY queries over covering indexes (see the Dossier
 indexes), so the number of queries does not depend on the data, and a caller asks only for the
@@ -34,7 +36,8 @@ from procedures.models import Agency, Procedure
 
 from . import deadlines
 from .constants import OPEN_STATUSES, DossierStatus, Timeliness
-from .models import Apology, Dossier, Rating
+from .models import Apology, Dossier, Payment, Rating
+from .payments.constants import PaymentStatus
 
 STATS_COLUMNS = (
     "received",
@@ -49,6 +52,9 @@ STATS_COLUMNS = (
     "overdue_now",
     "ratings",
     "rating_total",
+    "fees_paid",
+    "fees_collected",
+    "fees_refunded",
 )
 
 # Groups of figures, each computed by one or two GROUP BY queries.
@@ -56,7 +62,8 @@ RECEPTION = "reception"  # received, in_progress, overdue_now: by month of recep
 DECISION = "decision"  # finished (early / on time / late), rejected, ratings: by month of decision
 DUE = "due"  # overdue: by month of the due date
 APOLOGY = "apology"  # apologies: by month issued
-ALL_GROUPS = (RECEPTION, DECISION, DUE, APOLOGY)
+FEES = "fees"  # fees_paid (payments), fees_collected and fees_refunded (VND): by month paid
+ALL_GROUPS = (RECEPTION, DECISION, DUE, APOLOGY, FEES)
 
 Grid = dict[tuple[int, str], dict[str, int]]  # (agency id, "YYYY-MM") -> figures
 
@@ -207,11 +214,28 @@ def figures_grid(
             .values("dossier__agency_id", "m")
         )
         add(issued.annotate(apologies=Count("*")), "dossier__agency_id")
+    if FEES in groups:
+        # Fees by the month they were paid (Vietnam time); a refunded fee counts as paid that
+        # month and its amount also under fees_refunded.
+        paid = by_month(
+            Payment.objects.order_by().filter(
+                scope("dossier__"), status__in=(PaymentStatus.PAID, PaymentStatus.REFUNDED)
+            ),
+            "paid_at",
+        ).values("dossier__agency_id", "m")
+        add(
+            paid.annotate(
+                fees_paid=Count("*"),
+                fees_collected=Sum("paid_amount"),
+                fees_refunded=Sum("paid_amount", filter=Q(status=PaymentStatus.REFUNDED)),
+            ),
+            "dossier__agency_id",
+        )
     return {key: counts for key, counts in grid.items() if any(counts.values())}
 
 
 def monthly_stats(*, start: datetime.date, end: datetime.date, agency: Agency | None = None) -> list[MonthRow]:
-    """Rows per agency and month with at least one non-zero figure (7 queries whatever the size)."""
+    """Rows per agency and month with at least one non-zero figure (8 queries whatever the size)."""
     agencies = Agency.objects.all() if agency is None else Agency.objects.filter(pk=agency.pk)
     names = {pk: (code, name) for pk, code, name in agencies.values_list("pk", "code", "name")}
     table = figures_grid(start=start, end=end, agency_ids=names)

@@ -20,3 +20,17 @@ def send_officer_digests() -> int:
     count = digests.send_officer_digests()
     logger.info("Officer digests queued: %s", count)
     return count
+
+
+@shared_task(acks_late=True)
+def reconcile_payments() -> dict:
+    """Every 5 minutes (beat ``payments-reconcile``): ask the gateway about payments still pending
+    N minutes after they began (the notification is late, lost, or the worker was down when it
+    came), and mark overdue the requests past their date. Running it twice is harmless: each move
+    locks the payment row and a payment already moved is left as it is.
+    """
+    from .payments.services import payments_reconcile
+
+    counts = payments_reconcile()
+    logger.info("Payments reconciled: %s", counts)
+    return counts

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .payments import views as payments
 from .views import detail, files, my_dossiers, store, supplement, wizard
 
 app_name = "dossiers"
@@ -22,4 +23,7 @@ urlpatterns = [
     path("<str:code>/files/<int:pk>/keep/", store.KeepView.as_view(), name="keep"),
     path("<str:code>/supplement/", supplement.SupplementView.as_view(), name="supplement"),
     path("<str:code>/rate/", detail.RatingView.as_view(), name="rate"),
+    path("<str:code>/payment/", payments.PaymentView.as_view(), name="payment"),
+    path("<str:code>/payment/return/", payments.PaymentReturnView.as_view(), name="payment_return"),
+    path("<str:code>/payment/receipt.pdf", payments.PaymentReceiptPdfView.as_view(), name="payment_receipt"),
 ]

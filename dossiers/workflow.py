@@ -46,6 +46,9 @@ from .constants import (
     WizardStep,
 )
 from .models import Apology, Attachment, Dossier, History, Result, StoredDocument
+from .payments import services as payment_services
+from .payments.constants import SETTLED_STATUSES
+from .payments.models import Payment
 from .permissions import agency_permissions, has_agency_permission
 
 OWNER = "owner"
@@ -313,6 +316,8 @@ def dossier_send(
         locked.processing_days = locked.procedure.processing_days
         locked.sent_at = timezone.now()
         locked.current_step = WizardStep.REVIEW
+        if payment_services.is_pay_first(locked):
+            payment_services.payment_request_create(dossier=locked)  # "Chờ thanh toán" in the email
 
     return _transition("send", dossier=dossier, actor=user, token=token, apply=apply)
 
@@ -377,6 +382,9 @@ def dossier_receive(
         days = locked.processing_days if locked.processing_days is not None else locked.procedure.processing_days
         locked.processing_days = days
         locked.due_date = deadlines.due_date_for(deadlines.local_day(locked.received_at), days)
+        # The fee request with the catalogue's amount, if sending did not create it; the officer
+        # may change the amount (with a reason) or waive it in the payment's admin page.
+        payment_services.payment_request_create(dossier=locked, actor=user)
 
     return _transition(
         "receive", dossier=dossier, actor=user, note=note, internal_note=internal_note, token=token, apply=apply
@@ -401,8 +409,20 @@ def dossier_refuse(
 
 @transaction.atomic
 def dossier_start(*, dossier: Dossier, user: User, internal_note: str = "", token: uuid.UUID | None = None) -> Dossier:
-    """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen)."""
-    return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token)
+    """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen).
+    A toàn trình dossier whose fee is neither paid nor waived waits (issue 21)."""
+
+    def apply(locked: Dossier) -> None:
+        payment = Payment.objects.filter(dossier=locked).first()
+        if payment is not None and payment.pay_first and payment.status not in SETTLED_STATUSES:
+            raise TransitionError(
+                gettext(
+                    "The fee of this dossier must be paid (or waived) before processing starts; it is “%(status)s”."
+                )
+                % {"status": payment.get_status_display()}
+            )
+
+    return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token, apply=apply)
 
 
 @transaction.atomic
@@ -501,6 +521,7 @@ def _finish(
     result_files: list,
     signed: list,
     pickup_date: datetime.date | None,
+    tracking_number: str,
     note: str,
     internal_note: str,
     token: uuid.UUID | None,
@@ -511,7 +532,9 @@ def _finish(
     def apply(locked: Dossier) -> None:
         if locked.result_delivery == ResultDelivery.ONLINE and not result_files:
             raise TransitionError(gettext("The citizen chose to receive the result online: attach the result files."))
-        if not result_files and pickup_date is None:
+        if locked.result_delivery == ResultDelivery.POST and not tracking_number:
+            raise TransitionError(gettext("The citizen chose delivery by post: give the postal tracking number."))
+        if not result_files and pickup_date is None and not tracking_number:
             raise TransitionError(gettext("Attach the result files or give the date the result can be collected."))
         if pickup_date is not None and pickup_date < deadlines.today():
             raise TransitionError(gettext("The pickup date cannot be in the past."))
@@ -520,6 +543,7 @@ def _finish(
                 locked=locked, user=user, checked=checked, signed=signed_by_file.get(id(checked)), stored=stored
             )
         locked.result_pickup_date = pickup_date
+        locked.postal_tracking_number = tracking_number
         _decide(locked)
 
     return _transition(
@@ -540,12 +564,14 @@ def dossier_finish(
     user: User,
     result_files: list | None = None,
     pickup_date: datetime.date | None = None,
+    tracking_number: str = "",
     note: str = "",
     internal_note: str = "",
     token: uuid.UUID | None = None,
 ) -> Dossier:
     """In progress → finished, with result files (``files.CheckedFile``, checked by the form) for
-    online delivery and/or the date the result can be collected; records whether it was on time.
+    online delivery and/or the date the result can be collected, or the postal tracking number of
+    a result sent by post (required then); records whether it was on time.
 
     Each PDF result is signed with the agency's certificate and gets a code (``dossiers.results``)
     before the transaction: a PDF that cannot be signed, or an agency without a certificate, is a
@@ -572,6 +598,7 @@ def dossier_finish(
             result_files=result_files,
             signed=signed,
             pickup_date=pickup_date,
+            tracking_number=(tracking_number or "").strip()[:40],
             note=note.strip(),
             internal_note=internal_note,
             token=token,

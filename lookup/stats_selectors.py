@@ -24,7 +24,7 @@ from procedures.selectors import AgencyTree
 from .charts import Series, bar_chart
 from .stats_forms import StatisticsQuery
 
-GROUPS = (stats.RECEPTION, stats.DECISION, stats.APOLOGY)
+GROUPS = (stats.RECEPTION, stats.DECISION, stats.APOLOGY, stats.FEES)
 
 
 @dataclass
@@ -41,6 +41,8 @@ class Figures:
     apologies: int = 0
     ratings: int = 0
     rating_total: int = 0
+    fees_paid: int = 0  # fees paid online (issue 21): how many, and the đồng collected
+    fees_collected: int = 0
 
     @property
     def on_time_rate(self) -> float | None:
@@ -212,6 +214,8 @@ def csv_columns() -> list[tuple[str, str]]:
         ("on_time_rate", _("On-time rate (%)")),
         ("ratings", _("Ratings")),
         ("rating_average", _("Average rating (1–5)")),
+        ("fees_paid", _("Fees paid")),
+        ("fees_collected", _("Fees collected (VND)")),
     ]
 
 

@@ -10,6 +10,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from accounts.forms import AdminLoginForm
 from accounts.urls import allauth_urlpatterns
+from dossiers.payments.urls import api_urlpatterns as payment_api_urlpatterns
 
 from . import views
 
@@ -20,6 +21,7 @@ admin.site.login_form = AdminLoginForm  # throttled like the citizens' login (co
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
     path("captcha/", include("captcha.urls")),
+    path("payments/", include((payment_api_urlpatterns, "payments_api"))),
 ]
 urlpatterns += i18n_patterns(
     path("", views.HomeView.as_view(), name="home"),
@@ -28,6 +30,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include(allauth_urlpatterns)),
     path("", include("procedures.urls")),
     path("dossiers/", include("dossiers.urls")),
+    path("payments/", include("dossiers.payments.urls")),
     path("", include("lookup.urls")),
     path("admin/", admin.site.urls),
     prefix_default_language=False,

@@ -13,7 +13,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.tests.factories import UserFactory
-from dossiers.constants import AttachmentKind, DossierStatus, WizardStep
+from dossiers.constants import CODE_ALPHABET, AttachmentKind, DossierStatus, WizardStep
 from dossiers.models import Attachment, Dossier, History, Rating
 from procedures.constants import FormFieldType
 from procedures.models import Procedure
@@ -226,3 +226,28 @@ def officer(agency, role: str = "leader", **user_fields):
     user = UserFactory(staff=True, **user_fields)
     membership_grant(user=user, agency=agency, role=role)
     return user
+
+
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A fee request of a sent dossier (issue 21); ``paid=True`` gives it a receipt."""
+
+    class Meta:
+        model = "dossiers.Payment"
+
+    dossier = factory.SubFactory(DossierFactory, sent=True)
+    # DVC + 10 characters of the code alphabet, as services.new_reference() draws them.
+    reference = factory.Sequence(lambda n: "DVC" + "".join(CODE_ALPHABET[(n // 31**i) % 31] for i in range(10)))
+    purpose = "Lệ phí cấp bản sao văn bằng"
+    amount = 150000
+    procedure_amount = 150000
+    due_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=7))
+    pay_first = True
+    provider = "simulator"
+
+    class Params:
+        paid = factory.Trait(
+            status="paid",
+            paid_amount=150000,
+            paid_at=factory.LazyFunction(timezone.now),
+            receipt_number=factory.Sequence(lambda n: f"BL-2026-{n:08d}"),
+        )

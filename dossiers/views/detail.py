@@ -50,7 +50,8 @@ class DossierDetailView(LoginRequiredMixin, DetailView):
         return selectors.dossiers_for_detail(self.request.user)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(**detail_context(self.object, self.request.user), **kwargs)
+        is_owner = self.object.owner_id == self.request.user.pk
+        return super().get_context_data(**detail_context(self.object, self.request.user), is_owner=is_owner, **kwargs)
 
 
 class RatingView(LoginRequiredMixin, ScopedObjectMixin, FormView):
@@ -90,7 +91,7 @@ class DossierSentView(LoginRequiredMixin, DetailView):
 
     def get_queryset(self):
         dossiers = selectors.dossier_visible_to(self.request.user).exclude(status=DossierStatus.DRAFT)
-        return dossiers.select_related("procedure", "agency")
+        return dossiers.select_related("procedure", "agency", "payment")
 
 
 class ReceiptMixin(LoginRequiredMixin):

@@ -122,27 +122,27 @@ def known(now):
 
 
 # Columns: received, results, early, on time, late, in progress, overdue now, apologies,
-# on-time rate, ratings, average rating (Vietnamese number format).
+# on-time rate, ratings, average rating, fees paid, fees collected (Vietnamese number format).
 EXPECTED_BY_AGENCY = {
-    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75,0%", "3", "3,7"],  # rate 3/4, ratings (5+4+2)/3
-    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—"],
-    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50,0%", "2", "3,5"],  # ratings (3+4)/2
-    "total": ["10", "6", "2", "2", "2", "4", "2", "2", "66,7%", "5", "3,6"],  # ratings 18/5
+    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75,0%", "3", "3,7", "0", "0"],  # rate 3/4, ratings (5+4+2)/3
+    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—", "0", "0"],
+    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50,0%", "2", "3,5", "0", "0"],  # ratings (3+4)/2
+    "total": ["10", "6", "2", "2", "2", "4", "2", "2", "66,7%", "5", "3,6", "0", "0"],  # ratings 18/5
 }
 EXPECTED_BY_MONTH = {
     # February: received a1 a2 a3 a6 c2 b1; results a1 (early) b1 (late) b3 (on time); a6 open;
     # b1's apology; ratings a1 5, b1 3, b3 4.
-    "2026-02": ["6", "3", "1", "1", "1", "1", "0", "1", "66,7%", "3", "4,0"],
+    "2026-02": ["6", "3", "1", "1", "1", "1", "0", "1", "66,7%", "3", "4,0", "0", "0"],
     # March: received a4 a5 c1 b2; results a2 (on time) a3 (late) a4 (early); a5 c1 b2 open, a5 b2
     # overdue; a3's apology; ratings a2 4, a3 2.
-    "2026-03": ["4", "3", "1", "1", "1", "3", "2", "1", "66,7%", "2", "3,0"],
+    "2026-03": ["4", "3", "1", "1", "1", "3", "2", "1", "66,7%", "2", "3,0", "0", "0"],
     "total": EXPECTED_BY_AGENCY["total"],
 }
 CSV_EXPECTED_BY_AGENCY = {
-    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75.0", "3", "3.7"],
-    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "", "0", ""],
-    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50.0", "2", "3.5"],
-    "": ["10", "6", "2", "2", "2", "4", "2", "2", "66.7", "5", "3.6"],
+    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75.0", "3", "3.7", "0", "0"],
+    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "", "0", "", "0", "0"],
+    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50.0", "2", "3.5", "0", "0"],
+    "": ["10", "6", "2", "2", "2", "4", "2", "2", "66.7", "5", "3.6", "0", "0"],
 }
 
 
@@ -198,14 +198,14 @@ def test_every_figure_per_agency_and_per_month(client, known):
 def test_one_agency_includes_its_sub_agencies(client, known):
     html = client.get(URL, {**PERIOD, "agency": "SO-A"}).content.decode()
     found = tables(html)
-    total = ["8", "4", "2", "1", "1", "3", "1", "1", "75,0%", "3", "3,7"]
+    total = ["8", "4", "2", "1", "1", "3", "1", "1", "75,0%", "3", "3,7", "0", "0"]
     assert found["table-agency"] == {
         "SO-A": EXPECTED_BY_AGENCY["SO-A"],
         "SO-A-P1": EXPECTED_BY_AGENCY["SO-A-P1"],
         "total": total,
     }
-    assert found["table-month"]["2026-02"] == ["5", "1", "1", "0", "0", "1", "0", "0", "100,0%", "1", "5,0"]
-    assert found["table-month"]["2026-03"] == ["3", "3", "1", "1", "1", "2", "1", "1", "66,7%", "2", "3,0"]
+    assert found["table-month"]["2026-02"] == ["5", "1", "1", "0", "0", "1", "0", "0", "100,0%", "1", "5,0", "0", "0"]
+    assert found["table-month"]["2026-03"] == ["3", "3", "1", "1", "1", "2", "1", "1", "66,7%", "2", "3,0", "0", "0"]
     assert "Sở Giáo dục A và các đơn vị trực thuộc" in html
     assert 'class="depth-1">UBND phường A1' in html  # indented under its parent
     assert "Sở Tư pháp B" not in html.split("<table")[1]
@@ -235,7 +235,7 @@ def test_default_period_is_the_last_twelve_months(client, known):
     ]
     assert "05/2025 – 04/2026" in html
     # December 2025 now counts: the old dossier (received, finished, rated) and its apology.
-    assert found["table-month"]["2025-12"] == ["1", "1", "0", "1", "0", "0", "0", "1", "100,0%", "1", "1,0"]
+    assert found["table-month"]["2025-12"] == ["1", "1", "0", "1", "0", "0", "0", "1", "100,0%", "1", "1,0", "0", "0"]
     assert found["table-month"]["2026-01"][0] == "1"  # b3 received
     assert 'value="2025-05"' in html and 'value="2026-04"' in html  # the month boxes show the defaults
 
@@ -272,6 +272,8 @@ def test_csv_per_agency_has_the_same_figures(client, known):
         "Tỷ lệ đúng hạn (%)",
         "Lượt đánh giá",
         "Điểm hài lòng trung bình (1–5)",
+        "Lệ phí đã nộp",
+        "Lệ phí đã thu (đồng)",
     ]
     assert {row[0]: row[2:] for row in rows[1:]} == CSV_EXPECTED_BY_AGENCY
     assert [row[1] for row in rows[1:]] == ["Sở Giáo dục A", "UBND phường A1", "Sở Tư pháp B", "Tổng cộng"]
@@ -282,8 +284,8 @@ def test_csv_per_month_has_the_same_figures(client, known):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Tháng"
     assert rows[1:] == [
-        ["02/2026", "6", "3", "1", "1", "1", "1", "0", "1", "66.7", "3", "4.0"],
-        ["03/2026", "4", "3", "1", "1", "1", "3", "2", "1", "66.7", "2", "3.0"],
+        ["02/2026", "6", "3", "1", "1", "1", "1", "0", "1", "66.7", "3", "4.0", "0", "0"],
+        ["03/2026", "4", "3", "1", "1", "1", "3", "2", "1", "66.7", "2", "3.0", "0", "0"],
         ["Tổng cộng", *CSV_EXPECTED_BY_AGENCY[""]],
     ]
 
@@ -298,7 +300,7 @@ def test_tables_and_charts_are_accessible(client, known):
     html = client.get(URL, PERIOD).content.decode()
     assert html.count("<caption") == 2
     assert '<caption id="table-agency-caption">Hồ sơ theo cơ quan: Toàn quốc' in html
-    assert html.count('<th scope="col">') == 24
+    assert html.count('<th scope="col">') == 28
     assert '<th scope="row" class="depth-0">Sở Giáo dục A</th>' in html
     # Two charts, each named by its own title and description (ids never repeat on the page).
     assert 'aria-labelledby="chart-agency-title chart-agency-desc"' in html
@@ -339,15 +341,15 @@ def add_noise(count: int) -> None:
 def test_queries_do_not_grow_with_the_data(client, known, django_assert_num_queries):
     from django.core.cache import cache
 
-    # Cold: the catalogue tree and fields (2), the agencies (1), the aggregates (5).
-    with django_assert_num_queries(8):
+    # Cold: the catalogue tree and fields (2), the agencies (1), the aggregates (6, fees included).
+    with django_assert_num_queries(9):
         client.get(URL, PERIOD)
     cache.clear()
-    with django_assert_num_queries(7):  # one agency: its subtree comes from the catalogue's tree
+    with django_assert_num_queries(8):  # one agency: its subtree comes from the catalogue's tree
         client.get(URL, {**PERIOD, "agency": "SO-A", "field": "giao-duc"})
     add_noise(12)
     cache.clear()
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         html = client.get(URL, PERIOD).content.decode()
     assert tables(html)["table-agency"]["total"][0] == "22"
     with django_assert_num_queries(0):  # warm: everything from the cache
@@ -475,3 +477,21 @@ def test_numbers_follow_the_language():
         assert (figure(1234567), decimal1(84.94), figure(None), decimal1(None)) == ("1.234.567", "84,9", "—", "—")
     with translation.override("en"):
         assert (figure(1234567), decimal1(84.94)) == ("1,234,567", "84.9")
+
+
+def test_fees_collected_per_agency_and_month(client, known):
+    """Fees paid online (issue 21) by the month they were paid, in the tables and the CSV."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from dossiers.models import Dossier
+    from dossiers.tests.factories import PaymentFactory
+
+    dossier = Dossier.objects.filter(agency=known["agency_b"]).exclude(status="draft").first()
+    paid_at = timezone.make_aware(dt.datetime(2026, 3, 10, 9, 0))
+    PaymentFactory(dossier=dossier, paid=True, paid_at=paid_at, paid_amount=150000)
+    found = tables(client.get(URL, PERIOD).content.decode())
+    assert found["table-agency"]["SO-B"][-2:] == ["1", "150.000"]
+    assert found["table-month"]["2026-03"][-2:] == ["1", "150.000"]
+    assert found["table-month"]["2026-02"][-2:] == ["0", "0"]

@@ -329,7 +329,30 @@ DOSSIER_LOOKUP_PATH = "/lookup/"
 DOSSIER_DUE_SOON_WORKING_DAYS = env.int("DOSSIER_DUE_SOON_WORKING_DAYS", default=2)
 # Every morning at 07:00 (Asia/Ho_Chi_Minh) each officer gets the due-soon and overdue dossiers of
 # their agencies by email (skipped when there are none; one per officer and day).
+# --- Fee payments (issue 21, dossiers/payments/) ----------------------------------------------
+# The provider of an agency with no payment account set in admin: vnpay, vietqr, or simulator.
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="vietqr")
+PAYMENT_DUE_DAYS = env.int("PAYMENT_DUE_DAYS", default=7)  # calendar days to pay a request
+# Beat asks the gateway about orders still pending this many minutes after they began.
+PAYMENT_QUERY_AFTER_MINUTES = env.int("PAYMENT_QUERY_AFTER_MINUTES", default=15)
+PAYMENT_QUERY_BATCH = env.int("PAYMENT_QUERY_BATCH", default=200)
+PAYMENT_GATEWAY_TIMEOUT_MINUTES = env.int("PAYMENT_GATEWAY_TIMEOUT_MINUTES", default=15)
+PAYMENT_GATEWAY_HTTP_TIMEOUT = env.int("PAYMENT_GATEWAY_HTTP_TIMEOUT", default=10)
+# VNPAY (https://sandbox.vnpayment.vn/apis/docs/): merchant code and secret from the merchant account.
+PAYMENT_VNPAY_TMN_CODE = env.str("PAYMENT_VNPAY_TMN_CODE", default="")
+PAYMENT_VNPAY_HASH_SECRET = env.str("PAYMENT_VNPAY_HASH_SECRET", default="")
+PAYMENT_VNPAY_URL = env.str("PAYMENT_VNPAY_URL", default="https://sandbox.vnpayment.vn/paymentv2/vpcpay.html")
+PAYMENT_VNPAY_API_URL = env.str(
+    "PAYMENT_VNPAY_API_URL", default="https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
+)
+# The local gateway simulator: development and tests only (production.py turns it off).
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=False)
+PAYMENT_SIMULATOR_TMN_CODE = "DVCSIM01"
+PAYMENT_SIMULATOR_SECRET = env.str("PAYMENT_SIMULATOR_SECRET", default="simulator-secret-not-for-production")
+
 # https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#crontab-schedules
+# Every 5 minutes: ask the gateway about pending payments (a late or lost notification), expire overdue ones.
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "dossiers.tasks.reconcile_payments", "schedule": 300.0}
 CELERY_BEAT_SCHEDULE["dossier-officer-digest"] = {
     "task": "dossiers.tasks.send_officer_digests",
     "schedule": crontab(hour=env.int("DOSSIER_DIGEST_HOUR", default=7), minute=0),

@@ -20,3 +20,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # on every task; nothing to act on.
 if CELERY_TASK_ALWAYS_EAGER:
     LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
+
+# Fee payments: the local gateway simulator, used by every agency without a payment account.
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=True)
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="simulator")

@@ -27,3 +27,6 @@ if not EMAIL_URL:
 
 # Results are signed with demo certificates (core/signing.py), kept between runs under var/.
 RESULT_SIGNING_DEMO_DIR = env.str("RESULT_SIGNING_DEMO_DIR", default=str(VAR_DIR / "test-signing"))
+# Fee payments: the local gateway simulator (its routes exist only when this is on).
+PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=True)
+PAYMENT_DEFAULT_PROVIDER = env.str("PAYMENT_DEFAULT_PROVIDER", default="simulator")

@@ -10,7 +10,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tests.factories import UserFactory
-from dossiers.tests.factories import AttachmentFactory, DossierFactory
+from dossiers.tests.factories import AttachmentFactory, DossierFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,7 @@ PUBLIC = {
     "procedures:template": "form templates of published procedures are public documents",
     "procedures:agency": "the public catalogue",
     "dossiers:new": "takes a public procedure code; starting a dossier needs login (tested in dossiers)",
+    "payments:verify": "a receipt's check by its unguessable reference (printed on it): no personal data",
 }
 # The Django admin is walked by the back-office suite (staff scoping per agency).
 SKIP_NAMESPACES = ("admin",)
@@ -69,6 +70,9 @@ OWNED = {
     "dossiers:store_download": lambda: {"pk": _stored().pk},
     "dossiers:store_delete": lambda: {"pk": _stored().pk},
     "dossiers:keep": _keep,
+    "dossiers:payment": lambda: {"code": PaymentFactory().dossier.code},
+    "dossiers:payment_return": lambda: {"code": PaymentFactory().dossier.code},
+    "dossiers:payment_receipt": lambda: {"code": PaymentFactory(paid=True).dossier.code},
 }
 
 

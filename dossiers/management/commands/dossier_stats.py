@@ -18,7 +18,7 @@ class Command(BaseCommand):
     help = (
         "Dossier figures per agency and month as CSV on standard output: received, decided (finished early / "
         "on time / late, rejected), overdue (due that month and decided late or still open past it), "
-        "apologies issued. Dates are inclusive, YYYY-MM-DD."
+        "apologies issued, fees paid (count, VND collected, VND refunded). Dates are inclusive, YYYY-MM-DD."
     )
 
     def add_arguments(self, parser):

@@ -1,0 +1,234 @@
+"""The back office for fees: payments (with their history, a filter unpaid / paid / to refund, and
+the officer's changes: amount with a reason, waive, refund), the bank statement lines that did
+not simply match, and each agency's provider and bank account. Officers see their agencies' only.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from core.money import vnd
+
+from .. import selectors
+from ..constants import PERM_RECEIVE
+from ..permissions import has_agency_permission, is_back_office_user, staff_agency_ids
+from . import services
+from .constants import UNPAID_STATUSES, PaymentStatus
+from .models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
+from .workflow import PaymentError
+
+
+class PaymentStateFilter(admin.SimpleListFilter):
+    title = _("payment")
+    parameter_name = "fee"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("unpaid", _("Unpaid")),
+            ("paid", _("Paid")),
+            ("to_refund", _("To refund")),
+            ("refunded", _("Refunded")),
+            ("waived", _("Fee waived")),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "unpaid":
+            return queryset.filter(status__in=UNPAID_STATUSES)
+        if value == "paid":
+            return queryset.filter(status=PaymentStatus.PAID)
+        if value == "to_refund":
+            return queryset.filter(status=PaymentStatus.PAID, dossier__status__in=services.REFUND_DOSSIER_STATUSES)
+        if value in ("refunded", "waived"):
+            return queryset.filter(status=value)
+        return queryset
+
+
+class PaymentEventInline(admin.TabularInline):
+    model = PaymentEvent
+    fields = ("created_at", "source", "actor", "from_status", "to_status", "note")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("payment history")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return True
+
+
+class PaymentOfficerForm(forms.ModelForm):
+    """What an officer may do to a fee: change the amount, waive it, or record its refund; the
+    reason is required for each. The status itself is never a field."""
+
+    ACTIONS = [
+        ("", _("Nothing")),
+        ("adjust", _("Change the amount")),
+        ("waive", _("Waive the fee")),
+        ("refund", _("Record the refund")),
+    ]
+    officer_action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, required=False)
+    new_amount = forms.IntegerField(label=_("New amount (VND)"), min_value=1, required=False)
+    reason = forms.CharField(
+        label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    class Meta:
+        model = Payment
+        fields: list[str] = []
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("officer_action")
+        if action and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Give the reason."))
+        if action == "adjust" and not data.get("new_amount"):
+            self.add_error("new_amount", _("Give the new amount."))
+        return data
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    form = PaymentOfficerForm
+    list_display = ("reference", "dossier_code", "agency", "amount_vnd", "status", "provider", "paid_at")
+    list_filter = (PaymentStateFilter, "status", "provider")
+    search_fields = ("reference", "dossier__code", "receipt_number", "provider_transaction")
+    list_select_related = ("dossier__agency",)
+    inlines = [PaymentEventInline]
+    readonly_fields = (
+        "dossier_link",
+        "reference",
+        "purpose",
+        "amount_vnd",
+        "procedure_amount",
+        "amount_reason",
+        "due_date",
+        "pay_first",
+        "status",
+        "provider",
+        "attempt",
+        "provider_transaction",
+        "paid_amount",
+        "paid_at",
+        "receipt_number",
+        "refund_note",
+    )
+    fieldsets = (
+        (None, {"fields": readonly_fields}),
+        (_("Officer's action"), {"fields": ("officer_action", "new_amount", "reason")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(dossier__in=selectors.dossiers_for_staff(request.user))
+            .select_related("dossier__agency")
+        )
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if not self.has_view_permission(request):
+            return False
+        if obj is None:
+            return True
+        return request.user.is_superuser or has_agency_permission(request.user, obj.dossier.agency_id, PERM_RECEIVE)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("dossier"), ordering="dossier__code")
+    def dossier_code(self, obj: Payment) -> str:
+        return obj.dossier.code
+
+    @admin.display(description=_("dossier"))
+    def dossier_link(self, obj: Payment) -> str:
+        from django.urls import reverse
+
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:dossiers_dossier_change", args=[obj.dossier_id]), obj.dossier.code
+        )
+
+    @admin.display(description=_("agency"), ordering="dossier__agency__name")
+    def agency(self, obj: Payment) -> str:
+        return obj.dossier.agency.name
+
+    @admin.display(description=_("amount (VND)"), ordering="amount")
+    def amount_vnd(self, obj: Payment) -> str:
+        return vnd(obj.amount)
+
+    def save_model(self, request, obj, form, change):
+        """The officer's action, through the payment services (never a direct save)."""
+        action, reason = form.cleaned_data.get("officer_action"), form.cleaned_data.get("reason", "")
+        try:
+            if action == "adjust":
+                services.payment_adjust(
+                    payment=obj, user=request.user, amount=form.cleaned_data["new_amount"], reason=reason
+                )
+            elif action == "waive":
+                services.payment_waive(payment=obj, user=request.user, reason=reason)
+            elif action == "refund":
+                services.payment_refund(payment=obj, user=request.user, note=reason)
+        except PaymentError as exc:
+            messages.error(request, exc.message)
+
+
+@admin.register(BankStatementLine)
+class BankStatementLineAdmin(admin.ModelAdmin):
+    """Imported transfers: the under-, over- and unmatched ones are what staff act on."""
+
+    list_display = ("bank_transaction", "booked_on", "amount_vnd", "description", "match", "payment", "agency")
+    list_filter = ("match", "booked_on")
+    search_fields = ("bank_transaction", "description", "reference")
+    list_select_related = ("payment", "agency")
+
+    def get_queryset(self, request):
+        lines = super().get_queryset(request)
+        if request.user.is_superuser:
+            return lines
+        return lines.filter(agency__in=staff_agency_ids(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("amount (VND)"), ordering="amount")
+    def amount_vnd(self, obj: BankStatementLine) -> str:
+        return vnd(obj.amount)
+
+
+@admin.register(AgencyPaymentAccount)
+class AgencyPaymentAccountAdmin(admin.ModelAdmin):
+    """Which provider each agency uses, and its bank account for VietQR (operators)."""
+
+    list_display = ("agency", "provider", "bank_bin", "account_number", "account_name")
+    list_filter = ("provider",)
+    search_fields = ("agency__name", "agency__code", "account_number")
+    autocomplete_fields = ("agency",)

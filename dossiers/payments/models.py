@@ -1,0 +1,160 @@
+"""Payment models; imported by ``dossiers.models`` so Django finds them in the dossiers app."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from procedures.models import Agency
+
+from .constants import UNPAID_STATUSES, EventSource, PaymentStatus, ProviderCode, StatementMatch
+
+
+class AgencyPaymentAccount(models.Model):
+    """How one agency takes fees: its provider (chosen in admin) and the bank account a VietQR
+    transfer goes to. The gateway's merchant code and secret come from the environment."""
+
+    agency = models.OneToOneField(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="payment_account"
+    )
+    provider = models.CharField(_("payment provider"), max_length=20, choices=ProviderCode.choices)
+    bank_bin = models.CharField(
+        _("bank BIN"), max_length=6, blank=True, help_text=_("The 6-digit code NAPAS gives the bank (VietQR).")
+    )
+    account_number = models.CharField(_("account number"), max_length=19, blank=True)
+    account_name = models.CharField(_("account holder"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("agency payment account")
+        verbose_name_plural = _("agency payment accounts")
+
+    def __str__(self) -> str:
+        return f"{self.agency} — {self.get_provider_display()}"
+
+
+class Payment(models.Model):
+    """The fee request of one dossier (at most one: a request is paid once).
+
+    ``reference`` is the transfer content and the gateway order reference: random, unique, short
+    enough for a bank app. ``attempt`` numbers the gateway orders of this request (a citizen may
+    try again after a failure): the gateway's ``TxnRef`` is the reference plus the attempt.
+    ``status`` is changed only by ``payments.workflow``.
+    """
+
+    dossier = models.OneToOneField(
+        "dossiers.Dossier", verbose_name=_("dossier"), on_delete=models.CASCADE, related_name="payment"
+    )
+    reference = models.CharField(_("payment reference"), max_length=20, unique=True, editable=False)
+    purpose = models.CharField(_("paid for"), max_length=255)
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    procedure_amount = models.PositiveBigIntegerField(_("fee in the catalogue (VND)"))
+    amount_reason = models.TextField(_("reason the amount differs"), blank=True)
+    due_date = models.DateField(_("pay by"))
+    pay_first = models.BooleanField(
+        _("paid before processing"), default=False, help_text=_("Processing starts only when paid or waived.")
+    )
+    status = models.CharField(
+        _("payment status"), max_length=20, choices=PaymentStatus.choices, default=PaymentStatus.PENDING, editable=False
+    )
+    provider = models.CharField(_("payment provider"), max_length=20, choices=ProviderCode.choices)
+    attempt = models.PositiveSmallIntegerField(_("attempts"), default=0, editable=False)
+    attempted_at = models.DateTimeField(_("last attempt at"), null=True, blank=True, editable=False)
+    provider_transaction = models.CharField(_("provider's transaction number"), max_length=64, blank=True)
+    paid_amount = models.PositiveBigIntegerField(_("amount paid (VND)"), null=True, blank=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True, editable=False)
+    refund_note = models.TextField(_("refund note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "attempted_at"], name="payment_status_attempt_idx"),
+            models.Index(fields=["paid_at"], name="payment_paid_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status=PaymentStatus.PAID) | models.Q(paid_at__isnull=False),
+                name="payment_paid_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_unpaid(self) -> bool:
+        return self.status in UNPAID_STATUSES
+
+    @property
+    def txn_ref(self) -> str:
+        """The gateway's order reference for the current attempt."""
+        return f"{self.reference}{self.attempt:02d}"
+
+
+class PaymentEvent(models.Model):
+    """One line of a payment's history: every status change, and every notification or query
+    received even when it changed nothing (forged, duplicate, wrong amount), for staff to read.
+
+    ``dedupe_key`` (unique per payment when set) makes a notification delivered twice one row.
+    """
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.CASCADE, related_name="events")
+    source = models.CharField(_("source"), max_length=20, choices=EventSource.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=PaymentStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=PaymentStatus.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data received"), default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=100, blank=True, editable=False)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment event")
+        verbose_name_plural = _("payment history")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payment", "dedupe_key"], condition=~models.Q(dedupe_key=""), name="payment_event_dedupe"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id}: {self.from_status} → {self.to_status}"
+
+
+class BankStatementLine(models.Model):
+    """One credit line of an imported bank statement and what it matched (``import_bank_statement``)."""
+
+    bank_transaction = models.CharField(_("bank transaction id"), max_length=64, unique=True)
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    account_number = models.CharField(_("account number"), max_length=19)
+    booked_on = models.DateField(_("booked on"))
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    description = models.CharField(_("transfer content"), max_length=255)
+    reference = models.CharField(_("reference found"), max_length=20, blank=True)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), null=True, blank=True, on_delete=models.PROTECT, related_name="bank_lines"
+    )
+    match = models.CharField(_("result"), max_length=20, choices=StatementMatch.choices)
+    source_file = models.CharField(_("file"), max_length=255)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank statement line")
+        verbose_name_plural = _("bank statement lines")
+        ordering = ["-imported_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.bank_transaction

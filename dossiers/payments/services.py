@@ -1,0 +1,464 @@
+"""Writes for fee payments. Only ``workflow.pay`` marks a payment paid, and only these callers
+reach it: a gateway notification whose signature verifies, a signed status answer, a bank
+statement line with the reference and the exact amount. The return address the citizen's browser
+comes back to shows the state and changes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from procedures.constants import ServiceLevel
+
+from .. import deadlines
+from ..constants import CODE_ALPHABET, PERM_RECEIVE, DossierStatus
+from ..models import Dossier
+from ..permissions import has_agency_permission
+from . import providers, workflow
+from .constants import (
+    REFERENCE_PREFIX,
+    REFERENCE_RANDOM_LENGTH,
+    EventSource,
+    PaymentStatus,
+    StatementMatch,
+)
+from .models import AgencyPaymentAccount, BankStatementLine, Payment
+from .workflow import PaymentError
+
+logger = logging.getLogger(__name__)
+REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{CODE_ALPHABET}]{{{REFERENCE_RANDOM_LENGTH}}}")
+# Dossier outcomes after which a fee that was paid is owed back to the citizen.
+REFUND_DOSSIER_STATUSES = (DossierStatus.REFUSED, DossierStatus.REJECTED, DossierStatus.WITHDRAWN)
+
+
+def new_reference() -> str:
+    """DVC + 10 random characters of the dossier-code alphabet: easy to type into a bank app,
+    31**10 possibilities, so no one finds another's payment by guessing."""
+    return REFERENCE_PREFIX + "".join(secrets.choice(CODE_ALPHABET) for _ in range(REFERENCE_RANDOM_LENGTH))
+
+
+def provider_code_for(dossier: Dossier) -> str:
+    account = AgencyPaymentAccount.objects.filter(agency_id=dossier.agency_id).first()
+    return account.provider if account else settings.PAYMENT_DEFAULT_PROVIDER
+
+
+def is_pay_first(dossier: Dossier) -> bool:
+    """Toàn trình procedures are settled online: their fee is paid when sending, before processing."""
+    return dossier.procedure.service_level == ServiceLevel.FULL_ONLINE
+
+
+def payment_request_create(*, dossier: Dossier, actor: User | None = None) -> Payment | None:
+    """The dossier's fee request with the catalogue's amount, if the procedure has a fee and the
+    dossier has none yet (called inside the send or receive transition's transaction)."""
+    fee = dossier.procedure.fee_amount
+    if not fee or Payment.objects.filter(dossier=dossier).exists():
+        return None
+    payment = Payment(
+        dossier=dossier,
+        reference=new_reference(),
+        purpose=gettext("Fee for dossier %(code)s: %(procedure)s")
+        % {"code": dossier.code, "procedure": dossier.procedure.name},
+        amount=fee,
+        procedure_amount=fee,
+        due_date=deadlines.today() + datetime.timedelta(days=settings.PAYMENT_DUE_DAYS),
+        pay_first=is_pay_first(dossier),
+        provider=provider_code_for(dossier),
+    )
+    payment.purpose = payment.purpose[:255]
+    payment.full_clean(exclude=["dossier"])
+    payment.save()
+    workflow.record(
+        payment,
+        source=EventSource.OFFICER if actor else EventSource.SYSTEM,
+        actor=actor,
+        to_status=payment.status,
+        note=gettext("Payment requested: %(amount)s VND.") % {"amount": f"{payment.amount:,}".replace(",", ".")},
+    )
+    return payment
+
+
+def _officer_check(user: User, payment: Payment) -> None:
+    if not has_agency_permission(user, payment.dossier.agency_id, PERM_RECEIVE):
+        raise PaymentError(_("Your role in the receiving agency does not allow this action."))
+
+
+@transaction.atomic
+def payment_adjust(*, payment: Payment, user: User, amount: int, reason: str) -> Payment:
+    """The receiving officer changes the amount of an unpaid request, always with a reason."""
+    locked = workflow.lock(payment.pk)
+    _officer_check(user, locked)
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError(_("Give the reason the amount changes."))
+    if not locked.is_unpaid:
+        raise PaymentError(_("The amount of a settled payment cannot change."))
+    if amount is None or amount <= 0:
+        raise PaymentError(_("The amount must be a positive number of đồng; to waive the fee, use “Waive”."))
+    workflow.record(
+        locked,
+        source=EventSource.OFFICER,
+        actor=user,
+        note=reason,
+        data={"from_amount": locked.amount, "to_amount": amount},
+    )
+    locked.amount, locked.amount_reason = amount, reason
+    locked.save()
+    return locked
+
+
+def payment_waive(*, payment: Payment, user: User, reason: str) -> Payment:
+    """The fee is waived for an exempt applicant, with the reason."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise PaymentError(_("Give the reason the fee is waived."))
+
+    def apply(locked: Payment) -> None:
+        _officer_check(user, locked)
+        locked.amount_reason = reason
+
+    return workflow.transition(
+        "waive", payment_id=payment.pk, source=EventSource.OFFICER, actor=user, note=reason, apply=apply
+    )[0]
+
+
+def payment_refund(*, payment: Payment, user: User, note: str) -> Payment:
+    """Mark a paid fee refunded after the dossier was refused, rejected or withdrawn."""
+    note = (note or "").strip()
+    if not note:
+        raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
+
+    def apply(locked: Payment) -> None:
+        _officer_check(user, locked)
+        if locked.dossier.status not in REFUND_DOSSIER_STATUSES:
+            raise PaymentError(_("A fee is refunded only when the dossier was not accepted, rejected or withdrawn."))
+        try:
+            by_provider = providers.get(locked.provider).refund(locked)
+        except LookupError:
+            by_provider = False
+        locked.refund_note = note if by_provider else gettext("Refunded outside the portal: %(note)s") % {"note": note}
+
+    return workflow.transition(
+        "refund", payment_id=payment.pk, source=EventSource.OFFICER, actor=user, note=note, apply=apply
+    )[0]
+
+
+@transaction.atomic
+def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: str) -> providers.Begin:
+    """The citizen presses "Thanh toán": a new gateway order (the attempt number makes its
+    reference new), or the VietQR code. A failed payment is pending again; a settled one refuses."""
+    locked = workflow.lock(payment.pk)
+    if locked.dossier.owner_id != user.pk:
+        raise PaymentError(_("Only the applicant can pay this fee."))
+    if locked.status == PaymentStatus.FAILED:
+        locked, _moved = workflow.transition(
+            "retry",
+            payment_id=locked.pk,
+            source=EventSource.CITIZEN,
+            actor=user,
+            note=gettext("Payment tried again."),
+        )
+    if locked.status != PaymentStatus.PENDING:
+        raise PaymentError(
+            _("This payment cannot be made now (its status is “%(status)s”).") % {"status": locked.get_status_display()}
+        )
+    provider = providers.get(locked.provider)
+    if provider.has_gateway:
+        locked.attempt += 1
+        locked.attempted_at = timezone.now()
+        locked.save(update_fields=["attempt", "attempted_at", "updated_at"])
+        workflow.record(
+            locked,
+            source=EventSource.CITIZEN,
+            actor=user,
+            note=gettext("Sent to the payment gateway (order %(ref)s).") % {"ref": locked.txn_ref},
+        )
+    return provider.begin(locked, return_url=return_url, client_ip=client_ip)
+
+
+def _payment_for_txn_ref(txn_ref: str) -> Payment | None:
+    reference, attempt = txn_ref[:-2], txn_ref[-2:]
+    if not attempt.isdigit():
+        return None
+    return Payment.objects.filter(reference=reference).first()
+
+
+@dataclass
+class NotificationResult:
+    response: dict
+    payment: Payment | None = None
+
+
+def _dedupe_key(outcome: providers.Outcome) -> str:
+    """The fact an outcome reports (order, gateway transaction, result, amount): the same fact from
+    a second notification or from a status query is recognised and recorded once."""
+    result = "paid" if outcome.paid else "failed" if outcome.failed else "open"
+    return f"gw:{outcome.txn_ref}:{outcome.transaction_no}:{result}:{outcome.amount}"[:100]
+
+
+def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str, dedupe_key: str) -> dict:
+    """What a verified outcome does to the payment; the VNPAY IPN answer code it deserves."""
+    from core import vnpay
+
+    if outcome.paid:
+        if outcome.amount != payment.amount:
+            workflow.record(
+                payment,
+                source=source,
+                dedupe_key=dedupe_key,
+                data=outcome.data,
+                note=gettext("Amount %(got)s VND differs from the %(due)s VND due: not recorded as paid.")
+                % {"got": outcome.amount, "due": payment.amount},
+            )
+            return vnpay.RSP_BAD_AMOUNT
+        if payment.status not in workflow.MOVES["pay"].sources:
+            # Paid already (a notification twice, or the query came first): harmless, recorded once.
+            workflow.record(
+                payment,
+                source=source,
+                dedupe_key=dedupe_key,
+                data=outcome.data,
+                note=gettext("Confirmation received again; nothing changed."),
+            )
+            return vnpay.RSP_ALREADY
+        workflow.pay(
+            payment_id=payment.pk,
+            amount=outcome.amount,
+            source=source,
+            transaction_no=outcome.transaction_no,
+            data=outcome.data,
+            dedupe_key=dedupe_key,
+            note=gettext("Payment confirmed."),
+        )
+        return vnpay.RSP_OK
+    if outcome.failed and payment.status == PaymentStatus.PENDING and outcome.txn_ref == payment.txn_ref:
+        workflow.transition(
+            "fail",
+            payment_id=payment.pk,
+            source=source,
+            data=outcome.data,
+            dedupe_key=dedupe_key,
+            note=gettext("The gateway reports the payment was not made."),
+        )
+        return vnpay.RSP_OK
+    return vnpay.RSP_ALREADY if payment.status != PaymentStatus.PENDING else vnpay.RSP_OK
+
+
+@transaction.atomic
+def notification_handle(*, provider_code: str, params: dict) -> NotificationResult:
+    """A server-to-server notification (VNPAY's IPN): the only message that can mark a payment
+    paid besides a status query. Forged, unknown, replayed or wrong-amount ones change nothing but
+    are recorded for staff when they name a payment."""
+    from core import vnpay
+
+    params = {k: str(v) for k, v in params.items()}
+    payment = _payment_for_txn_ref(params.get("vnp_TxnRef", ""))
+    try:
+        provider = providers.get(provider_code)
+        outcome = provider.verify_notification(params)
+    except (providers.InvalidSignature, LookupError):
+        if payment is not None:
+            workflow.record(
+                payment,
+                source=EventSource.NOTIFICATION,
+                data=params,
+                note=gettext("Notification with an invalid signature refused."),
+            )
+        logger.warning("Payment notification with an invalid signature (%s)", params.get("vnp_TxnRef"))
+        return NotificationResult(vnpay.RSP_BAD_SIGNATURE, payment)
+    if payment is None or payment.provider != provider_code:
+        return NotificationResult(vnpay.RSP_NOT_FOUND)
+    locked = workflow.lock(payment.pk)
+    response = _apply_outcome(locked, outcome, source=EventSource.NOTIFICATION, dedupe_key=_dedupe_key(outcome))
+    return NotificationResult(response, locked)
+
+
+def payment_query(*, payment_id: int) -> Payment:
+    """Ask the gateway about the current order (beat, or the return page after a while). A signed
+    answer moves the payment like a notification; silence or a forged answer changes nothing."""
+    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    if payment.status != PaymentStatus.PENDING or not payment.attempt:
+        return payment
+    provider = providers.get(payment.provider)
+    try:
+        outcome = provider.query_status(payment)
+    except providers.InvalidSignature:
+        workflow.record(
+            payment, source=EventSource.STATUS_QUERY, note=gettext("Status answer with an invalid signature ignored.")
+        )
+        return payment
+    if outcome is None or outcome.txn_ref != payment.txn_ref:
+        return payment
+    with transaction.atomic():
+        locked = workflow.lock(payment.pk)
+        _apply_outcome(locked, outcome, source=EventSource.STATUS_QUERY, dedupe_key=_dedupe_key(outcome))
+    return Payment.objects.get(pk=payment_id)
+
+
+def payments_reconcile(*, older_than_minutes: int | None = None) -> dict[str, int]:
+    """Beat: ask the gateway about pending orders older than N minutes (a notification late or lost),
+    and mark overdue the pending requests past their date. Safe to run twice: moves lock the row."""
+    minutes = settings.PAYMENT_QUERY_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    cutoff = timezone.now() - datetime.timedelta(minutes=minutes)
+    counts = {"queried": 0, "paid": 0, "expired": 0}
+    pending = Payment.objects.filter(status=PaymentStatus.PENDING, attempt__gt=0, attempted_at__lte=cutoff)
+    for payment_id in pending.values_list("pk", flat=True)[: settings.PAYMENT_QUERY_BATCH]:
+        counts["queried"] += 1
+        if payment_query(payment_id=payment_id).status == PaymentStatus.PAID:
+            counts["paid"] += 1
+    overdue = Payment.objects.filter(
+        status__in=(PaymentStatus.PENDING, PaymentStatus.FAILED), due_date__lt=deadlines.today()
+    ).exclude(attempted_at__gt=cutoff)
+    for payment_id in overdue.values_list("pk", flat=True):
+        try:
+            workflow.transition(
+                "expire", payment_id=payment_id, source=EventSource.SYSTEM, note=gettext("Not paid by the due date.")
+            )
+            counts["expired"] += 1
+        except PaymentError:
+            pass  # paid meanwhile
+    return counts
+
+
+# --- Bank statements (VietQR transfers) ---------------------------------------------------
+
+
+@dataclass
+class StatementReport:
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(StatementMatch.values, 0))
+    skipped: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+STATEMENT_COLUMNS = ("transaction_id", "date", "account", "amount", "description")
+
+
+def _parse_amount(text: str) -> int:
+    cleaned = (text or "").replace(".", "").replace(",", "").replace(" ", "")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation as exc:
+        raise ValueError(text) from exc
+    if value <= 0 or value != value.to_integral_value():
+        raise ValueError(text)
+    return int(value)
+
+
+def _parse_date(text: str) -> datetime.date:
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+@transaction.atomic
+def statement_line_import(*, row: dict, source_file: str) -> str | None:
+    """One credit line: recorded once (by the bank's transaction id), matched by reference and
+    amount. Exact amount: paid. Less or more: listed for staff, not paid. Returns the match, or None
+    when the line was imported before."""
+    bank_id = (row.get("transaction_id") or "").strip()
+    if not bank_id:
+        raise ValueError("transaction_id")
+    if BankStatementLine.objects.filter(bank_transaction=bank_id).exists():
+        return None
+    amount = _parse_amount(row.get("amount") or "")
+    booked_on = _parse_date(row.get("date") or "")
+    description = (row.get("description") or "").strip()[:255]
+    found = REFERENCE_PATTERN.search(description.upper().replace(" ", ""))
+    reference = found.group(0) if found else ""
+    account_number = (row.get("account") or "").strip()
+    account = AgencyPaymentAccount.objects.filter(account_number=account_number).first()
+    payment = None
+    if reference:
+        payment = Payment.objects.select_for_update().filter(reference=reference).first()
+    if payment is None:
+        match = StatementMatch.UNMATCHED
+    elif payment.status not in workflow.MOVES["pay"].sources:
+        match = StatementMatch.ALREADY_PAID
+    elif amount < payment.amount:
+        match = StatementMatch.UNDERPAID
+    elif amount > payment.amount:
+        match = StatementMatch.OVERPAID
+    else:
+        match = StatementMatch.MATCHED
+    line = BankStatementLine.objects.create(
+        bank_transaction=bank_id[:64],
+        agency=payment.dossier.agency if payment else (account.agency if account else None),
+        account_number=account_number[:19],
+        booked_on=booked_on,
+        amount=amount,
+        description=description,
+        reference=reference,
+        payment=payment,
+        match=match,
+        source_file=source_file[:255],
+    )
+    data = {"bank_transaction": bank_id, "amount": amount, "booked_on": booked_on.isoformat()}
+    if match == StatementMatch.MATCHED:
+        workflow.pay(
+            payment_id=payment.pk,
+            amount=amount,
+            source=EventSource.BANK_STATEMENT,
+            transaction_no=bank_id,
+            data=data,
+            dedupe_key=f"bank:{bank_id}",
+            note=gettext("Transfer found in the bank statement."),
+        )
+    elif payment is not None:
+        workflow.record(
+            payment,
+            source=EventSource.BANK_STATEMENT,
+            data=data,
+            note=gettext("Bank transfer not recorded as payment: %(why)s.") % {"why": line.get_match_display()},
+        )
+    return match
+
+
+def statement_import(file, *, source_file: str) -> StatementReport:
+    """A bank statement as CSV (columns ``STATEMENT_COLUMNS``); each line in its own transaction,
+    so a bad line is reported and the others still count. Importing the file again changes nothing."""
+    report = StatementReport()
+    reader = csv.DictReader(file)
+    missing = set(STATEMENT_COLUMNS) - set(reader.fieldnames or [])
+    if missing:
+        report.errors.append(gettext("Missing columns: %(columns)s") % {"columns": ", ".join(sorted(missing))})
+        return report
+    for number, row in enumerate(reader, start=2):
+        try:
+            match = statement_line_import(row=row, source_file=source_file)
+        except (ValueError, KeyError) as exc:
+            report.errors.append(gettext("Line %(line)s: unreadable value %(value)s") % {"line": number, "value": exc})
+            continue
+        if match is None:
+            report.skipped += 1
+        else:
+            report.counts[match] += 1
+    return report
+
+
+# --- Receipts and emails ------------------------------------------------------------------
+
+
+def receipt_number(payment: Payment) -> str:
+    """BL-<year>-<payment id>: unique, in the order payments were recorded per year."""
+    return f"BL-{timezone.localdate():%Y}-{payment.pk:08d}"
+
+
+def notify_paid(payment: Payment) -> None:
+    from ..notifications import notify
+
+    notify(dossier=payment.dossier, event="payment_paid", extra={"payment": payment})

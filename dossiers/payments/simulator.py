@@ -1,0 +1,114 @@
+"""A local stand-in for the VNPAY gateway, for ``make run`` and the suite only.
+
+It speaks VNPAY's protocol with its own merchant code and secret: it checks the signature of the
+redirect, lets the tester choose what happens, signs the result, delivers the IPN and sends the
+browser back to the return address, and answers status queries (querydr) about the orders it saw.
+The scenarios are the faults the portal must survive: cancel, fail, notification late (only the
+status query finds the payment), notification twice, wrong signature, wrong amount.
+
+Its orders are kept in the cache (a simulator needs no table). It is reachable only when
+``PAYMENT_SIMULATOR_ENABLED`` is on (development and test settings), and the IPN is delivered by a
+call into the same service the IPN address runs, as the portal's own process is the "internet".
+"""
+
+from __future__ import annotations
+
+import secrets
+import urllib.parse
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core import vnpay
+
+SCENARIOS = {
+    "pay": _("Pay"),
+    "cancel": _("Cancel the payment"),
+    "fail": _("Card declined"),
+    "late": _("Pay, notification delayed (only the status query finds it)"),
+    "twice": _("Pay, notification delivered twice"),
+    "forged": _("Pay, notification with a wrong signature"),
+    "wrong_amount": _("Pay a different amount"),
+}
+# VNPAY's answer codes: 00 success, 24 cancelled by the customer, 51 insufficient funds.
+_CODES = {"cancel": ("24", "02"), "fail": ("51", "02")}
+CACHE_SECONDS = 7 * 24 * 3600
+
+
+def _key(txn_ref: str) -> str:
+    return f"payment-simulator:{txn_ref}"
+
+
+def check_order(query: dict) -> bool:
+    return query.get("vnp_TmnCode") == settings.PAYMENT_SIMULATOR_TMN_CODE and vnpay.verify(
+        query, settings.PAYMENT_SIMULATOR_SECRET
+    )
+
+
+def play(query: dict, scenario: str) -> tuple[str, list[dict]]:
+    """Carry out a scenario on a verified order: returns the return address to send the browser
+    to and the IPN queries to deliver (none, one, or two)."""
+    secret = settings.PAYMENT_SIMULATOR_SECRET
+    amount = int(query["vnp_Amount"])
+    if scenario == "wrong_amount":
+        amount -= 100_000  # a thousand đồng less
+    response, status = _CODES.get(scenario, (vnpay.SUCCESS, vnpay.SUCCESS))
+    result = {
+        "vnp_Amount": str(amount),
+        "vnp_BankCode": "NCB",
+        "vnp_CardType": "ATM",
+        "vnp_OrderInfo": query.get("vnp_OrderInfo", ""),
+        "vnp_PayDate": timezone.localtime().strftime("%Y%m%d%H%M%S"),
+        "vnp_ResponseCode": response,
+        "vnp_TmnCode": query["vnp_TmnCode"],
+        "vnp_TransactionNo": str(10_000_000 + secrets.randbelow(89_999_999)),
+        "vnp_TransactionStatus": status,
+        "vnp_TxnRef": query["vnp_TxnRef"],
+    }
+    signed = vnpay.sign(result, secret)
+    cache.set(_key(query["vnp_TxnRef"]), signed, CACHE_SECONDS)
+    notifications = []
+    if scenario == "forged":
+        notifications = [{**signed, "vnp_SecureHash": vnpay.hmac_sha512("not-the-secret", "x")}]
+    elif scenario == "twice":
+        notifications = [signed, signed]
+    elif scenario != "late":
+        notifications = [signed]
+    return_url = f"{query['vnp_ReturnUrl']}?{urllib.parse.urlencode(signed)}"
+    return return_url, notifications
+
+
+def querydr(body: dict) -> dict | None:
+    """The gateway's answer to a status query, signed as VNPAY signs it; None for a forged request."""
+    secret = settings.PAYMENT_SIMULATOR_SECRET
+    if not vnpay.verify_pipe(body, vnpay.QUERY_REQUEST_FIELDS, secret):
+        return None
+    order = cache.get(_key(body.get("vnp_TxnRef", "")))
+    answer = {
+        "vnp_ResponseId": secrets.token_hex(8),
+        "vnp_Command": "querydr",
+        "vnp_ResponseCode": "00" if order else "91",  # 91: transaction not found
+        "vnp_Message": "QueryDR Success" if order else "Transaction not found",
+        "vnp_TmnCode": body.get("vnp_TmnCode", ""),
+        "vnp_TxnRef": body.get("vnp_TxnRef", ""),
+    }
+    if order:
+        answer.update(
+            {
+                k: order.get(k, "")
+                for k in (
+                    "vnp_Amount",
+                    "vnp_BankCode",
+                    "vnp_PayDate",
+                    "vnp_TransactionNo",
+                    "vnp_TransactionStatus",
+                    "vnp_OrderInfo",
+                )
+            }
+        )
+        answer["vnp_TransactionType"] = "01"
+        answer["vnp_ResponseCode"] = "00"
+    answer["vnp_SecureHash"] = vnpay.sign_pipe(answer, vnpay.QUERY_RESPONSE_FIELDS, secret)
+    return answer

@@ -1,0 +1,504 @@
+"""Fee payments (issue 21): requests, the simulator's scenarios, the IPN, status queries, bank
+statements, receipts, the back office, and strangers."""
+
+import datetime as dt
+import io
+import urllib.parse
+
+import pytest
+import requests
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import OutgoingEmail
+from accounts.tests.factories import PASSWORD
+from core import vietqr, vnpay
+from dossiers import workflow
+from dossiers.payments import providers, services
+from dossiers.payments.constants import PaymentStatus, ProviderCode, StatementMatch
+from dossiers.payments.models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
+from dossiers.payments.workflow import PaymentError
+from dossiers.tests.conftest import complete_draft
+from dossiers.tests.factories import DossierFactory, officer
+from procedures.constants import ServiceLevel
+
+pytestmark = pytest.mark.django_db
+SECRET = "simulator-secret-not-for-production"
+
+
+# --- Protocol helpers ---------------------------------------------------------------------
+
+
+def test_vietqr_crc_is_ccitt_false_and_payload_round_trips():
+    assert vietqr.crc16("123456789") == "29B1"  # the CRC-16/CCITT-FALSE check value
+    text = vietqr.payload(bank_bin="970436", account="0011004455667", amount=150000, purpose="DVCABCDEFGHJK")
+    fields = vietqr.parse(text)
+    assert fields["54"] == "150000" and fields["53"] == "704" and fields["58"] == "VN"
+    assert "A000000727" in fields["38"] and "970436" in fields["38"] and "0011004455667" in fields["38"]
+    assert "DVCABCDEFGHJK" in fields["62"]
+    with pytest.raises(ValueError):
+        vietqr.parse(text[:-1] + ("0" if text[-1] != "0" else "1"))
+
+
+def test_vnpay_signature_verifies_and_a_changed_parameter_does_not():
+    signed = vnpay.sign({"vnp_Amount": "1000000", "vnp_TxnRef": "X01", "vnp_OrderInfo": "Phi ho so"}, "k")
+    assert vnpay.verify(signed, "k")
+    assert not vnpay.verify({**signed, "vnp_Amount": "100"}, "k")
+    assert not vnpay.verify(signed, "other")
+
+
+# --- Fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fee_procedure(procedure):
+    procedure.fee_amount = 150000
+    procedure.service_level = ServiceLevel.FULL_ONLINE
+    procedure.save()
+    return procedure
+
+
+@pytest.fixture
+def sent_with_fee(citizen, fee_procedure, django_capture_on_commit_callbacks):
+    draft = complete_draft(citizen, fee_procedure)
+    with django_capture_on_commit_callbacks(execute=True):
+        return workflow.dossier_send(dossier=draft, user=citizen)
+
+
+def begin_with_simulator(client, dossier) -> dict:
+    response = client.post(reverse("dossiers:payment", args=[dossier.code]))
+    assert response.status_code == 302
+    url = urllib.parse.urlsplit(response.url)
+    assert url.path == reverse("payments_api:simulator")
+    return dict(urllib.parse.parse_qsl(url.query))
+
+
+def play(client, query: dict, scenario: str):
+    return client.post(reverse("payments_api:simulator"), {**query, "scenario": scenario})
+
+
+def refreshed(dossier) -> Payment:
+    return Payment.objects.get(dossier=dossier)
+
+
+# --- Requests -----------------------------------------------------------------------------
+
+
+def test_sending_a_full_online_dossier_with_a_fee_requests_it_and_says_so_by_email(sent_with_fee, citizen_client):
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PENDING and payment.amount == 150000 and payment.pay_first
+    assert payment.provider == ProviderCode.SIMULATOR
+    body = OutgoingEmail.objects.filter(subject__icontains=sent_with_fee.code).latest("pk").body_text
+    assert "Chờ thanh toán" in body and "150.000 đ" in body
+    page = citizen_client.get(reverse("dossiers:detail", args=[sent_with_fee.code])).content.decode()
+    assert "Chờ thanh toán" in page and "150.000 đ" in page and "Thanh toán" in page
+    success = citizen_client.get(reverse("dossiers:sent", args=[sent_with_fee.code])).content.decode()
+    assert "Chờ thanh toán" in success and reverse("dossiers:payment", args=[sent_with_fee.code]) in success
+    rows = citizen_client.get(reverse("dossiers:list")).content.decode()
+    assert reverse("dossiers:payment", args=[sent_with_fee.code]) in rows
+
+
+def test_partial_online_fee_is_requested_at_reception_and_does_not_hold_processing(citizen, procedure):
+    procedure.fee_amount = 20000
+    procedure.service_level = ServiceLevel.PARTIAL_ONLINE
+    procedure.save()
+    dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    assert not Payment.objects.filter(dossier=dossier).exists()
+    leader = officer(procedure.agency)
+    workflow.dossier_receive(dossier=dossier, user=leader)
+    payment = refreshed(dossier)
+    assert payment.amount == 20000 and not payment.pay_first
+    workflow.dossier_start(dossier=dossier, user=leader)  # not held by the fee
+
+
+def test_processing_of_a_pay_first_dossier_starts_only_when_paid(sent_with_fee, citizen_client, agency_officer):
+    workflow.dossier_receive(dossier=sent_with_fee, user=agency_officer)
+    with pytest.raises(workflow.TransitionError):
+        workflow.dossier_start(dossier=sent_with_fee, user=agency_officer)
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    workflow.dossier_start(dossier=sent_with_fee, user=agency_officer)
+
+
+# --- The simulator's scenarios ------------------------------------------------------------
+
+
+def test_paying_through_the_simulator_marks_paid_by_the_notification_and_emails_the_receipt(
+    sent_with_fee, citizen_client, django_capture_on_commit_callbacks
+):
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    assert citizen_client.get(reverse("payments_api:simulator"), query).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = play(citizen_client, query, "pay")
+    assert response.url.startswith("http://testserver" + reverse("dossiers:payment_return", args=[sent_with_fee.code]))
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PAID and payment.paid_amount == 150000 and payment.receipt_number
+    assert (
+        OutgoingEmail.objects.filter(subject__icontains="lệ phí").exists()
+        or OutgoingEmail.objects.filter(body_text__contains=payment.receipt_number).exists()
+    )
+    page = citizen_client.get(response.url, follow=True).content.decode()
+    assert payment.receipt_number in page or "Biên lai" in page
+    pdf = citizen_client.get(reverse("dossiers:payment_receipt", args=[sent_with_fee.code]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+
+def test_the_return_address_never_marks_paid(sent_with_fee, citizen_client):
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    payment = refreshed(sent_with_fee)
+    forged_return = vnpay.sign(
+        {
+            "vnp_TxnRef": payment.txn_ref,
+            "vnp_Amount": "15000000",
+            "vnp_ResponseCode": "00",
+            "vnp_TransactionStatus": "00",
+            "vnp_TmnCode": query["vnp_TmnCode"],
+        },
+        SECRET,
+    )
+    url = reverse("dossiers:payment_return", args=[sent_with_fee.code])
+    page = citizen_client.get(url, forged_return, follow=True).content.decode()
+    assert refreshed(sent_with_fee).status == PaymentStatus.PENDING
+    assert "Chờ thanh toán" in page
+
+
+def test_a_duplicate_notification_changes_nothing(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "twice")
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PAID
+    assert payment.events.filter(to_status=PaymentStatus.PAID).count() == 1
+    assert OutgoingEmail.objects.filter(body_text__contains=payment.receipt_number).count() == 1
+
+
+def test_a_forged_notification_is_refused_and_recorded(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "forged")
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PENDING
+    assert (
+        payment.events.filter(note__icontains="chữ ký").exists()
+        or payment.events.filter(note__icontains="signature").exists()
+    )
+
+
+def test_a_wrong_amount_is_not_paid(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "wrong_amount")
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PENDING and payment.paid_at is None
+    assert payment.events.filter(data__vnp_Amount="14900000").exists()
+
+
+@pytest.mark.parametrize("scenario", ["cancel", "fail"])
+def test_a_cancelled_or_declined_payment_fails_and_can_be_tried_again(sent_with_fee, citizen_client, scenario):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), scenario)
+    assert refreshed(sent_with_fee).status == PaymentStatus.FAILED
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PENDING and payment.attempt == 2 and query["vnp_TxnRef"].endswith("02")
+    play(citizen_client, query, "pay")
+    assert refreshed(sent_with_fee).status == PaymentStatus.PAID
+
+
+def test_a_late_notification_is_found_by_the_status_query_of_beat(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
+    assert refreshed(sent_with_fee).status == PaymentStatus.PENDING
+    assert services.payments_reconcile(older_than_minutes=0) == {"queried": 1, "paid": 1, "expired": 0}
+    assert refreshed(sent_with_fee).status == PaymentStatus.PAID
+    # Then the late notification arrives: harmless.
+    from django.core.cache import cache
+
+    payment = refreshed(sent_with_fee)
+    late = cache.get(f"payment-simulator:{payment.txn_ref}")
+    assert services.notification_handle(provider_code="simulator", params=late).response["RspCode"] == "02"
+    assert payment.events.filter(to_status=PaymentStatus.PAID).count() == 1
+
+
+def test_a_paid_request_cannot_be_paid_again(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    response = citizen_client.post(reverse("dossiers:payment", args=[sent_with_fee.code]), follow=True)
+    assert refreshed(sent_with_fee).attempt == 1
+    assert "Không thể thanh toán lúc này" in response.content.decode()
+
+
+def test_a_silent_gateway_leaves_the_payment_pending(sent_with_fee, citizen_client, monkeypatch, settings):
+    begin_with_simulator(citizen_client, sent_with_fee)
+    payment = refreshed(sent_with_fee)
+    payment.provider = ProviderCode.VNPAY
+    payment.save()
+    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+
+    def timeout(*args, **kwargs):
+        raise requests.ConnectTimeout("no answer")
+
+    monkeypatch.setattr(requests, "post", timeout)  # the gateway is outside the machine
+    assert services.payment_query(payment_id=payment.pk).status == PaymentStatus.PENDING
+
+
+def test_unpaid_requests_past_their_date_expire(sent_with_fee):
+    Payment.objects.filter(dossier=sent_with_fee).update(due_date=dt.date.today() - dt.timedelta(days=1))
+    assert services.payments_reconcile()["expired"] == 1
+    assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
+
+
+# --- The IPN address over HTTP ------------------------------------------------------------
+
+
+def ipn(client, params):
+    return client.get(reverse("payments_api:simulator_ipn"), params).json()
+
+
+def test_the_ipn_answers_in_vnpay_codes(sent_with_fee, citizen_client, client):
+    begin_with_simulator(citizen_client, sent_with_fee)
+    payment = refreshed(sent_with_fee)
+    params = {
+        "vnp_Amount": "15000000",
+        "vnp_ResponseCode": "00",
+        "vnp_TransactionStatus": "00",
+        "vnp_TmnCode": "DVCSIM01",
+        "vnp_TransactionNo": "14000001",
+        "vnp_TxnRef": payment.txn_ref,
+    }
+    assert ipn(client, {**vnpay.sign(params, "wrong"), "vnp_TxnRef": payment.txn_ref})["RspCode"] == "97"
+    assert ipn(client, vnpay.sign({**params, "vnp_TxnRef": "DVCZZZZZZZZZZ01"}, SECRET))["RspCode"] == "01"
+    assert ipn(client, vnpay.sign({**params, "vnp_Amount": "100"}, SECRET))["RspCode"] == "04"
+    assert ipn(client, vnpay.sign(params, SECRET))["RspCode"] == "00"
+    assert ipn(client, vnpay.sign(params, SECRET))["RspCode"] == "02"  # replayed
+    assert refreshed(sent_with_fee).events.filter(to_status=PaymentStatus.PAID).count() == 1
+
+
+def test_a_notification_for_another_provider_is_refused(sent_with_fee, citizen_client, client, settings):
+    begin_with_simulator(citizen_client, sent_with_fee)
+    payment = refreshed(sent_with_fee)
+    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+    params = vnpay.sign(
+        {
+            "vnp_Amount": "15000000",
+            "vnp_ResponseCode": "00",
+            "vnp_TransactionStatus": "00",
+            "vnp_TmnCode": "TMN",
+            "vnp_TransactionNo": "1",
+            "vnp_TxnRef": payment.txn_ref,
+        },
+        "secret",
+    )
+    assert client.get(reverse("payments_api:vnpay_ipn"), params).json()["RspCode"] == "01"
+    assert refreshed(sent_with_fee).status == PaymentStatus.PENDING
+
+
+# --- VietQR and bank statements -----------------------------------------------------------
+
+
+@pytest.fixture
+def vietqr_dossier(citizen, fee_procedure, citizen_client):
+    AgencyPaymentAccount.objects.create(
+        agency=fee_procedure.agency,
+        provider=ProviderCode.VIETQR,
+        bank_bin="970436",
+        account_number="0011004455667",
+        account_name="SO TU PHAP",
+    )
+    return workflow.dossier_send(dossier=complete_draft(citizen, fee_procedure), user=citizen)
+
+
+def test_vietqr_payment_page_shows_the_qr_with_the_reference(vietqr_dossier, citizen_client):
+    payment = refreshed(vietqr_dossier)
+    page = citizen_client.get(reverse("dossiers:payment", args=[vietqr_dossier.code])).content.decode()
+    assert "<svg" in page and payment.reference in page and "0011004455667" in page
+    assert vietqr.parse(providers.VietQRProvider().begin(payment).qr_payload)["54"] == "150000"
+
+
+def statement(*rows) -> io.StringIO:
+    lines = ["transaction_id,date,account,amount,description"]
+    lines += [",".join(row) for row in rows]
+    return io.StringIO("\n".join(lines) + "\n")
+
+
+def test_a_bank_statement_pays_the_exact_transfer_and_lists_the_others(vietqr_dossier, citizen, fee_procedure):
+    other = workflow.dossier_send(dossier=complete_draft(citizen, fee_procedure), user=citizen)
+    third = workflow.dossier_send(dossier=complete_draft(citizen, fee_procedure), user=citizen)
+    paid, under, over = refreshed(vietqr_dossier), refreshed(other), refreshed(third)
+    rows = (
+        ("FT1", "06/12/2026", "0011004455667", "150000", f"NGUYEN THI HOA CK {paid.reference}"),
+        ("FT2", "06/12/2026", "0011004455667", "100000", f"{under.reference} phi"),
+        ("FT3", "2026-12-06", "0011004455667", "150.001", over.reference),
+        ("FT4", "06/12/2026", "0011004455667", "50000", "chuyen tien"),
+    )
+    report = services.statement_import(statement(*rows), source_file="sao-ke.csv")
+    assert report.counts[StatementMatch.MATCHED] == 1
+    assert report.counts[StatementMatch.UNDERPAID] == 1
+    assert report.counts[StatementMatch.OVERPAID] == 1
+    assert report.counts[StatementMatch.UNMATCHED] == 1
+    assert refreshed(vietqr_dossier).status == PaymentStatus.PAID
+    assert refreshed(other).status == PaymentStatus.PENDING and refreshed(third).status == PaymentStatus.PENDING
+    again = services.statement_import(statement(*rows), source_file="sao-ke.csv")
+    assert again.skipped == 4 and BankStatementLine.objects.count() == 4
+    late = services.statement_import(
+        statement(("FT5", "07/12/2026", "0011004455667", "150000", paid.reference)), source_file="b.csv"
+    )
+    assert late.counts[StatementMatch.ALREADY_PAID] == 1
+
+
+def test_import_bank_statement_command_reports_bad_lines(vietqr_dossier, tmp_path, capsys):
+    from django.core.management import call_command
+
+    payment = refreshed(vietqr_dossier)
+    path = tmp_path / "sao-ke.csv"
+    path.write_text(
+        "transaction_id,date,account,amount,description\n"
+        f"FT9,06/12/2026,0011004455667,150000,{payment.reference}\nFT10,hôm qua,1,abc,x\n",
+        encoding="utf-8",
+    )
+    call_command("import_bank_statement", str(path))
+    out, err = capsys.readouterr()
+    assert "FT10" not in out and "3" in err  # line 3 reported
+    assert refreshed(vietqr_dossier).status == PaymentStatus.PAID
+
+
+# --- Receipts -----------------------------------------------------------------------------
+
+
+def test_the_receipt_check_shows_no_personal_data(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    payment = refreshed(sent_with_fee)
+    page = Client().get(reverse("payments:verify", args=[payment.reference])).content.decode()
+    assert payment.receipt_number in page and "150.000 đ" in page
+    assert sent_with_fee.applicant_name not in page and sent_with_fee.code not in page
+
+
+def test_the_receipt_check_of_an_unpaid_reference_is_404(sent_with_fee, client):
+    assert client.get(reverse("payments:verify", args=[refreshed(sent_with_fee).reference])).status_code == 404
+
+
+def test_amount_in_words():
+    from core.money import vnd, vnd_in_words
+
+    assert vnd(1250000) == "1.250.000 đ"
+    assert vnd_in_words(150000) == "Một trăm năm mươi nghìn đồng"
+
+
+# --- Strangers ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["dossiers:payment", "dossiers:payment_return", "dossiers:payment_receipt"])
+def test_stranger_gets_404_for_payment_pages(sent_with_fee, stranger, client, name, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    client.login(email=stranger.email, password=PASSWORD)
+    url = reverse(name, args=[sent_with_fee.code])
+    assert client.get(url).status_code == 404
+    assert client.post(url).status_code in (404, 405)
+    assert refreshed(sent_with_fee).attempt == 1
+
+
+def test_anonymous_is_sent_to_login_for_the_payment_page(sent_with_fee, client):
+    response = client.get(reverse("dossiers:payment", args=[sent_with_fee.code]))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_a_dossier_without_fee_has_no_payment_page(citizen_client, citizen, procedure):
+    dossier = workflow.dossier_send(dossier=complete_draft(citizen, procedure), user=citizen)
+    assert citizen_client.get(reverse("dossiers:payment", args=[dossier.code])).status_code == 404
+
+
+def test_the_simulator_refuses_an_order_with_a_bad_signature(client):
+    assert client.get(reverse("payments_api:simulator"), {"vnp_TxnRef": "X", "vnp_Amount": "1"}).status_code == 400
+
+
+# --- Officers -----------------------------------------------------------------------------
+
+
+def test_the_officer_changes_the_amount_only_with_a_reason_and_waives_with_one(sent_with_fee, agency_officer):
+    payment = refreshed(sent_with_fee)
+    with pytest.raises(PaymentError):
+        services.payment_adjust(payment=payment, user=agency_officer, amount=100000, reason=" ")
+    services.payment_adjust(payment=payment, user=agency_officer, amount=100000, reason="Miễn giảm 1/3 theo quy định")
+    assert refreshed(sent_with_fee).amount == 100000
+    services.payment_waive(payment=payment, user=agency_officer, reason="Người có công với cách mạng")
+    assert refreshed(sent_with_fee).status == PaymentStatus.WAIVED
+    assert PaymentEvent.objects.filter(payment=payment, actor=agency_officer).count() == 2
+
+
+def test_an_officer_of_another_agency_cannot_change_a_fee(sent_with_fee):
+    from dossiers.tests.factories import AgencyFactory
+
+    outsider = officer(AgencyFactory())
+    with pytest.raises(PaymentError):
+        services.payment_waive(payment=refreshed(sent_with_fee), user=outsider, reason="x")
+
+
+def test_a_refund_is_recorded_only_for_a_paid_fee_of_a_refused_dossier(sent_with_fee, citizen_client, agency_officer):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    payment = refreshed(sent_with_fee)
+    with pytest.raises(PaymentError):
+        services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả")
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT123 ngày 06/12")
+    assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
+
+
+def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citizen_client, agency_officer, client):
+    from dossiers.tests.factories import AgencyFactory
+
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    payment = refreshed(sent_with_fee)
+    client.login(email=agency_officer.email, password=PASSWORD)
+    listing = client.get(reverse("admin:dossiers_payment_changelist"), {"fee": "to_refund"}).content.decode()
+    assert payment.reference in listing
+    page = client.get(reverse("admin:dossiers_payment_change", args=[payment.pk])).content.decode()
+    assert payment.receipt_number in page
+    detail = client.get(reverse("admin:dossiers_dossier_change", args=[sent_with_fee.pk])).content.decode()
+    assert payment.reference in detail
+    response = client.post(
+        reverse("admin:dossiers_payment_change", args=[payment.pk]),
+        {
+            "officer_action": "refund",
+            "reason": "CK hoàn trả FT123",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
+    outsider_client = Client()
+    outsider_client.login(email=officer(AgencyFactory()).email, password=PASSWORD)
+    assert outsider_client.get(reverse("admin:dossiers_payment_change", args=[payment.pk])).status_code in (302, 404)
+    listing = outsider_client.get(reverse("admin:dossiers_payment_changelist")).content.decode()
+    assert payment.reference not in listing
+
+
+def test_dossier_stats_has_fees_per_agency_and_month(sent_with_fee, citizen_client, capsys):
+    from django.core.management import call_command
+
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    today = timezone.localdate()
+    call_command("dossier_stats", "--from", f"{today:%Y-%m-01}", "--to", f"{today:%Y-%m-%d}")
+    header, *rows = capsys.readouterr().out.strip().splitlines()
+    columns = header.split(",")
+    row = dict(zip(columns, rows[0].split(","), strict=False))
+    assert row["fees_paid"] == "1" and row["fees_collected"] == "150000"
+
+
+# --- Pages: constant queries, fresh rows --------------------------------------------------
+
+
+def test_payment_page_runs_a_constant_number_of_queries(citizen, citizen_client, django_assert_num_queries):
+    from dossiers.tests.factories import PaymentFactory
+
+    payment = PaymentFactory(dossier__owner=citizen)
+    url = reverse("dossiers:payment", args=[payment.dossier.code])
+    citizen_client.get(url)
+    with django_assert_num_queries(3):  # the session's user, the dossier with its payment, the history
+        assert citizen_client.get(url).status_code == 200
+    for _ in range(5):
+        PaymentEvent.objects.create(payment=payment, source="system", to_status="pending")
+    with django_assert_num_queries(3):
+        assert citizen_client.get(url).status_code == 200
+
+
+def test_my_dossiers_row_shows_the_fee_until_it_is_paid(citizen, citizen_client):
+    from dossiers.tests.factories import PaymentFactory
+
+    payment = PaymentFactory(dossier__owner=citizen)
+    pay_link = reverse("dossiers:payment", args=[payment.dossier.code])
+    assert pay_link in citizen_client.get(reverse("dossiers:list")).content.decode()
+    services.statement_import(statement(("FT1", "06/12/2026", "1", "150000", payment.reference)), source_file="s.csv")
+    assert pay_link not in citizen_client.get(reverse("dossiers:list")).content.decode()  # the cached row moved on
