@@ -11,6 +11,8 @@ served from the cache (``get_cache_key``) without a query or a template.
 - A logged-in user always gets a fresh render (the header shows their name), and so does a
   visitor with a pending message ("you have logged out"); neither response is stored, and both
   are marked ``private`` so no shared cache (nginx) keeps them.
+- A view that sets ``Cache-Control`` itself (``never_cache``: a page that must run every time,
+  e.g. a search without results, which is counted) keeps its header and is not stored.
 - Browsers revalidate every time (``max-age=0``); a shared cache in front (deploy/nginx) may keep
   an anonymous page ``SHARED_MAX_AGE`` seconds (``s-maxage``): at most that long stale.
 
@@ -54,7 +56,7 @@ def cache_page_for_anonymous(timeout: int, *, version: Callable[[], object]):
             if cached is not None:
                 return cached
             response = view(request, *args, **kwargs)
-            if response.status_code != 200 or response.streaming:
+            if response.status_code != 200 or response.streaming or response.has_header("Cache-Control"):
                 return response
             patch_cache_control(response, public=True, max_age=0, s_maxage=SHARED_MAX_AGE)
 

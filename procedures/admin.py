@@ -1,9 +1,13 @@
+from django import forms
 from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Agency, Field, FormField, Procedure, RequiredDocument
+from .models import Agency, Field, FormField, MissedQuery, Procedure, RequiredDocument, Synonym
 from .normalise import normalise
 
 
@@ -58,7 +62,7 @@ class FormFieldInline(admin.TabularInline):
 class ProcedureAdmin(CatalogueAdmin):
     list_display = ("code", "name", "agency", "field", "service_level", "processing_days", "is_published")
     list_filter = ("is_published", "service_level", "field", "agency__level", "agency")
-    search_fields = ("code", "name", "search_name")
+    search_fields = ("code", "name")
     list_select_related = ("agency", "field")
     autocomplete_fields = ("agency", "field")
     readonly_fields = ("created_at", "updated_at")
@@ -78,7 +82,8 @@ class ProcedureAdmin(CatalogueAdmin):
     def get_search_results(self, request, queryset, search_term):
         # Staff type without diacritics too: also match the normalised name (within the same
         # list filters, since both come from the queryset the changelist passed in).
-        without_accents = queryset.filter(search_name__contains=normalise(search_term)) if search_term else None
+        plain = normalise(search_term)
+        without_accents = queryset.filter(search_entry__search_name__contains=plain) if search_term else None
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if without_accents is not None and normalise(search_term):
             queryset = queryset | without_accents
@@ -106,3 +111,62 @@ class ProcedureAdmin(CatalogueAdmin):
             ngettext("%(n)d procedure withdrawn.", "%(n)d procedures withdrawn.", changed) % {"n": changed},
             messages.SUCCESS,
         )
+
+
+class SynonymForm(forms.ModelForm):
+    class Meta:
+        model = Synonym
+        fields = ("term", "meaning")
+
+    def clean_term(self) -> str:
+        term = self.cleaned_data["term"]
+        key = normalise(term)
+        if not key:
+            raise forms.ValidationError(_("Type at least one letter or digit."))
+        if Synonym.objects.filter(key=key[:100]).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(_("These words are already in the dictionary."))
+        return term
+
+    def clean_meaning(self) -> str:
+        meaning = self.cleaned_data["meaning"]
+        if not normalise(meaning):
+            raise forms.ValidationError(_("Type at least one letter or digit."))
+        return meaning
+
+
+@admin.register(Synonym)
+class SynonymAdmin(CatalogueAdmin):
+    """The dictionary the search applies to every query: a change counts from the next search."""
+
+    form = SynonymForm
+    list_display = ("term", "meaning", "updated_at")
+    search_fields = ("term", "key", "meaning")
+    ordering = ("key",)
+
+    def get_changeform_initial_data(self, request):
+        # "Make a synonym" from the list of searches without results: the term comes filled in.
+        return {"term": request.GET.get("term", "")[:100]}
+
+    def save_model(self, request, obj, form, change):
+        services.synonym_save(synonym=obj)
+
+
+@admin.register(MissedQuery)
+class MissedQueryAdmin(admin.ModelAdmin):
+    """Searches that found nothing, most frequent first; each one a click away from a synonym."""
+
+    list_display = ("query", "count", "first_seen", "last_seen", "make_synonym")
+    search_fields = ("query",)
+    ordering = ("-count", "-last_seen")
+    readonly_fields = ("query", "count", "first_seen", "last_seen")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Synonym"))
+    def make_synonym(self, obj: MissedQuery) -> str:
+        url = reverse("admin:procedures_synonym_add") + "?" + urlencode({"term": obj.query})
+        return format_html('<a href="{}">{}</a>', url, _("Make a synonym"))

@@ -1,5 +1,6 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .constants import ServiceLevel
@@ -12,12 +13,22 @@ class ProcedureSearchForm(forms.Form):
     """The catalogue's GET filters. An invalid filter (an unknown code typed into the address bar, an
     over-long keyword) is reported beside its field and left out of the search, never a 500."""
 
+    Q_MAX_LENGTH = Q_MAX_LENGTH
+
     q = forms.CharField(
         label=_("Keyword"),
         required=False,
         max_length=Q_MAX_LENGTH,
         strip=True,
-        widget=forms.TextInput(attrs={"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "maxlength": Q_MAX_LENGTH,
+                "autocomplete": "off",
+                "data-suggest-url": reverse_lazy("procedures:suggest"),
+                "data-suggest-label": _("Suggested procedures"),
+            }
+        ),
         help_text=_("With or without diacritics, e.g. khai sinh, ket hon, ban sao bang tot nghiep."),
         error_messages={
             "max_length": _("The keyword is too long (at most %(limit_value)d characters); it was not used.")

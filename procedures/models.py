@@ -1,3 +1,4 @@
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -65,11 +66,9 @@ class ProcedureQuerySet(models.QuerySet):
 
 
 class Procedure(models.Model):
-    """An administrative procedure (thủ tục hành chính) as published in the catalogue.
-
-    ``search_*`` columns are derived data written only by ``services.procedure_refresh_search``
-    (called by every write path: services, import, admin), never edited by hand.
-    """
+    """An administrative procedure (thủ tục hành chính) as published in the catalogue. Its search
+    document is its ``SearchEntry``, written only by ``services.procedure_refresh_search`` (called by
+    every write path: services, import, admin)."""
 
     code = models.CharField(_("code"), max_length=20, unique=True, validators=[procedure_code_validator])
     name = models.CharField(_("name"), max_length=500)
@@ -92,12 +91,6 @@ class Procedure(models.Model):
     is_published = models.BooleanField(_("published"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-    # Search columns (search.refresh); their GIN index is created by migration 0002.
-    search_name = models.CharField(_("normalised name"), max_length=500, blank=True, editable=False)
-    search_name_written = models.CharField(
-        _("name in lower case, accents kept"), max_length=500, blank=True, editable=False
-    )
-    search_vector = SearchVectorField(_("search vector"), null=True, blank=True, editable=False)
 
     objects = ProcedureQuerySet.as_manager()
 
@@ -124,16 +117,17 @@ class Procedure(models.Model):
 
 
 class SearchEntry(models.Model):
-    """A narrow copy of what the catalogue search reads, one row per procedure.
+    """The search document of a procedure, one row per procedure: the only copy of what the
+    catalogue search reads (``search``).
 
-    Why a second table: a procedure's row is wide (description, steps, legal basis, its full
-    weighted vector: ~4 KB, two rows per page), and a keyword such as ``cap`` matches most of the
-    catalogue, so counting its matches per agency, field and level and ranking them read thousands
-    of wide rows. Here a row holds only the filters, the names that rank and the vector stripped of
-    positions (~1 KB); the GIN indexes on it are partial (published only). Written by
-    ``search.refresh`` with the procedure's search columns; a database trigger (migration 0003)
-    copies publication, agency, field, level and name whenever the procedure's own columns change,
-    so the counts can never disagree with the procedure.
+    Why a table of its own: a procedure's row is wide (description, steps, legal basis), and a
+    keyword such as ``cap`` matches most of the catalogue, so counting its matches per agency, field
+    and level and ranking them would read thousands of wide rows. Here a row holds only the filters,
+    the vectors (everything a citizen may recognise, stripped of positions; the name alone, with
+    them) and the name normalised and as written; the GIN indexes on it are partial (published
+    only). Written by ``search.refresh``; a database trigger (migration 0003) copies publication,
+    agency, field, level and name whenever the procedure's own columns change, so the counts can
+    never disagree with the procedure.
     """
 
     # Fixed-width columns first, the vector before the names: a scan reads the filters and tests
@@ -149,6 +143,9 @@ class SearchEntry(models.Model):
     is_published = models.BooleanField(default=True)
     service_level = models.CharField(max_length=20, choices=ServiceLevel.choices)
     search_vector = SearchVectorField(null=True, blank=True)
+    # The name alone, with word positions: "a word of the query in the name" and "two words of the
+    # query side by side in the name" are index look-ups (migration 0006), not string scans.
+    name_vector = SearchVectorField(null=True, blank=True)
     name = models.CharField(max_length=500)
     search_name = models.CharField(max_length=500, blank=True)
     search_name_written = models.CharField(max_length=500, blank=True)
@@ -156,20 +153,29 @@ class SearchEntry(models.Model):
     class Meta:
         verbose_name = _("search entry")
         verbose_name_plural = _("search entries")
+        # The vector of everything has its index from migration 0003 (same options).
+        indexes = [
+            GinIndex(
+                fields=["name_vector"],
+                name="search_entry_name_gin",
+                condition=Q(is_published=True),
+                fastupdate=False,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
 
 class SearchWord(models.Model):
-    """One distinct word of the normalised procedure names: the list the typo-tolerant
-    search corrects misspelt words against (``search``).
+    """One distinct word of the search documents (names, descriptions, documents, agencies): the
+    vocabulary the search corrects misspelt words against (``search``).
 
-    Why a list: a word missing from every name is looked up here (a primary-key probe) and its close
-    spellings found among a few thousand short words, instead of comparing the whole query to every
-    name letter by letter. Filled by ``search.refresh`` for the procedures it refreshes; a word is
-    never removed (a word no name has any more only stays uncorrected: the search finds nothing
-    for it, as it would for any word). Numbers are left out.
+    Why a list: a query word missing from it can match nothing, so it is looked up here (a
+    primary-key probe) and its close spellings found among a few thousand short words, instead of
+    comparing the whole query to every name letter by letter. Filled by ``search.refresh`` for the
+    procedures it refreshes; a word is never removed (a word no document has any more only stays
+    uncorrected: the search finds nothing for it, as it would for any word). Numbers are left out.
     """
 
     word = models.CharField(max_length=100, primary_key=True)
@@ -180,6 +186,54 @@ class SearchWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class Synonym(models.Model):
+    """How citizens say it → the words of the official names: "sổ đỏ" → "giấy chứng nhận quyền sử
+    dụng đất", "GPLX" → "giấy phép lái xe". Applied to every query when it is run (``search``), so
+    a change takes effect on the next search without reindexing. Written by ``services.synonym_save``.
+    """
+
+    term = models.CharField(
+        _("everyday words"),
+        max_length=100,
+        help_text=_("What citizens type: a colloquial name, an abbreviation or an old name, e.g. sổ đỏ, GPLX."),
+    )
+    meaning = models.CharField(
+        _("official words"),
+        max_length=255,
+        help_text=_("The words of the official procedure names it stands for, e.g. giấy chứng nhận quyền sử dụng đất."),
+    )
+    # normalise(term): what queries are compared with (case, accents and punctuation aside).
+    key = models.CharField(_("normalised words"), max_length=100, unique=True, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.meaning}"
+
+
+class MissedQuery(models.Model):
+    """A search that found nothing, counted per normalised query (no address, no user, numbers
+    removed: an ID card or phone number typed into the box is never stored). Staff read the list
+    in the admin, most frequent first, and turn a row into a synonym."""
+
+    query = models.CharField(_("query"), max_length=200, unique=True)
+    count = models.PositiveIntegerField(_("times searched"), default=1)
+    first_seen = models.DateTimeField(_("first searched"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last searched"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search without results")
+        verbose_name_plural = _("searches without results")
+        ordering = ["-count", "-last_seen"]
+
+    def __str__(self) -> str:
+        return self.query
 
 
 class RequiredDocument(models.Model):

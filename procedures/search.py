@@ -1,23 +1,37 @@
-"""Accent-insensitive Vietnamese search over the catalogue (PostgreSQL).
+"""Vietnamese catalogue search the way citizens ask (PostgreSQL, ``django.contrib.postgres``).
 
-A ``tsvector`` built with the ``portal_vi`` text search configuration (``simple`` after
-``unaccent``: "Đăng ký" → ``dang ky``, migration 0002) and a GIN index find the procedures holding
-every word of the query, in any order, with or without accents. The order (``order()``) puts
-words found in the name first, then the phrase kept together, then words typed with the right
-accents (``đồ`` above ``độ`` when the user typed ``đồ``). When no procedure has all the words,
-the typo-tolerant pass takes each word found in no procedure's name as misspelt and accepts
-instead the name words one letter away from it (Levenshtein distance 1, fuzzystrmatch, over
-``SearchWord``, the few thousand distinct words of the names), then keeps the names holding every
-word or one of its close spellings, so ``dang ki khai sin`` (``ki`` → ``ky``, ``sin`` → ``sinh``)
-still finds "Đăng ký khai sinh". A word with no close spelling at all means no such name: the
-pass is skipped.
+Each procedure has one search document, its ``SearchEntry``: the full-text vector of everything a
+citizen may recognise (name, description, result, applicants, documents, field and agency) and the
+vector of its name alone, both built with the ``portal_vi`` configuration (``simple`` after
+``unaccent``, migration 0002: "Đăng ký" → ``dang ky``) and GIN-indexed.
 
-Why not pg_trgm similarity of the whole query to every name: it compares every candidate name
-letter by letter (25 ms on 10,000 procedures, even when nothing is close); correcting words
-against the word list costs well under a millisecond, then the same GIN index does the rest.
+A query goes through ``plan()`` before it is run:
 
-The search reads ``SearchEntry``, a narrow copy of the filters, names and vector, not the wide
-procedure rows: see ``models.SearchEntry``.
+1. **Normalised** like the documents (accents, case and punctuation aside), at most 12 words.
+2. **Everyday words and abbreviations** are replaced by the official words they stand for, from
+   the staff's synonym dictionary (``Synonym``, read with the catalogue's metadata, so an edit
+   counts from the next search): "sổ đỏ" → "giấy chứng nhận quyền sử dụng đất", "GPLX" → "giấy
+   phép lái xe". The longest known phrase wins.
+3. **Words that carry no meaning in a query** (``STOP_PHRASES``: làm, xin, cho, thủ tục, cấp,
+   giấy, hồ sơ…) weigh little: they only rank, they do not decide what matches.
+4. **Typos**: a word of three letters or more that no document has is replaced by the words of
+   the documents one wrong, missing, extra or swapped letter away (``SearchWord``, the vocabulary,
+   one query with ``levenshtein_less_equal`` from fuzzystrmatch plus the swaps written out);
+   a word with no close spelling is left out. The view then offers the corrected query.
+
+Then a procedure matches when it holds every meaningful word anywhere, or one of them in its
+name (a GIN look-up each), so an extra word never empties the result; only when nothing matches
+that way does the search take any procedure holding any word (``Plan.broad``). Results are
+ordered by ``score``: each word found in the name counts twice its weight, found elsewhere once;
+two words typed side by side and found side by side in the name add a point (``khai tử`` over
+``tử``… ``khai``); a word typed with its accents and found so in the name adds a little (``đồ``
+above ``độ``). Then the shortest name, then by name.
+
+Why not ``SearchRank``: ``ts_rank`` cannot weigh one query word less than another, and it reads
+positions from the whole weighted vector of every match (~10x slower on 10,000 procedures,
+docs/benchmarks/catalogue.md); the score above reads two small vectors. Why not trigram
+similarity for typos: a swapped letter in a short word ("hno") shares one trigram of seven with
+the right one ("hon"), while one edit away is exactly the rule a citizen expects.
 """
 
 from __future__ import annotations
@@ -25,28 +39,98 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import reduce
+from itertools import pairwise
 
 from django.contrib.postgres.aggregates import StringAgg
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
-from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Concat, Left, Length, Lower, StrIndex
 from django.db.models.lookups import GreaterThan, LessThanOrEqual
 
 from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, SearchWord
-from .normalise import words
+from .normalise import normalise
 
 CONFIG = "portal_vi"
 PUNCTUATION = ",.;:!?()[]{}/\\\"'-–—“”‘’…"
-# Shortest normalised query worth a fuzzy pass: "do" is similar to half the catalogue.
-FUZZY_MIN_LENGTH = 5
-# Shortest misspelt word given close spellings: a one-letter word is one letter away from them all.
-CLOSE_MIN_LENGTH = 2
-# The typo-tolerant query: per word of the query, the spellings accepted (the word itself when some
-# name has it, else the name words one letter away from it).
-Close = tuple[tuple[str, ...], ...]
+MAX_WORDS = 12  # a pasted paragraph is not a 300-word query
+MAX_PHRASE = 6  # the longest synonym or stop phrase looked for
+TYPO_MIN_LENGTH = 3  # shorter words are one letter away from too many others
+STOP_WEIGHT = 0.15
+NAME_POINTS, BODY_POINTS, PAIR_POINTS, ACCENT_POINTS = 2.0, 1.0, 1.0, 0.3
+_WORD = re.compile(r"[a-z0-9]+")
 _NUMBER = re.compile(r"[0-9]+")
-_ENTRY_COLUMNS = ("is_published", "agency_id", "field_id", "service_level", "name")
+DOCUMENT_COLUMNS = ("search_vector", "name_vector", "search_name", "search_name_written")
+
+# Words that say how people ask, not what they ask for: they rank a little and match nothing on
+# their own. Normalised; phrases are matched before single words ("ho so", not "ho" of "hộ").
+STOP_PHRASES = frozenset(
+    normalise(phrase)
+    for phrase in (
+        "làm", "xin", "cho", "thủ tục", "cấp", "giấy", "giấy tờ", "nộp", "hồ sơ", "muốn", "cần",
+        "phải", "thế nào", "như thế nào", "làm sao", "ở đâu", "bao nhiêu", "bao lâu", "mất bao lâu",
+        "tôi", "em", "mình", "cháu", "của", "và", "để", "ở", "tại", "được", "không", "gì", "những",
+        "các", "về", "việc", "một", "thì", "là", "có", "bị", "với", "online", "trực tuyến", "qua mạng",
+        "dịch vụ công", "mẫu", "đơn", "tờ khai", "hướng dẫn", "quy trình", "ai", "nơi", "đâu", "đi",
+        "mới", "nhanh", "lệ phí", "phí", "hết", "bao giờ", "khi nào", "thủ tục hành chính", "xem",
+    )
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of the query as searched: the spellings accepted for it (the word itself, or the
+    close spellings of a misspelt word), its weight, and how it was typed."""
+
+    spellings: tuple[str, ...]
+    weight: float
+    typed: str
+    prefix: bool = False
+    stop: bool = False  # ranks a little, matches nothing on its own
+
+    @property
+    def corrected(self) -> bool:
+        return self.spellings != (self.typed,) and not self.prefix
+
+    def tsquery(self) -> str:
+        """The term in ``to_tsquery`` syntax: spellings are vocabulary words (letters and digits
+        only, see ``refresh``), quoted, so nothing typed can become an operator."""
+        if self.prefix:
+            return f"'{self.typed}':*"
+        return "(" + " | ".join(f"'{spelling}'" for spelling in self.spellings) + ")"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A query ready to run (``plan()``); cached with its counts, so it must stay picklable."""
+
+    terms: tuple[Term, ...]
+    pairs: tuple[tuple[int, int], ...]  # terms typed side by side (indices into terms)
+    accented: tuple[str, ...]  # words typed with accents, lower case, as typed
+    broad: bool = False  # nothing matched the usual way: any document holding any word
+
+    @property
+    def corrected(self) -> bool:
+        return any(term.corrected for term in self.terms)
+
+    @property
+    def meaningful(self) -> tuple[Term, ...]:
+        return tuple(term for term in self.terms if not term.stop) or self.terms
 
 
 def _name(model, column: str) -> Subquery:
@@ -54,9 +138,10 @@ def _name(model, column: str) -> Subquery:
 
 
 def refresh(procedure_ids: Iterable[int]) -> None:
-    """Recompute the search columns of these procedures, their search entries and the name words
-    (see services.procedure_refresh_search). Name (A) > description (B) > result, applicants and
-    documents (C) > field and agency names (D): the weights say where a word was found."""
+    """Recompute the search documents of these procedures and add their words to the vocabulary
+    (see services.procedure_refresh_search). The document holds the name, description, result,
+    applicants, required documents, field and agency names: what a citizen may recognise; the
+    steps, fees and legal basis would make every query match everything."""
     ids = list(procedure_ids)
     if not ids:
         return
@@ -66,98 +151,183 @@ def refresh(procedure_ids: Iterable[int]) -> None:
         .annotate(names=StringAgg("name", " ", order_by=("order", "pk")))
         .values("names")
     )
-    Procedure.objects.filter(pk__in=ids).update(
-        search_name=Left(Func(F("name"), function="portal_normalise"), 500),
-        search_name_written=Left(
-            Lower(Func(F("name"), Value(PUNCTUATION), Value(" " * len(PUNCTUATION)), function="translate")), 500
-        ),
-        search_vector=SearchVector("name", config=CONFIG, weight="A")
-        + SearchVector("description", config=CONFIG, weight="B")
-        + SearchVector("result", "eligible_applicants", Subquery(documents), config=CONFIG, weight="C")
-        + SearchVector(_name(Field, "field_id"), _name(Agency, "agency_id"), config=CONFIG, weight="D"),
+    everything = SearchVector(
+        "name",
+        "description",
+        "result",
+        "eligible_applicants",
+        Subquery(documents),
+        _name(Field, "field_id"),
+        _name(Agency, "agency_id"),
+        config=CONFIG,
     )
-    # The narrow copy the search reads. strip(): matching needs the words only, not their
-    # positions and weights (half the size).
-    copied = (*_ENTRY_COLUMNS, "search_name", "search_name_written")
+    # strip(): matching needs the words only, not their positions (half the size); the name keeps
+    # its positions (words side by side).
+    stripped = Func(everything, function="strip", output_field=SearchVectorField())
+    copied = ("is_published", "agency_id", "field_id", "service_level", "name")
     rows = list(
         Procedure.objects.filter(pk__in=ids)
-        .annotate(stripped=Func(F("search_vector"), function="strip", output_field=SearchVectorField()))
-        .values("pk", "stripped", *copied)
+        .annotate(
+            search_vector=stripped,
+            name_vector=SearchVector("name", config=CONFIG),
+            search_name=Left(Func(F("name"), function="portal_normalise"), 500),
+            search_name_written=Left(
+                Lower(Func(F("name"), Value(PUNCTUATION), Value(" " * len(PUNCTUATION)), function="translate")), 500
+            ),
+            lexemes=Func(stripped, function="tsvector_to_array", output_field=ArrayField(CharField())),
+        )
+        .values("pk", "lexemes", *DOCUMENT_COLUMNS, *copied)
     )
     SearchEntry.objects.bulk_create(
-        [
-            SearchEntry(procedure_id=row["pk"], search_vector=row["stripped"], **{c: row[c] for c in copied})
-            for row in rows
-        ],
+        [SearchEntry(procedure_id=row["pk"], **{c: row[c] for c in (*copied, *DOCUMENT_COLUMNS)}) for row in rows],
         update_conflicts=True,
         unique_fields=["procedure"],
-        update_fields=[column.removesuffix("_id") for column in (*copied, "search_vector")],
+        update_fields=[column.removesuffix("_id") for column in (*copied, *DOCUMENT_COLUMNS)],
     )
-    # The words of the names, for the typo-tolerant pass. Numbers are not words anyone misspells
-    # ("mẫu 1234"): left out, they would make the list as long as the catalogue.
+    # The vocabulary for typos: words of letters and digits only (what a query word can be),
+    # numbers left out (nobody misspells "1234", and they would make the list as long as the catalogue).
     found = {
-        word for row in rows for word in row["search_name"].split() if len(word) <= 100 and not _NUMBER.fullmatch(word)
+        word
+        for row in rows
+        for word in row["lexemes"]
+        if len(word) <= 100 and _WORD.fullmatch(word) and not _NUMBER.fullmatch(word)
     }
     SearchWord.objects.bulk_create([SearchWord(word=word) for word in sorted(found)], ignore_conflicts=True)
 
 
-def close_query(terms: list[str]) -> Close | None:
-    """The typo-tolerant query for ``terms``: each word no name has replaced by the name words one
-    letter away from it (one query). None when there is nothing to correct or a word has no close
-    spelling (then no name can hold every word, whatever the spelling)."""
+def _segments(words: list[str], synonyms: dict[str, str]) -> list[tuple[str, float, bool, bool]]:
+    """The words to search for, in order: (word, weight, typed by the user, stop word). A synonym
+    replaces the longest phrase it matches, its words sharing the weight of the words typed (so
+    "cấp 3" → "trung học phổ thông" does not outweigh the rest of the query); stop phrases weigh
+    little."""
+    out: list[tuple[str, float, bool, bool]] = []
+    index = 0
+    while index < len(words):
+        for length in range(min(MAX_PHRASE, len(words) - index), 0, -1):
+            phrase = " ".join(words[index : index + length])
+            if phrase in synonyms:
+                meaning = _segments(synonyms[phrase].split(), {})
+                share = min(1.0, length / max(1, sum(1 for *_rest, stop in meaning if not stop)))
+                out += [(word, weight * share, False, stop) for word, weight, _typed, stop in meaning]
+                break
+            if phrase in STOP_PHRASES:
+                out += [(word, STOP_WEIGHT, True, True) for word in words[index : index + length]]
+                break
+        else:
+            word = words[index]
+            number = bool(_NUMBER.fullmatch(word))
+            out.append((word, STOP_WEIGHT if number else 1.0, True, number))
+            length = 1
+        index += length
+    return out
+
+
+def _swaps(word: str) -> list[str]:
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
+
+
+def _vocabulary(words: list[str], correctable: list[str]) -> tuple[set[str], dict[str, list[str]]]:
+    """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
+    one edit away (one query)."""
     distances = {
         f"d{index}": Func(
-            F("word"), Value(term), Value(1), function="levenshtein_less_equal", output_field=IntegerField()
+            F("word"), Value(word), Value(1), function="levenshtein_less_equal", output_field=IntegerField()
         )
-        for index, term in enumerate(terms)
+        for index, word in enumerate(correctable)
     }
-    # The length test skips most of the list before the distance is computed.
+    swaps = {swap: word for word in correctable for swap in _swaps(word) if swap != word}
+    # The length test skips most of the list before a distance is computed.
     near = [
-        Q(length__range=(len(term) - 1, len(term) + 1)) & LessThanOrEqual(distances[f"d{index}"], 1)
-        for index, term in enumerate(terms)
-        if len(term) >= CLOSE_MIN_LENGTH
+        Q(length__range=(len(word) - 1, len(word) + 1)) & LessThanOrEqual(distances[f"d{index}"], 1)
+        for index, word in enumerate(correctable)
     ]
     rows = list(
         SearchWord.objects.annotate(length=Length("word"), **distances)
-        .filter(reduce(operator.or_, near, Q(word__in=terms)))
+        .filter(reduce(operator.or_, near, Q(word__in=[*words, *swaps])))
         .order_by("word")
         .values_list("word", *distances)
     )
     known = {row[0] for row in rows}
-    if known.issuperset(terms):
-        return None
-    close: list[tuple[str, ...]] = []
-    for index, term in enumerate(terms):
-        if term in known:
-            close.append((term,))
-        elif len(term) >= CLOSE_MIN_LENGTH and (spellings := tuple(row[0] for row in rows if row[index + 1] <= 1)):
-            close.append(spellings)
+    close: dict[str, list[str]] = {word: [] for word in correctable}
+    for row in rows:
+        if row[0] in swaps:
+            close[swaps[row[0]]].append(row[0])
+        for index, word in enumerate(correctable):
+            if row[index + 1] <= 1 and row[0] not in close[word]:
+                close[word].append(row[0])
+    return known, close
+
+
+def plan(q: str, synonyms: dict[str, str], *, prefix: bool = False) -> Plan:
+    """The query ``q`` as it will be searched (see the module): one query to the vocabulary.
+    With ``prefix`` (autocomplete), the last word typed may be the start of a word."""
+    typed = normalise(q).split()[:MAX_WORDS]
+    if not typed:
+        return Plan(terms=(), pairs=(), accented=())
+    # The last word of an autocomplete query may be unfinished, unless it ends a known phrase ("gplx").
+    ends_phrase = any(
+        " ".join(typed[start:]) in synonyms for start in range(max(0, len(typed) - MAX_PHRASE), len(typed))
+    )
+    partial = typed.pop() if prefix and _WORD.fullmatch(typed[-1]) and not ends_phrase else None
+    segments = _segments(typed, synonyms)
+    unique: dict[str, tuple[float, bool, bool]] = {}
+    for word, weight, by_user, stop in segments:
+        if word in unique:
+            old_weight, old_by_user, old_stop = unique[word]
+            unique[word] = (max(weight, old_weight), by_user or old_by_user, stop and old_stop)
         else:
-            return None
-    return tuple(close)
+            unique[word] = (weight, by_user, stop)
+    correctable = [
+        word
+        for word, (_weight, by_user, _stop) in unique.items()
+        if by_user and len(word) >= TYPO_MIN_LENGTH and not _NUMBER.fullmatch(word)
+    ]
+    known, close = _vocabulary(list(unique), correctable) if unique else (set(), {})
+    terms: dict[str, Term] = {}
+    for word, (weight, _by_user, stop) in unique.items():
+        if word in known:
+            terms[word] = Term(spellings=(word,), weight=weight, typed=word, stop=stop)
+        elif close.get(word):
+            terms[word] = Term(spellings=tuple(close[word]), weight=weight, typed=word, stop=stop)
+        # otherwise no document has the word nor anything close to it: left out
+    if partial and partial not in terms:
+        terms[partial] = Term(spellings=(partial,), weight=1.0, typed=partial, prefix=True)
+    order = list(terms)
+    sequence = [segment[0] for segment in segments] + ([partial] if partial else [])
+    pairs = {
+        (order.index(first), order.index(second))
+        for first, second in pairwise(sequence)
+        if first in terms and second in terms and first != second and not (terms[first].stop or terms[second].stop)
+    }
+    written = " ".join(re.sub(r"[\W_]+", " ", q.lower()).split()[:MAX_WORDS]).split()
+    accented = tuple(dict.fromkeys(word for word in written if normalise(word) != word and normalise(word) in terms))
+    return Plan(terms=tuple(terms.values()), pairs=tuple(sorted(pairs)), accented=accented)
 
 
-def apply(queryset: QuerySet, q: str, *, close: Close | None = None) -> QuerySet:
-    """Only the rows of ``queryset`` (search entries or procedures: the columns have the same
-    names) matching ``q``, without ordering (the counts group this); with ``close``, the names
-    holding every word in one of its accepted spellings."""
-    terms = words(q)
-    if not terms:
-        return queryset
-    if not close:
-        return queryset.filter(search_vector=SearchQuery(" ".join(terms), config=CONFIG))
-    # The GIN index finds the rows holding the words anywhere, then only names are kept.
-    query = _every(close, lambda word: SearchQuery(word, config=CONFIG))
-    return queryset.filter(search_vector=query).filter(_every(close, lambda word: _in_name("search_name", word)))
+def _query(text: str) -> SearchQuery:
+    return SearchQuery(text, config=CONFIG, search_type="raw")
 
 
-def _every(close: Close, condition):
-    """Every word of ``close`` in one of its spellings."""
-    return reduce(operator.and_, (reduce(operator.or_, map(condition, spellings)) for spellings in close))
+def _all(terms: Iterable[Term]) -> str:
+    return " & ".join(term.tsquery() for term in terms)
 
 
-def can_fuzzy(q: str) -> bool:
-    return len(" ".join(words(q))) >= FUZZY_MIN_LENGTH
+def _any(terms: Iterable[Term]) -> str:
+    return " | ".join(term.tsquery() for term in terms)
+
+
+def matches(the_plan: Plan, via: str = "") -> Q:
+    """The documents ``the_plan`` finds (see the module)."""
+    if not the_plan.terms:
+        return Q(pk__in=[])
+    if the_plan.broad:
+        return Q(**{f"{via}search_vector": _query(_any(the_plan.terms))})
+    meaningful = the_plan.meaningful
+    return Q(**{f"{via}search_vector": _query(_all(meaningful))}) | Q(**{f"{via}name_vector": _query(_any(meaningful))})
+
+
+def broaden(the_plan: Plan) -> Plan:
+    return Plan(terms=the_plan.terms, pairs=the_plan.pairs, accented=the_plan.accented, broad=True)
 
 
 def _in_name(column: str, word: str) -> GreaterThan:
@@ -165,40 +335,40 @@ def _in_name(column: str, word: str) -> GreaterThan:
     return GreaterThan(StrIndex(Concat(Value(" "), F(column), Value(" ")), Value(f" {word} ")), 0)
 
 
-def _points(column: str, needles: list[tuple[str, int]]) -> list[Case]:
-    return [Case(When(_in_name(column, needle), then=Value(points)), default=Value(0)) for needle, points in needles]
+def _points(value: float) -> Value:
+    return Value(value, output_field=FloatField())
 
 
-def rank(q: str, *, close: Close | None = None, via: str = ""):
-    """How well a row's name matches ``q`` (higher first; see ``order``)."""
-    if close:
-        # Every name of the typo-tolerant pass holds every word in an accepted spelling: none
-        # scores above another, the shortest name comes first (see ``order``).
-        return Value(0, output_field=IntegerField())
-    terms = words(q)
-    scores = _points(f"{via}search_name", [(term, 4) for term in terms])
-    if len(terms) > 1:
-        scores += _points(f"{via}search_name", [(" ".join(terms), 2)])
+def score(the_plan: Plan, via: str = ""):
+    """How well a document answers ``the_plan`` (higher first; see the module)."""
+    parts = [
+        Case(
+            When(Q(**{f"{via}name_vector": _query(term.tsquery())}), then=_points(NAME_POINTS * term.weight)),
+            When(Q(**{f"{via}search_vector": _query(term.tsquery())}), then=_points(BODY_POINTS * term.weight)),
+            default=_points(0),
+        )
+        for term in the_plan.terms
+    ]
+    parts += [
+        Case(
+            When(
+                Q(**{f"{via}name_vector": _query(f"{the_plan.terms[a].tsquery()} <-> {the_plan.terms[b].tsquery()}")}),
+                then=_points(PAIR_POINTS * min(the_plan.terms[a].weight, the_plan.terms[b].weight)),
+            ),
+            default=_points(0),
+        )
+        for a, b in the_plan.pairs
+    ]
     # đồ ≠ độ ≠ do: the name's words as written (stored lower-cased, punctuation removed).
-    accented = [term for term in words(q, keep_accents=True) if term not in terms]
-    scores += _points(f"{via}search_name_written", [(term, 2) for term in accented])
-    return reduce(operator.add, scores)
+    parts += [
+        Case(When(_in_name(f"{via}search_name_written", word), then=_points(ACCENT_POINTS)), default=_points(0))
+        for word in the_plan.accented
+    ]
+    return reduce(operator.add, parts)
 
 
-def order(queryset: QuerySet, q: str, *, close: Close | None = None, via: str = "") -> QuerySet:
-    """Best matches first: words of the query found in the name (4 each), the query found as a
-    phrase in the name (2), words typed with accents found with the same accents in the name (2
-    each); then the shortest name (the closest to what was typed), then by name. The
-    typo-tolerant pass (``close``) has every word in every name, so it orders by the shortest name.
-
-    ``via`` reaches the search columns through a relation (``"search_entry__"`` orders procedures
-    by their search entry's columns, exactly as the entries themselves are ordered).
-
-    Why not ``ts_rank`` over the weighted vector: it scores the whole vector of every matching
-    row, ~10x slower on 10,000 procedures (docs/benchmarks/catalogue.md) for the same order,
-    since every row already contains all the words and only the name tells rows apart.
-    """
-    if not words(q):
-        return queryset.order_by(f"{via}name", "pk")
-    score = rank(q, close=close, via=via)
-    return queryset.annotate(rank=score).order_by("-rank", Length(f"{via}search_name"), f"{via}name", "pk")
+def order(queryset: QuerySet, the_plan: Plan, *, via: str = "") -> QuerySet:
+    """Best answers first (``score``), then the shortest name (the closest to what was typed),
+    then by name. ``via`` reaches the search columns through a relation (``"search_entry__"``
+    orders procedures exactly as their entries are ordered)."""
+    return queryset.annotate(rank=score(the_plan, via)).order_by("-rank", Length(f"{via}name"), f"{via}name", "pk")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
 from . import search
-from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry
+from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, Synonym
+from .normalise import normalise
 
 CACHE_VERSION_KEY = "procedures:catalogue-version"
 # What a result of the list shows: the sort then carries narrow rows, not every long text.
@@ -109,6 +111,21 @@ class CatalogueMeta:
     def field_ids(self) -> dict[str, int]:
         return {code: pk for pk, code, _name in self.fields}
 
+    @cached_property
+    def synonyms(self) -> dict[str, str]:
+        return catalogue_synonyms(version=self.version)
+
+
+def catalogue_synonyms(*, version: int) -> dict[str, str]:
+    """The synonym dictionary, normalised (everyday words → official words), read when a search
+    needs it and cached per catalogue version: synonym edits bump the version like any catalogue
+    change (one query when cold)."""
+
+    def build() -> dict[str, str]:
+        return {key: normalise(meaning) for key, meaning in Synonym.objects.values_list("key", "meaning")}
+
+    return _cached("synonyms", build, version=version)
+
 
 def catalogue_meta() -> CatalogueMeta:
     """The agency tree (ministry → department → district → commune, active agencies only) and the
@@ -134,9 +151,9 @@ Counts = dict[str, dict[str, int]]
 Cube = list[tuple[int, int, str, int]]  # (agency id, field id, level, matches)
 
 
-def _entries(q: str, close: search.Close | None = None) -> QuerySet[SearchEntry]:
-    """The search entries of the published procedures matching ``q`` (all without a keyword)."""
-    return search.apply(SearchEntry.objects.filter(is_published=True), q, close=close)
+def _entries(the_plan: search.Plan) -> QuerySet[SearchEntry]:
+    """The search entries of the published procedures ``the_plan`` finds."""
+    return SearchEntry.objects.filter(is_published=True).filter(search.matches(the_plan))
 
 
 def _cube(entries: QuerySet[SearchEntry]) -> Cube:
@@ -150,16 +167,17 @@ def _cube(entries: QuerySet[SearchEntry]) -> Cube:
     )
 
 
-def _search(q: str) -> tuple[search.Close | None, Cube]:
-    """The matches of ``q`` counted by agency, field and level (one query) and, when no procedure
-    has every word, the typo-tolerant query and its matches (two more)."""
-    cube = _cube(_entries(q))
-    if cube or not search.can_fuzzy(q):
-        return None, cube
-    close = search.close_query(search.words(q))
-    if close is None:  # some word has no close spelling: nothing can match
-        return None, cube
-    return close, _cube(_entries(q, close))
+def _search(q: str, synonyms: dict[str, str]) -> tuple[search.Plan, Cube]:
+    """The query as searched (one query to the vocabulary) and its matches counted by agency,
+    field and level (one query); when nothing matches, the broad pass (one more)."""
+    the_plan = search.plan(q, synonyms)
+    if not the_plan.terms:
+        return the_plan, []
+    cube = _cube(_entries(the_plan))
+    if not cube:
+        the_plan = search.broaden(the_plan)
+        cube = _cube(_entries(the_plan))
+    return the_plan, cube
 
 
 def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
@@ -197,56 +215,100 @@ def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
     }
 
 
+def _ranked_procedures(the_plan: search.Plan, filters: Q, offset: int, limit: int | None) -> QuerySet[Procedure]:
+    """One page of the procedures ``the_plan`` finds, best first: the page is ranked over the
+    narrow search entries and only its procedures are read, ordered by the same expressions
+    through the one-to-one join (one query)."""
+    entries = _entries(the_plan).filter(filters)
+    ids = search.order(entries, the_plan).values("pk")
+    if limit is not None:
+        ids = ids[offset : offset + limit]
+    ordered = search.order(Procedure.objects.filter(pk__in=ids), the_plan, via="search_entry__")
+    return ordered.select_related("agency", "field").only(*LIST_COLUMNS)
+
+
 @dataclass
 class CatalogueResult:
     """The counts of a catalogue page and its results, read a page at a time (``rows``)."""
 
-    fuzzy: bool
     counts: Counts
-    q: str
-    close: search.Close | None
+    plan: search.Plan
+    searched: bool
     filters: Q  # the chosen agency (with its sub-agencies), field and level
+    cube_total: int = 0  # matches before the filters: 0 means the search found nothing at all
+
+    @property
+    def corrected(self) -> bool:
+        return self.plan.corrected
 
     @property
     def queryset(self) -> QuerySet[Procedure]:
         """Every result in order, agency and field joined."""
-        return self._procedures(self._ranked()) if search.words(self.q) else self._by_name()
+        if not self.searched:
+            return self._by_name()
+        if not self.plan.terms:
+            return Procedure.objects.none()
+        return _ranked_procedures(self.plan, self.filters, 0, None)
 
     def rows(self, offset: int, limit: int) -> list[Procedure]:
-        """One page of results (one query). With a keyword the page is ranked over the narrow
-        search entries and only its procedures are read; without one, the procedures come in
-        name order straight from their index."""
-        if not search.words(self.q):
+        """One page of results (one query). Without a keyword, the procedures come in name order
+        straight from their index."""
+        if not self.searched:
             return list(self._by_name()[offset : offset + limit])
-        return list(self._procedures(self._ranked()[offset : offset + limit]))
+        if not self.plan.terms:
+            return []
+        return list(_ranked_procedures(self.plan, self.filters, offset, limit))
 
     def _by_name(self) -> QuerySet[Procedure]:
         procedures = Procedure.objects.published().filter(self.filters).order_by("name", "pk")
         return procedures.select_related("agency", "field").only(*LIST_COLUMNS)
 
-    def _ranked(self) -> QuerySet[SearchEntry]:
-        entries = _entries(self.q, self.close).filter(self.filters)
-        return search.order(entries, self.q, close=self.close).values("pk")
 
-    def _procedures(self, ids: QuerySet[SearchEntry]) -> QuerySet[Procedure]:
-        """The procedures of these entries in the entries' order (the same expressions, read
-        through the one-to-one join for these rows only)."""
-        ordered = search.order(Procedure.objects.filter(pk__in=ids), self.q, close=self.close, via="search_entry__")
-        return ordered.select_related("agency", "field").only(*LIST_COLUMNS)
+def _typed(q: str) -> list[str]:
+    """The words of ``q`` in lower case, accents kept (what a search is cached under: the accents
+    typed rank)."""
+    return re.sub(r"[\W_]+", " ", q.lower()).split()[: search.MAX_WORDS]
+
+
+def suggested_query(*, q: str, the_plan: search.Plan, best: Procedure | None) -> str:
+    """The query with each misspelt word replaced by its correction ("Có phải bạn muốn tìm"): the
+    close spelling found in the best result's name, written as the name writes it; else the first
+    close spelling. Empty when nothing was corrected."""
+    if not the_plan.corrected:
+        return ""
+    written: dict[str, str] = {}
+    if best is not None:
+        as_written = re.sub(r"[\W_]+", " ", best.name.lower()).split()
+        written = dict(zip(normalise(best.name).split(), as_written, strict=False))
+    corrections = {}
+    for term in the_plan.terms:
+        if term.corrected:
+            chosen = next((s for s in term.spellings if s in written), term.spellings[0])
+            corrections[term.typed] = written.get(chosen, chosen)
+    # Words typed without accents take the name's (the correction reads as the name does).
+    return " ".join(
+        corrections.get(normalise(word)) or (written.get(word, word) if normalise(word) == word else word)
+        for word in _typed(q)
+    )
 
 
 def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = None) -> CatalogueResult:
     """Published procedures for the list page: filtered, searched, counted per filter, ordered.
 
-    Queries when nothing is cached: the agency tree and the fields (cached per catalogue version,
-    computed ahead by ``tasks.catalogue_warm`` after a change), the matches counted by agency,
-    field and level (one query, cached per keyword and catalogue version: every filter's counts
-    are added up from it), and ``rows()`` (one query). When no procedure has every word of the
-    keyword, the typo-tolerant pass costs two more queries (the close spellings, the counts),
-    cached with the first.
+    Queries when nothing is cached: the agency tree and the fields, and with a keyword the
+    synonyms (cached per catalogue version, computed ahead by ``tasks.catalogue_warm`` after a
+    change); with a keyword,
+    the vocabulary look-up and the matches counted by agency, field and level (one query each,
+    cached per keyword and catalogue version: every filter's counts are added up from them; one
+    more when nothing matches the usual way, see ``search``); and ``rows()`` (one query).
     """
     meta = meta or catalogue_meta()
-    close, cube = _cached("search", lambda: _search(query.q), search.words(query.q), version=meta.version)
+    words = _typed(query.q)
+    if words:
+        the_plan, cube = _cached("search", lambda: _search(query.q, meta.synonyms), words, version=meta.version)
+    else:
+        the_plan = search.Plan(terms=(), pairs=(), accented=())
+        cube = _cached("list", lambda: _cube(SearchEntry.objects.filter(is_published=True)), version=meta.version)
     filters = Q()
     if query.agency:
         filters &= Q(agency_id__in=meta.tree.by_code[query.agency].descendant_ids)
@@ -255,29 +317,45 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
     if query.level:
         filters &= Q(service_level=query.level)
     return CatalogueResult(
-        fuzzy=close is not None, counts=_counts(cube, query, meta), q=query.q, close=close, filters=filters
+        counts=_counts(cube, query, meta),
+        plan=the_plan,
+        searched=bool(words),
+        filters=filters,
+        cube_total=sum(row[3] for row in cube),
     )
+
+
+def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
+    """Autocomplete: the first results of the same search as the list page, the last word taken
+    as the start of a word (two queries when cold: the vocabulary, the rows; the plan is cached
+    per keyword and catalogue version)."""
+    meta = catalogue_meta()
+    words = _typed(q)
+    if not words:
+        return []
+    the_plan = _cached("suggest", lambda: search.plan(q, meta.synonyms, prefix=True), words, version=meta.version)
+    if not the_plan.terms:
+        return []
+    return list(_ranked_procedures(the_plan, Q(), 0, limit))
 
 
 def catalogue_warm() -> None:
     """Compute what every visitor of a new catalogue version needs (the agency tree, the fields,
-    the counts of the plain list, which the agency page reads too) before the first one asks."""
-    procedure_catalogue(query=CatalogueQuery())
-
-
-_SEARCH_COLUMNS = ("search_name", "search_name_written", "search_vector")
+    the synonyms, the counts of the plain list, which the agency page reads too) before the first
+    one asks."""
+    meta = catalogue_meta()
+    procedure_catalogue(query=CatalogueQuery(), meta=meta)
+    catalogue_synonyms(version=meta.version)
 
 
 def procedure_detail(*, code: str) -> Procedure:
     """One published procedure with everything its page shows: its agency (and the agency's
     parent), field, required documents and declaration questions, in order (3 queries);
-    DoesNotExist for a code that is unknown or not published. The search columns are the widest
-    of the row (the vector alone is several kB) and the page shows none of them."""
+    DoesNotExist for a code that is unknown or not published."""
     return (
         Procedure.objects.published()
         .select_related("agency__parent", "field")
         .prefetch_related("documents", "form_fields")
-        .defer(*_SEARCH_COLUMNS)
         .get(code=code)
     )
 

@@ -9,12 +9,14 @@ from collections.abc import Iterable
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import search
-from .models import Agency, Field, Procedure
+from .models import Agency, Field, MissedQuery, Procedure, Synonym
+from .normalise import normalise
 from .selectors import CACHE_VERSION_KEY, fresh_catalogue_version
 
 logger = logging.getLogger(__name__)
@@ -89,3 +91,46 @@ def field_save(*, field: Field) -> Field:
     field.save()
     procedure_refresh_search(procedure_ids=field.procedures.values_list("pk", flat=True))
     return field
+
+
+@transaction.atomic
+def synonym_save(*, synonym: Synonym) -> Synonym:
+    """Save an entry of the synonym dictionary; the next search uses it (the catalogue version
+    moves on, so no cached page or count predates it). The missed query it answers leaves the
+    list of searches without results."""
+    synonym.key = normalise(synonym.term)[:100]
+    if not synonym.key:
+        raise ValidationError({"term": _("Type at least one letter or digit.")})
+    if not normalise(synonym.meaning):
+        raise ValidationError({"meaning": _("Type at least one letter or digit.")})
+    synonym.full_clean()
+    synonym.save()
+    MissedQuery.objects.filter(query=synonym.key).delete()
+    catalogue_changed()
+    return synonym
+
+
+# A missed query is stored without its numbers (ID card, phone, dossier code) and at this length.
+MISSED_MAX_WORDS = 8
+
+
+def missed_query_key(q: str) -> str:
+    """What a search without results is counted under: normalised, words holding a digit left
+    out (personal numbers are never stored), at most ``MISSED_MAX_WORDS`` words."""
+    words = [word for word in normalise(q).split() if not any(ch.isdigit() for ch in word)]
+    return " ".join(words[:MISSED_MAX_WORDS])[:200]
+
+
+def missed_query_record(*, q: str) -> None:
+    """Count a search that found nothing (one UPDATE; an INSERT the first time). Nothing about
+    who searched is kept."""
+    key = missed_query_key(q)
+    if not key:
+        return
+    if MissedQuery.objects.filter(query=key).update(count=F("count") + 1, last_seen=timezone.now()):
+        return
+    try:
+        with transaction.atomic():
+            MissedQuery.objects.create(query=key)
+    except IntegrityError:  # another request created it first
+        MissedQuery.objects.filter(query=key).update(count=F("count") + 1, last_seen=timezone.now())

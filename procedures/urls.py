@@ -6,6 +6,7 @@ app_name = "procedures"
 
 urlpatterns = [
     path("procedures/", views.ProcedureListView.as_view(), name="list"),
+    path("procedures/suggest/", views.ProcedureSuggestView.as_view(), name="suggest"),
     path("procedures/<str:code>/", views.ProcedureDetailView.as_view(), name="detail"),
     path(
         "procedures/<str:code>/templates/<int:document_id>/",

@@ -2,7 +2,8 @@ import mimetypes
 from pathlib import Path
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, JsonResponse
+from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from django.views.generic import TemplateView
 
 from core.decorators import cache_page_for_anonymous
 
-from . import selectors
+from . import selectors, services
 from .forms import ProcedureSearchForm
 from .models import Agency, Procedure, RequiredDocument
 
@@ -51,13 +52,20 @@ class ProcedureListView(TemplateView):
                 page_notice = _("The page number is not valid; this is the first page.")
         filters = {name: value for name, value in values.items() if value}
         procedures = result.rows(page.start_index() - 1, PAGE_SIZE) if paginator.count else []
+        suggestion = selectors.suggested_query(
+            q=values["q"], the_plan=result.plan, best=procedures[0] if procedures else None
+        )
         context.update(
             form=form,
             page_obj=page,
             procedures=procedures,
             paginator=paginator,
             total=paginator.count,
-            fuzzy=result.fuzzy,
+            suggestion=suggestion,
+            suggestion_query=urlencode({**filters, "q": suggestion}),
+            broad=result.plan.broad and bool(procedures),
+            missed=result.searched and not result.cube_total,
+            fields=meta.fields,
             searched=bool(values["q"]),
             filtered=bool(filters),
             page_notice=page_notice,
@@ -65,6 +73,27 @@ class ProcedureListView(TemplateView):
             page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         )
         return context
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context["missed"]:
+            # Counted every time, so never stored by the page cache nor a shared cache in front.
+            services.missed_query_record(q=context["form"].cleaned_data.get("q", ""))
+            add_never_cache_headers(response)
+        return response
+
+
+@catalogue_page
+class ProcedureSuggestView(View):
+    """/procedures/suggest/?q=…: the first results of the catalogue search as JSON, for the search
+    box's autocomplete (static/js/autocomplete.js); the search box works without it."""
+
+    def get(self, request):
+        q = request.GET.get("q", "")[: ProcedureSearchForm.Q_MAX_LENGTH]
+        procedures = selectors.procedure_suggestions(q=q)
+        return JsonResponse(
+            {"results": [{"name": p.name, "agency": p.agency.name, "url": p.get_absolute_url()} for p in procedures]}
+        )
 
 
 @catalogue_page

@@ -74,7 +74,6 @@ class ProcedureFactory(factory.django.DjangoModelFactory):
     def search_columns(obj, create, extracted, **kwargs):
         if create:
             search.refresh([obj.pk])
-            obj.refresh_from_db(fields=["search_name"])
 
 
 class RequiredDocumentFactory(factory.django.DjangoModelFactory):

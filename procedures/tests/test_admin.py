@@ -42,7 +42,7 @@ def test_admin_add_with_inlines_refreshes_search_columns(admin_client):
     response = admin_client.post(reverse("admin:procedures_procedure_add"), data)
     assert response.status_code == 302, response.content.decode()[:3000]
     procedure = Procedure.objects.get(code="1.000777")
-    assert procedure.search_name == "dang ky giam ho"
+    assert procedure.search_entry.search_name == "dang ky giam ho"
     assert procedure.documents.count() == 1
     # The documents' names are searched too.
     assert "Đăng ký giám hộ" in admin_client.get("/procedures/", {"q": "to khai giam ho"}).content.decode()

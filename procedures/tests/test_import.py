@@ -78,7 +78,7 @@ def test_csv_with_one_bad_row_imports_the_others_and_reports_the_line(tmp_path, 
     assert set(Procedure.objects.values_list("code", flat=True)) == {"1.000101", "1.000103"}
     procedure = Procedure.objects.get(code="1.000101")
     assert procedure.documents.get().name == "Tờ khai" and procedure.form_fields.get().key == "ho-ten"
-    assert procedure.search_name == "thu tuc nhap thu 1 000101"
+    assert procedure.search_entry.search_name == "thu tuc nhap thu 1 000101"
 
 
 def test_second_run_changes_nothing_and_updates_are_detected(tmp_path, refs):
@@ -89,7 +89,7 @@ def test_second_run_changes_nothing_and_updates_are_detected(tmp_path, refs):
     write_csv(path, [row("1.000101", name="Tên mới"), row("1.000102")])
     out, _, _ = run(path)
     assert "0 mới, 1 cập nhật, 1 không đổi" in out
-    assert Procedure.objects.get(code="1.000101").search_name == "ten moi"
+    assert Procedure.objects.get(code="1.000101").search_entry.search_name == "ten moi"
 
 
 def test_a_text_template_becomes_a_text_pdf_and_a_reimport_is_unchanged(tmp_path, refs):

@@ -1,0 +1,125 @@
+"""The search as a citizen meets it: bad input, searches without results counted for the staff,
+the autocomplete, and what the staff do with them in the admin."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from accounts.tests.factories import UserFactory
+from procedures import services
+from procedures.models import MissedQuery, Synonym
+
+from .factories import ProcedureFactory
+
+pytestmark = pytest.mark.django_db
+LIST = "/procedures/"
+SUGGEST = "/procedures/suggest/"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        "đăng ký khai sinh " * 30,  # 500 characters: too long, reported, not searched
+        "khai sinh " * 19,  # long but allowed: the first words are searched
+        "thủ tục cho làm xin cấp giấy",  # only stop words
+        "!!! ... ??? ,,, ---",
+        "' OR 1=1; -- <b>x</b> & | ! :* ( ) \\ %",
+        "😀 🚗 khai sinh 🎉",
+        "khai sinh привет 出生登记 ﷽ ²³",
+        "\u200b\u200d\ufeff",
+    ],
+)
+def test_bad_input_gives_a_normal_page_never_a_500(client, q):
+    ProcedureFactory(name="Đăng ký khai sinh")
+    for url in (LIST, SUGGEST):
+        response = client.get(url, {"q": q})
+        assert response.status_code == 200, (url, q)
+    html = client.get(LIST, {"q": q}).content.decode()
+    assert "<b>x</b>" not in html
+
+
+def test_a_search_without_results_is_counted_without_its_numbers(client, django_assert_num_queries):
+    ProcedureFactory(name="Đăng ký khai sinh")
+    for _ in range(2):
+        response = client.get(LIST, {"q": "Xyzw qwv 001234567890"})
+        assert response.status_code == 200 and "0 thủ tục" in response.content.decode()
+        assert "no-store" in response["Cache-Control"]  # neither our page cache nor nginx keeps it
+    missed = MissedQuery.objects.get()
+    assert (missed.query, missed.count) == ("xyzw qwv", 2)
+    assert not MissedQuery.objects.filter(query__contains="0012").exists()
+    # A search with results is not counted, and its page is cached as before.
+    client.get(LIST, {"q": "khai sinh"})
+    with django_assert_num_queries(0):
+        client.get(LIST, {"q": "khai sinh"})
+    assert MissedQuery.objects.count() == 1
+
+
+def test_an_empty_result_suggests_where_to_look(client):
+    ProcedureFactory(name="Đăng ký khai sinh", field__name="Hộ tịch", field__code="ho-tich")
+    html = client.get(LIST, {"q": "qwxz"}).content.decode()
+    assert "Xem thủ tục theo lĩnh vực" in html and '?field=ho-tich"' in html
+
+
+def test_staff_turn_a_missed_query_into_a_synonym_and_the_next_search_uses_it(
+    client, django_capture_on_commit_callbacks
+):
+    ProcedureFactory(name="Cấp hộ chiếu phổ thông")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert "0 thủ tục" in client.get(LIST, {"q": "laissez passer"}).content.decode()
+    staff = type(client)()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listing = staff.get(reverse("admin:procedures_missedquery_changelist")).content.decode()
+    add_url = reverse("admin:procedures_synonym_add") + "?term=laissez+passer"
+    assert "laissez passer" in listing and add_url.replace("&", "&amp;") in listing
+    form = staff.get(add_url).content.decode()
+    assert 'value="laissez passer"' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(add_url, {"term": "laissez passer", "meaning": "hộ chiếu phổ thông"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Synonym.objects.filter(key="laissez passer").exists()
+    assert not MissedQuery.objects.exists()  # answered
+    assert "Cấp hộ chiếu phổ thông" in client.get(LIST, {"q": "laissez passer"}).content.decode()
+
+
+def test_a_synonym_twice_is_refused_beside_the_field(client):
+    staff = type(client)()
+    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    Synonym.objects.filter(key="so do").delete()
+    services.synonym_save(synonym=Synonym(term="sổ đỏ", meaning="giấy chứng nhận quyền sử dụng đất"))
+    response = staff.post(reverse("admin:procedures_synonym_add"), {"term": "SO DO", "meaning": "x"})
+    assert response.status_code == 200 and "Các từ này đã có trong từ điển." in response.content.decode()
+    response = staff.post(reverse("admin:procedures_synonym_add"), {"term": "!!!", "meaning": "x"})
+    assert "Hãy gõ ít nhất một chữ cái hoặc chữ số." in response.content.decode()
+
+
+def test_autocomplete_answers_from_the_same_search_with_the_last_word_unfinished(client, django_assert_num_queries):
+    ProcedureFactory(name="Đăng ký khai sinh")
+    ProcedureFactory(name="Đăng ký kết hôn")
+    ProcedureFactory(name="Cấp giấy phép xây dựng")
+    data = json.loads(client.get(SUGGEST, {"q": "dang ky kha"}).content)
+    assert data["results"][0]["name"] == "Đăng ký khai sinh"
+    assert data["results"][0]["url"].startswith("/procedures/")
+    ProcedureFactory(name="Đổi giấy phép lái xe")
+    cache.clear()
+    gplx = json.loads(client.get(SUGGEST, {"q": "gplx"}).content)["results"]  # a whole abbreviation, not "gplx…"
+    assert gplx[0]["name"] == "Đổi giấy phép lái xe"
+    assert json.loads(client.get(SUGGEST, {"q": ""}).content) == {"results": []}
+    cache.clear()
+    with django_assert_num_queries(5):  # agencies, fields, synonyms, the vocabulary, the rows
+        client.get(SUGGEST, {"q": "ket ho"})
+    ProcedureFactory.create_batch(10, name="Đăng ký kết hôn có yếu tố nước ngoài")
+    cache.clear()
+    with django_assert_num_queries(5):
+        data = json.loads(client.get(SUGGEST, {"q": "ket ho"}).content)
+    assert len(data["results"]) == 8
+    with django_assert_num_queries(0):  # the same address again: from the page cache
+        client.get(SUGGEST, {"q": "ket ho"})
+
+
+def test_the_search_box_is_enhanced_with_its_own_script(client):
+    html = client.get(LIST).content.decode()
+    assert 'data-suggest-url="/procedures/suggest/"' in html and "js/autocomplete.js" in html
+    home = client.get("/").content.decode()
+    assert 'data-suggest-url="/procedures/suggest/"' in home and "js/autocomplete.js" in home
