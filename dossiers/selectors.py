@@ -128,7 +128,16 @@ def dossier_list(*, user: User, tab: str = ListTab.ALL, query: str = "") -> Quer
     # Only what a row shows: a dossier also carries its answers and applicant snapshot.
     return (
         dossiers.select_related("procedure")
-        .only("code", "status", "sent_at", "updated_at", "owner_id", "procedure__name", "procedure__updated_at")
+        .only(
+            "code",
+            "status",
+            "sent_at",
+            "updated_at",
+            "due_date",
+            "owner_id",
+            "procedure__name",
+            "procedure__updated_at",
+        )
         .order_by("-updated_at", "-pk")
     )
 

@@ -12,4 +12,8 @@ def portal(request):
         {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
         for code, name in settings.LANGUAGES
     ]
-    return {"PORTAL_NAME": settings.PORTAL_NAME, "language_links": languages}
+    return {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "language_links": languages,
+        "SESSION_IDLE_TIMEOUT": settings.SESSION_IDLE_TIMEOUT,
+    }
