@@ -42,6 +42,7 @@ run: install messages
 	@$(WITH_DATABASE) $(MAKE) --no-print-directory serve
 
 # What `run` does once the database is up: migrate, demo data, then serve.
+serve: export SITE_URL ?= http://127.0.0.1:$(PORT)
 serve:
 	mkdir -p var/mail var/media
 	$(BIN)/python manage.py migrate --noinput -v0

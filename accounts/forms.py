@@ -7,6 +7,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.exceptions import Ratelimited
 
@@ -50,11 +51,49 @@ class PortalCaptchaField(CaptchaField):
         super().__init__(**kwargs)
 
 
+# Dates are typed as text, day/month/year, the way Vietnamese write them: 17/5/1990, 17/05/1990,
+# 17-05-1990 and 17.05.1990 are all the 17th of May (ISO 1990-05-17 too, as a browser may fill it).
+DATE_INPUT_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+DATE_HELP = _("Day/month/year, e.g. 25/12/1990.")
+
+
 class DateInput(forms.DateInput):
-    input_type = "date"
+    """A date as text shown dd/mm/yyyy, never the browser's date picker, whose order follows the
+    browser's language (an English browser shows mm/dd/yyyy)."""
+
+    input_type = "text"
 
     def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+        attrs = {"inputmode": "numeric", "maxlength": "10", "spellcheck": "false", **(attrs or {})}
+        super().__init__(attrs=attrs, format="%d/%m/%Y")
+
+
+def date_field(*, label, **kwargs) -> forms.DateField:
+    """A date typed day/month/year, with a message that says how to write it."""
+    kwargs.setdefault("help_text", DATE_HELP)
+    return forms.DateField(
+        label=label,
+        widget=kwargs.pop("widget", DateInput()),
+        input_formats=DATE_INPUT_FORMATS,
+        error_messages={"invalid": format_lazy(_("Write “{label}” as day/month/year, e.g. 25/12/1990."), label=label)},
+        **kwargs,
+    )
+
+
+def name_fields_in_errors(form: forms.Form) -> None:
+    """Django's "This field is required." does not say which field: in the error summary and beside
+    the field, each required message names its field and says what to do."""
+    generic = forms.Field.default_error_messages["required"]
+    for field in form.fields.values():
+        if field.error_messages.get("required") is not generic or not field.label:
+            continue
+        if isinstance(field.widget, forms.CheckboxInput):
+            template = _("Tick “{label}” to continue.")
+        elif isinstance(field, forms.ChoiceField):
+            template = _("Choose an answer for “{label}”.")
+        else:
+            template = _("Fill in “{label}”.")
+        field.error_messages["required"] = format_lazy(template, label=field.label)
 
 
 def identity_fields(account_type: str) -> dict[str, forms.Field]:
@@ -91,13 +130,10 @@ def identity_fields(account_type: str) -> dict[str, forms.Field]:
             validators=[validators.validate_person_name],
             widget=forms.TextInput(attrs={"autocomplete": "name"}),
         )
-        fields["date_of_birth"] = forms.DateField(
+        fields["date_of_birth"] = date_field(
             label=_("Date of birth"),
             validators=[validators.validate_birth_date],
             widget=DateInput(attrs={"autocomplete": "bday"}),
-            help_text=_("Day/month/year, e.g. 25/12/1990."),
-            input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"],
-            error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
         )
         fields["gender"] = forms.ChoiceField(label=_("Gender"), choices=Gender.choices, widget=forms.RadioSelect)
         fields["citizen_id"] = forms.CharField(
@@ -179,6 +215,7 @@ class SignupForm(ProfileFieldsMixin, allauth_forms.SignupForm):
         names = ORGANISATION_FIELDS if account_type == AccountType.ORGANISATION else PERSONAL_FIELDS
         order = ["account_type", *names, "email", "password1", "password2", "captcha"]
         self.order_fields(order)
+        name_fields_in_errors(self)
 
     @property
     def is_organisation(self) -> bool:
@@ -209,6 +246,7 @@ class ProfileForm(ProfileFieldsMixin, forms.Form):
         self.fields["language"] = forms.ChoiceField(
             label=_("Language of emails"), choices=User._meta.get_field("language").choices
         )
+        name_fields_in_errors(self)
 
 
 class LoginForm(allauth_forms.LoginForm):
@@ -223,6 +261,7 @@ class LoginForm(allauth_forms.LoginForm):
         for field in self.fields.values():
             field.widget.attrs.pop("placeholder", None)
         self.fields["password"].help_text = ""
+        name_fields_in_errors(self)
 
 
 class AdminLoginForm(AdminAuthenticationForm):

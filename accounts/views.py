@@ -1,8 +1,10 @@
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views import View
 from django.views.generic import FormView
 
 from . import services
@@ -38,3 +40,13 @@ class ProfileView(LoginRequiredMixin, FormView):
         services.user_update_profile(user=self.request.user, data=form.cleaned_data)
         messages.success(self.request, _("Your profile has been saved."))
         return super().form_valid(form)
+
+
+class SessionKeepAliveView(LoginRequiredMixin, View):
+    """ "Stay signed in" in the warning shown before an idle session ends (WCAG 2.2.1, timing
+    adjustable): the request itself is the activity that ``IdleSessionTimeoutMiddleware`` counts."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        return HttpResponse(status=204)

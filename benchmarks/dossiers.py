@@ -156,7 +156,13 @@ def main() -> None:
         response = post_streamed(client, reverse("dossiers:step", args=[code, "attachments"]), upload_body)
         upload_ms = (time.perf_counter() - t0) * 1000
         assert response.status_code == 302, response.content[:2000]
-        data = {"action": "send", "token": str(uuid.uuid4()), "captcha_0": "bench", "captcha_1": "PASSED"}
+        data = {
+            "action": "send",
+            "declaration": "on",
+            "token": str(uuid.uuid4()),
+            "captcha_0": "bench",
+            "captcha_1": "PASSED",
+        }
         url = reverse("dossiers:step", args=[code, "review"])
         if tracemalloc.is_tracing():
             tracemalloc.reset_peak()

@@ -12,16 +12,16 @@ from typing import Any
 
 from django import forms
 from django.utils.formats import date_format
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import validators
-from accounts.forms import DateInput
+from accounts.forms import DATE_HELP, date_field, name_fields_in_errors
 from procedures.constants import FormFieldType
 
 FIELD_PREFIX = "q_"
 YES, NO = "yes", "no"
 YES_NO_CHOICES = [(YES, _("Yes")), (NO, _("No"))]
-DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
 
 
 def normalise_choices(raw: Any) -> list[tuple[str, str]]:
@@ -49,16 +49,14 @@ def build_field(definition) -> forms.Field:
             decimal_places=4,
             localize=True,
             widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-            error_messages={"invalid": _("Enter a number, for example 3 or 2,5.")},
+            error_messages={
+                "invalid": format_lazy(_("Write “{label}” as a number, for example 3 or 2,5."), label=definition.label)
+            },
             **common,
         )
     if kind == FormFieldType.DATE:
-        return forms.DateField(
-            widget=DateInput(),
-            input_formats=DATE_INPUT_FORMATS,
-            error_messages={"invalid": _("Enter a valid date, e.g. 25/12/1990.")},
-            **common,
-        )
+        common["help_text"] = common["help_text"] or DATE_HELP
+        return date_field(**common)
     if kind == FormFieldType.CHOICE:
         choices = normalise_choices(definition.choices)
         widget = forms.RadioSelect if len(choices) <= 5 else forms.Select
@@ -131,6 +129,7 @@ class EForm(forms.Form):
         super().__init__(*args, **kwargs)
         for definition in self.definitions:
             self.fields[FIELD_PREFIX + definition.key] = build_field(definition)
+        name_fields_in_errors(self)
 
     @classmethod
     def for_stored(cls, *, definitions, answers: dict) -> "EForm":

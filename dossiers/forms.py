@@ -5,11 +5,19 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts import validators
 from accounts.constants import AccountType
-from accounts.forms import DateInput, PortalCaptchaField, identity_fields, squeeze_spaces
+from accounts.forms import (
+    DATE_INPUT_FORMATS,
+    DateInput,
+    PortalCaptchaField,
+    identity_fields,
+    name_fields_in_errors,
+    squeeze_spaces,
+)
 from accounts.models import User
 from procedures.constants import ServiceLevel
 from procedures.models import Procedure, RequiredDocument
@@ -108,6 +116,7 @@ class ApplicantForm(forms.Form):
             validators=[validators.validate_plain_text],
             help_text=_("Only when the result is sent by post."),
         )
+        name_fields_in_errors(self)
 
     def clean_applicant_phone(self) -> str:
         return validators.normalise_phone(self.cleaned_data["applicant_phone"])
@@ -167,6 +176,12 @@ class Slot:
     field_name: str
     label: str
     files: list[Attachment] = field(default_factory=list)
+    # On the supplement page: what the citizen sent for this document before.
+    earlier: list[Attachment] = field(default_factory=list)
+    # On the detail page: what supplements added for this document.
+    supplements: list[Attachment] = field(default_factory=list)
+    # On the supplement page: what the agency says is missing in this document.
+    asked: str = ""
 
     @property
     def required(self) -> bool:
@@ -211,9 +226,14 @@ class AttachmentsForm(forms.Form):
 
 
 class SendForm(forms.Form):
-    """The review page: the confirmation code, and the token that makes a replayed send harmless."""
+    """The review page: the declaration ("lời cam đoan"), the confirmation code, and the token that
+    makes a replayed send harmless."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
+    declaration = forms.BooleanField(
+        label=_("I declare that the information given above is true and I take responsibility before the law for it."),
+        error_messages={"required": _("Tick the declaration to confirm that the information is true.")},
+    )
     captcha = PortalCaptchaField()
 
     def __init__(self, *args, **kwargs):
@@ -271,14 +291,12 @@ class DossierSearchForm(forms.Form):
 # Each validates the inputs of one button on the dossier's admin page; ``transition_kwargs()``
 # gives the keyword arguments of the matching ``dossiers.workflow`` function, which does the write.
 
-DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"]
-
 
 def _date_field(label, **kwargs) -> forms.DateField:
     return forms.DateField(
         label=label,
         widget=DateInput(),
-        input_formats=DATE_FORMATS,
+        input_formats=DATE_INPUT_FORMATS,
         error_messages={"invalid": _("Enter a valid date, e.g. 25/12/2026.")},
         **kwargs,
     )
@@ -325,9 +343,48 @@ class StartForm(TransitionForm):
     pass
 
 
+DOCUMENT_PREFIX = "document_"
+
+
 class RequestSupplementForm(TransitionForm):
+    """The request, then what is missing per document and which answers the citizen may correct:
+    the citizen's supplement page shows only those documents and answers."""
+
     request = _text(_("What the citizen must supplement"), required=True, rows=5, help_text=_("Sent to the citizen."))
     reply_by = _date_field(_("Reply by"))
+
+    def __init__(self, *args, dossier: Dossier, **kwargs):
+        super().__init__(*args, dossier=dossier, **kwargs)
+        names = []
+        for document in dossier.procedure.documents.all():
+            name = f"{DOCUMENT_PREFIX}{document.pk}"
+            self.fields[name] = _text(
+                format_lazy(_("What is missing in “{document}”"), document=document.name),
+                required=False,
+                rows=2,
+                help_text=_("Leave empty if this document is fine."),
+            )
+            names.append(name)
+        questions = [(f.key, f.label) for f in dossier.procedure.form_fields.all()]
+        if questions:
+            self.fields["reopen"] = forms.MultipleChoiceField(
+                label=_("Answers of the declaration form the citizen may correct"),
+                choices=questions,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+            )
+        self.order_fields(["request", "reply_by", *names, "reopen", "internal_note"])
+
+    def transition_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        asked = {
+            name.removeprefix(DOCUMENT_PREFIX): data.pop(name)
+            for name in list(data)
+            if name.startswith(DOCUMENT_PREFIX)
+        }
+        data["documents"] = {pk: text.strip() for pk, text in asked.items() if text.strip()}
+        data["fields"] = data.pop("reopen", [])
+        return data
 
     def clean_reply_by(self):
         value = self.cleaned_data["reply_by"]

@@ -83,9 +83,17 @@ class Dossier(models.Model):
         _("current step"), max_length=20, choices=WizardStep.choices, default=WizardStep.APPLICANT
     )
     steps_done = models.JSONField(_("completed steps"), default=list, blank=True)
+    # What was typed on a step that did not validate when the citizen moved to another step
+    # ({step: {field name: [values]}}): kept so nothing typed is lost, shown again (marked) on the
+    # step, and blocking the send until corrected. Cleared when the step is saved valid.
+    typed_input = models.JSONField(_("input not yet valid"), default=dict, blank=True)
 
     # Supplement request (set by the agency's transition, shown to the citizen).
     supplement_request = models.TextField(_("supplement requested"), blank=True)
+    # What the request asks per document ({document pk: what is missing}) and which declaration
+    # answers it reopens (form field keys): the citizen's supplement page shows only those.
+    supplement_documents = models.JSONField(_("documents asked for"), default=dict, blank=True)
+    supplement_fields = models.JSONField(_("answers reopened"), default=list, blank=True)
     supplement_requested_at = models.DateTimeField(_("supplement requested at"), null=True, blank=True)
     supplement_due = models.DateField(_("supplement due by"), null=True, blank=True)
 

@@ -8,7 +8,6 @@ only after the commit. A transition replayed by a double click never reaches ``n
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.sites.models import Site
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,11 +19,10 @@ from .models import Dossier, History, Payment
 
 
 def absolute_url(path: str, request=None) -> str:
-    """An absolute URL: from the request when there is one, else from the Site (emails, tasks)."""
+    """An absolute URL: from the request when there is one, else from ``SITE_URL`` (emails, tasks)."""
     if request is not None:
         return request.build_absolute_uri(path)
-    domain = Site.objects.get_current().domain
-    return f"{settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL}://{domain}{path}"
+    return f"{settings.SITE_URL}{path}"
 
 
 def lookup_url(code: str, request=None) -> str:

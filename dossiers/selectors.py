@@ -134,6 +134,7 @@ def dossier_list(*, user: User, tab: str = ListTab.ALL, query: str = "") -> Quer
             "status",
             "sent_at",
             "updated_at",
+            "due_date",
             "owner_id",
             "procedure__name",
             "procedure__updated_at",

@@ -83,6 +83,7 @@ def _mark_done(dossier: Dossier, step: str) -> None:
     if step not in done:
         done.append(step)
     dossier.steps_done = done
+    dossier.typed_input = {k: v for k, v in (dossier.typed_input or {}).items() if k != step}
 
 
 def _apply_applicant(dossier: Dossier, data: dict) -> None:
@@ -145,7 +146,7 @@ def dossier_save_answers(*, dossier: Dossier, answers: dict) -> Dossier:
     _require_draft(locked)
     locked.form_data = answers
     _mark_done(locked, WizardStep.FORM)
-    locked.save(update_fields=["form_data", "steps_done", "updated_at"])
+    locked.save(update_fields=["form_data", "steps_done", "typed_input", "updated_at"])
     return locked
 
 
@@ -154,7 +155,19 @@ def dossier_mark_step_done(*, dossier: Dossier, step: str) -> Dossier:
     locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
     _require_draft(locked)
     _mark_done(locked, step)
-    locked.save(update_fields=["steps_done", "updated_at"])
+    locked.save(update_fields=["steps_done", "typed_input", "updated_at"])
+    return locked
+
+
+@transaction.atomic
+def dossier_keep_typed_input(*, dossier: Dossier, step: str, typed: dict[str, list[str]]) -> Dossier:
+    """Keep what was typed on ``step`` although it does not validate yet (the citizen moved to
+    another step): nothing typed is lost; the step counts as not complete until it is corrected."""
+    locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+    _require_draft(locked)
+    locked.typed_input = {**(locked.typed_input or {}), step: typed}
+    locked.steps_done = [s for s in (locked.steps_done or []) if s != step]
+    locked.save(update_fields=["typed_input", "steps_done", "updated_at"])
     return locked
 
 

@@ -49,11 +49,18 @@ def steps_for(dossier: Dossier) -> list[str]:
     return steps_for_procedure(dossier.procedure)
 
 
+def has_typed_input(dossier: Dossier, step: str) -> bool:
+    """Something typed on this step does not validate yet (kept when the citizen moved on)."""
+    return bool((dossier.typed_input or {}).get(step))
+
+
 def applicant_problems(dossier: Dossier) -> list[Problem]:
     step = WizardStep.APPLICANT
     required = [dossier.applicant_name, dossier.applicant_id_number, dossier.applicant_phone, dossier.applicant_address]
     problems = []
-    if not all(required) or WizardStep.APPLICANT not in (dossier.steps_done or []):
+    if has_typed_input(dossier, step):
+        problems.append(Problem(step, _("Correct the applicant information: some values you typed are not valid.")))
+    elif not all(required) or WizardStep.APPLICANT not in (dossier.steps_done or []):
         problems.append(Problem(step, _("Complete the applicant information.")))
     if dossier.result_delivery == ResultDelivery.POST and not dossier.result_address:
         problems.append(Problem(step, _("Give the postal address where the result should be sent.")))
@@ -64,6 +71,8 @@ def form_problems(dossier: Dossier) -> list[Problem]:
     definitions = form_fields_of(dossier)
     if not definitions:
         return []
+    if has_typed_input(dossier, WizardStep.FORM):
+        return [Problem(WizardStep.FORM, _("Correct the declaration form: some answers you typed are not valid."))]
     form = EForm.for_stored(definitions=definitions, answers=dossier.form_data)
     if WizardStep.FORM not in (dossier.steps_done or []) or not form.is_valid():
         return [Problem(WizardStep.FORM, _("Complete the declaration form: some answers are missing or not valid."))]

@@ -432,10 +432,15 @@ def dossier_request_supplement(
     user: User,
     request: str,
     reply_by: datetime.date,
+    documents: dict[str, str] | None = None,
+    fields: list[str] | None = None,
     internal_note: str = "",
     token: uuid.UUID | None = None,
 ) -> Dossier:
-    """In progress → supplement requested: the clock stops with the working days left (deadlines.py)."""
+    """In progress → supplement requested: the clock stops with the working days left (deadlines.py).
+
+    ``documents`` says what is missing per document ({document pk: text}) and ``fields`` which
+    declaration answers the citizen may correct: the supplement page shows only those."""
     request = _require(request, gettext("Write what the citizen must supplement."))
     if reply_by is None or reply_by <= deadlines.today():
         raise TransitionError(gettext("The reply-by date must be after today."))
@@ -445,6 +450,8 @@ def dossier_request_supplement(
         locked.supplement_request = request
         locked.supplement_requested_at = now
         locked.supplement_due = reply_by
+        locked.supplement_documents = {str(pk): text for pk, text in (documents or {}).items()}
+        locked.supplement_fields = list(fields or [])
         locked.paused_remaining_days = deadlines.remaining_when_paused(deadlines.local_day(now), locked.due_date)
 
     return _transition(

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from accounts.constants import AccountType
 from dossiers import deadlines
 from dossiers import selectors as dossier_selectors
@@ -13,6 +15,21 @@ from dossiers.constants import DossierStatus, Timeliness
 from dossiers.models import history_title
 
 from .masking import mask_person_name
+
+# The standard wording the public lookup shows for each status: the same for every dossier, so it
+# can never carry what a citizen or an officer wrote about one of them.
+STATUS_EXPLANATIONS = {
+    DossierStatus.SENT: _("The dossier has been sent online. The agency will check it and receive it."),
+    DossierStatus.RECEIVED: _("The agency has received the dossier. Processing starts within the time limit."),
+    DossierStatus.REFUSED: _("The agency did not accept the dossier. The applicant has been told why by email."),
+    DossierStatus.IN_PROGRESS: _("The agency is processing the dossier."),
+    DossierStatus.SUPPLEMENT_REQUESTED: _(
+        "The agency has asked the applicant for more documents or corrections; processing continues when they arrive."
+    ),
+    DossierStatus.FINISHED: _("The result is ready. The applicant has been told how to receive it."),
+    DossierStatus.REJECTED: _("The agency has decided not to grant the request. The applicant has been told why."),
+    DossierStatus.WITHDRAWN: _("The applicant withdrew the dossier. It will not be processed."),
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +47,7 @@ class PublicDossier:
     agency: str
     status: str
     status_label: str
+    status_explanation: str
     applicant: str
     sent_at: datetime.datetime | None
     received_at: datetime.datetime | None
@@ -58,6 +76,7 @@ def public_dossier(code: str) -> PublicDossier | None:
         agency=found["agency__name"],
         status=found["status"],
         status_label=DossierStatus(found["status"]).label,
+        status_explanation=str(STATUS_EXPLANATIONS.get(found["status"], "")),
         applicant=found["applicant_name"] if organisation else mask_person_name(found["applicant_name"]),
         sent_at=found["sent_at"],
         received_at=found["received_at"],

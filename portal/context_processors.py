@@ -21,4 +21,8 @@ def portal(request):
         }
         for code, name in settings.LANGUAGES
     ]
-    return {"PORTAL_NAME": settings.PORTAL_NAME, "language_links": languages}
+    return {
+        "PORTAL_NAME": settings.PORTAL_NAME,
+        "language_links": languages,
+        "SESSION_IDLE_TIMEOUT": settings.SESSION_IDLE_TIMEOUT,
+    }

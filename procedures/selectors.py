@@ -14,6 +14,8 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 
+from core.collation import vietnamese_key
+
 from . import search
 from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, Synonym
 from .normalise import normalise
@@ -76,7 +78,10 @@ class AgencyTree:
 
 
 def _build_agency_tree() -> AgencyTree:
-    rows = list(Agency.objects.filter(is_active=True).order_by("name").values("pk", "code", "name", "level", "parent"))
+    rows = sorted(
+        Agency.objects.filter(is_active=True).values("pk", "code", "name", "level", "parent"),
+        key=lambda row: vietnamese_key(row["name"]),
+    )
     active = {row["pk"] for row in rows}
     children: dict[int | None, list[dict]] = defaultdict(list)
     for row in rows:
@@ -133,7 +138,8 @@ def catalogue_meta() -> CatalogueMeta:
     version = catalogue_version()
 
     def build() -> tuple[AgencyTree, list[tuple[int, str, str]]]:
-        return _build_agency_tree(), list(Field.objects.order_by("name").values_list("pk", "code", "name"))
+        fields = sorted(Field.objects.values_list("pk", "code", "name"), key=lambda row: vietnamese_key(row[2]))
+        return _build_agency_tree(), fields
 
     tree, fields = _cached("meta", build, version=version)
     return CatalogueMeta(version=version, tree=tree, fields=fields)

@@ -282,6 +282,7 @@ class PortalUser(FastHttpUser):
         data = {
             "csrfmiddlewaretoken": self.csrf,
             "action": "send",
+            "declaration": "on",
             "token": str(uuid.uuid4()),
             "captcha_0": "bench",
             "captcha_1": "PASSED",

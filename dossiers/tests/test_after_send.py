@@ -115,6 +115,7 @@ def test_supplement_request_is_shown_and_answered(
         procedure=procedure,
         supplement_requested=True,
         form_data={"truong": "THPT Chu Văn An", "nam-tot-nghiep": "2008", "xep-loai": "Khá", "ban-goc-mat": True},
+        supplement_fields=["truong", "nam-tot-nghiep", "xep-loai", "ban-goc-mat"],  # the answers reopened
     )
     detail = citizen_client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
     assert "Cơ quan yêu cầu bổ sung hồ sơ" in detail
@@ -134,6 +135,7 @@ def test_supplement_request_is_shown_and_answered(
         "token": page.context["form"]["token"].initial,
         f"slot-{document.pk}": [upload("cccd.png", png_bytes()), upload("gia.pdf", png_bytes())],
         "action": "send",
+        "declaration": "on",
     }
     response = citizen_client.post(url, data)
     html = response.content.decode()
@@ -188,7 +190,7 @@ def test_double_click_and_replay_after_success_send_once(
     citizen_client, ready_draft, captcha_ok, django_capture_on_commit_callbacks
 ):
     token = str(uuid.uuid4())
-    data = {"action": "send", "token": token, **captcha_ok}
+    data = {"action": "send", "declaration": "on", "token": token, **captcha_ok}
     with django_capture_on_commit_callbacks(execute=True):
         first = citizen_client.post(review_url(ready_draft), data)
         second = citizen_client.post(review_url(ready_draft), data)  # double click
@@ -202,9 +204,13 @@ def test_double_click_and_replay_after_success_send_once(
 
 
 def test_a_second_tab_sending_the_same_draft_is_told_it_is_already_sent(citizen_client, ready_draft, captcha_ok):
-    citizen_client.post(review_url(ready_draft), {"action": "send", "token": str(uuid.uuid4()), **captcha_ok})
+    citizen_client.post(
+        review_url(ready_draft), {"action": "send", "declaration": "on", "token": str(uuid.uuid4()), **captcha_ok}
+    )
     other_tab = citizen_client.post(
-        review_url(ready_draft), {"action": "send", "token": str(uuid.uuid4()), **captcha_ok}, follow=True
+        review_url(ready_draft),
+        {"action": "send", "declaration": "on", "token": str(uuid.uuid4()), **captcha_ok},
+        follow=True,
     )
     assert "Hồ sơ này đã được gửi (trạng thái: “Đã gửi”)." in other_tab.content.decode()  # the workflow's refusal
     assert History.objects.filter(dossier=ready_draft).count() == 1
@@ -223,7 +229,9 @@ def test_two_tabs_sending_at_the_same_moment_give_one_sent_dossier(citizen, capt
         client.login(email=citizen.email, password=PASSWORD)
         barrier.wait()
         try:
-            response = client.post(review_url(draft), {"action": "send", "token": token, **captcha_ok})
+            response = client.post(
+                review_url(draft), {"action": "send", "declaration": "on", "token": token, **captcha_ok}
+            )
             results.append(response.status_code)
         finally:
             connection.close()
@@ -308,3 +316,13 @@ def test_uploaded_files_are_streamed_to_disk(citizen_client, citizen, procedure,
         )
     assert seen == [TemporaryUploadedFile]
     assert Attachment.objects.get(dossier=draft).size == 3_000_000
+
+
+def test_email_links_are_built_from_the_configured_site_address(settings):
+    """Emails sent by the workflow or Celery have no request: their links come from SITE_URL
+    (under `make run` they pointed to the placeholder Site domain "dichvucong.local")."""
+    from dossiers.notifications import absolute_url, lookup_url
+
+    settings.SITE_URL = "https://dichvucong.example.gov.vn"
+    assert absolute_url("/dossiers/X/") == "https://dichvucong.example.gov.vn/dossiers/X/"
+    assert lookup_url("SGDDT-HN-1").startswith("https://dichvucong.example.gov.vn/lookup/?code=")

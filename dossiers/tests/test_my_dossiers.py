@@ -85,6 +85,58 @@ def test_rows_offer_the_actions_of_their_status(citizen_client, citizen, procedu
     assert reverse("dossiers:download", args=[finished.code, result.pk]) in html
 
 
+def test_each_dossier_is_a_card_with_its_actions_as_buttons(citizen_client, citizen, procedure):
+    draft = DossierFactory(owner=citizen, procedure=procedure)
+    received = DossierFactory(owner=citizen, procedure=procedure, received=True)
+    html = citizen_client.get(LIST).content.decode()
+    assert "<table" not in html
+    assert html.count('<li class="dossier-card">') == 2
+    assert f'class="button button-small" href="{reverse("dossiers:resume", args=[draft.code])}"' in html
+    assert f'class="button button-small button-danger" href="{reverse("dossiers:delete", args=[draft.code])}"' in html
+    assert received.due_date.strftime("%d/%m/%Y") in html  # the appointment date on the card
+
+
+def test_only_the_tabs_that_hold_something_are_listed(citizen_client, citizen, procedure):
+    DossierFactory(owner=citizen, procedure=procedure)
+    html = citizen_client.get(LIST).content.decode()
+    assert 'Tất cả <span class="count">(1)</span>' in html
+    assert 'Chưa gửi <span class="count">(1)</span>' in html
+    assert "(0)" not in html
+    assert "tab=withdrawn" not in html
+    # The tab asked for stays, empty, without a count.
+    html = citizen_client.get(LIST, {"tab": "withdrawn"}).content.decode()
+    assert 'href="?tab=withdrawn" aria-current="page">Đã rút</a>' in html
+
+
+def test_the_result_is_a_highlighted_panel_at_the_top_of_the_dossier(citizen_client, citizen, procedure):
+    dossier = DossierFactory(owner=citizen, procedure=procedure, finished=True)
+    result = AttachmentFactory(dossier=dossier, kind=AttachmentKind.RESULT, name="ban-sao.pdf")
+    html = citizen_client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+    panel = html.index('class="result-panel"')
+    assert panel < html.index("Quá trình xử lý") and panel < html.index("Nội dung hồ sơ")
+    assert f'class="button" href="{reverse("dossiers:download", args=[dossier.code, result.pk])}"' in html
+
+
+def test_a_supplement_is_filed_under_its_document(citizen_client, citizen, procedure):
+    dossier = DossierFactory(owner=citizen, procedure=procedure, received=True)
+    first = procedure.documents.first()
+    AttachmentFactory(dossier=dossier, document=first, kind=AttachmentKind.APPLICANT, name="lan-dau.pdf")
+    AttachmentFactory(dossier=dossier, document=first, kind=AttachmentKind.SUPPLEMENT, name="bo-sung.pdf")
+    html = citizen_client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+    slot = html[html.index(f"<dt>{first.name}") :]
+    slot = slot[: slot.index("</dd>")]
+    assert "lan-dau.pdf" in slot and "bo-sung.pdf" in slot and "bổ sung" in slot
+
+
+def test_withdraw_is_a_destructive_action_behind_a_confirmation(citizen_client, citizen, procedure):
+    dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    url = reverse("dossiers:withdraw", args=[dossier.code])
+    html = citizen_client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+    assert f'class="button button-danger" href="{url}">Rút hồ sơ</a>' in html
+    confirm = citizen_client.get(url).content.decode()
+    assert 'class="button button-danger-solid"' in confirm
+
+
 def _list_queries(client):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(LIST).status_code == 200

@@ -60,7 +60,13 @@ CASES = [
         "draft",
         "post",
         lambda d, a: reverse("dossiers:step", args=[d.code, "review"]),
-        {"action": "send", "captcha_0": "k", "captcha_1": "PASSED", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab"},
+        {
+            "action": "send",
+            "declaration": "on",
+            "captcha_0": "k",
+            "captcha_1": "PASSED",
+            "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab",
+        },
     ),
     (
         "save on review",
@@ -91,7 +97,7 @@ CASES = [
         "supplement",
         "post",
         lambda d, a: reverse("dossiers:supplement", args=[d.code]),
-        {"action": "send", "note": "x", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab"},
+        {"action": "send", "declaration": "on", "note": "x", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab"},
     ),
     (
         "supplement upload",

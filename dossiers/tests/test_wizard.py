@@ -153,7 +153,7 @@ def test_form_step_is_built_from_the_procedure_fields(citizen_client, citizen, p
     html = citizen_client.get(step_url(draft, WizardStep.FORM)).content.decode()
     for label in ("Tên trường đã tốt nghiệp", "Năm tốt nghiệp", "Ngày cấp bằng", "Xếp loại", "Bản gốc đã bị mất?"):
         assert label in html
-    assert 'type="date"' in html
+    assert 'inputmode="numeric"' in html  # a date is typed as text, day/month/year
     assert 'type="radio"' in html
     assert "<textarea" in html
 
@@ -166,8 +166,8 @@ def test_form_answers_are_validated_by_type_and_saved(citizen_client, citizen, p
     response = citizen_client.post(step_url(draft, WizardStep.FORM), bad)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Nhập một số, ví dụ 3 hoặc 2,5." in html
-    assert "Vui lòng nhập ngày hợp lệ, ví dụ 25/12/1990." in html
+    assert "Viết “Năm tốt nghiệp” bằng chữ số, ví dụ 3 hoặc 2,5." in html
+    assert "Viết “Ngày cấp bằng” theo ngày/tháng/năm, ví dụ 25/12/1990." in html
     assert "Chọn một trong các phương án đã liệt kê." in html
     assert "Nhập địa chỉ email hợp lệ" in html
     assert "THPT Chu Văn An" in html  # what was typed is kept
@@ -414,7 +414,13 @@ def test_review_shows_a_declared_date_as_vietnamese_write_it(citizen_client, cit
 def test_wrong_captcha_keeps_the_draft_unsent(citizen_client, ready_draft):
     response = citizen_client.post(
         step_url(ready_draft, WizardStep.REVIEW),
-        {"action": "send", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab", "captcha_0": "x", "captcha_1": "WRONG"},
+        {
+            "action": "send",
+            "declaration": "on",
+            "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab",
+            "captcha_0": "x",
+            "captcha_1": "WRONG",
+        },
     )
     assert response.status_code == 200
     assert "Mã xác nhận không đúng" in response.content.decode()
@@ -433,7 +439,7 @@ def test_send_refuses_an_incomplete_dossier(citizen_client, citizen, procedure, 
     draft = DossierFactory(owner=citizen, procedure=procedure, form_data={}, steps_done=["applicant"])
     response = citizen_client.post(
         step_url(draft, WizardStep.REVIEW),
-        {"action": "send", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab", **captcha_ok},
+        {"action": "send", "declaration": "on", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab", **captcha_ok},
     )
     assert response.status_code == 200
     assert "Hồ sơ chưa thể gửi" in response.content.decode()
@@ -447,7 +453,7 @@ def test_send_then_success_page(
     with django_capture_on_commit_callbacks(execute=True):
         response = citizen_client.post(
             step_url(ready_draft, WizardStep.REVIEW),
-            {"action": "send", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab", **captcha_ok},
+            {"action": "send", "declaration": "on", "token": "6f1c2b1e-1111-4b7a-9e0e-1234567890ab", **captcha_ok},
         )
     assert response["Location"] == reverse("dossiers:sent", args=[ready_draft.code])
     ready_draft.refresh_from_db()

@@ -22,13 +22,17 @@ def detail_context(dossier: Dossier, user=None) -> dict:
     """What the detail page shows, from what ``selectors.dossiers_for_detail`` loaded."""
     attachments = list(dossier.attachments.all())
     rating = getattr(dossier, "rating", None)
+    documents = dossier.procedure.documents.all()
+    slots = build_slots(documents, attachments, kind=AttachmentKind.APPLICANT, other=False)
+    # Supplements filed under the document they complete; those for no document listed apart.
+    added = build_slots(documents, attachments, kind=AttachmentKind.SUPPLEMENT, other=True)
+    for slot, extra in zip(slots, added, strict=False):
+        slot.supplements = extra.files
     return {
         "procedure": dossier.procedure,
         "answers": display_answers(dossier.procedure.form_fields.all(), dossier.form_data),
-        "slots": build_slots(
-            dossier.procedure.documents.all(), attachments, kind=AttachmentKind.APPLICANT, other=False
-        ),
-        "supplements": [a for a in attachments if a.kind == AttachmentKind.SUPPLEMENT],
+        "slots": slots,
+        "supplements": added[-1].files,
         "results": [a for a in attachments if a.kind == AttachmentKind.RESULT],
         "keepable": [a for a in attachments if a.kind != AttachmentKind.RESULT and a.stored_id is None]
         if user is not None and dossier.owner_id == user.pk

@@ -27,7 +27,7 @@ from ..constants import DossierStatus, ListTab
 from ..forms import DossierSearchForm
 from ..models import Dossier
 
-ROW_TEMPLATE = "dossiers/includes/dossier_row.html"
+ROW_TEMPLATE = "dossiers/includes/dossier_card.html"
 ROW_CACHE_SECONDS = 24 * 3600
 
 
@@ -66,6 +66,7 @@ class DossierListView(LoginRequiredMixin, ListView):
             tabs=[
                 {"value": value, "label": label, "count": self.tab_counts[value], "current": value == self.tab}
                 for value, label in ListTab.choices
+                if value == ListTab.ALL or value == self.tab or self.tab_counts[value]
             ],
             tab=self.tab,
             query=self.query,

@@ -36,12 +36,37 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin,
         return super().get(request, *args, **kwargs)
 
     def slots(self):
-        return build_slots(
-            wizard.documents_of(self.object), self.object.attachments.all(), kind=AttachmentKind.SUPPLEMENT, other=True
-        )
+        """The documents the agency asked for (every document if it named none) and "other
+        documents", each with what was sent for it before and what this supplement adds."""
+        dossier = self.object
+        asked = dossier.supplement_documents or {}
+        documents = [d for d in wizard.documents_of(dossier) if not asked or str(d.pk) in asked]
+        since = dossier.supplement_requested_at
+        attachments = list(dossier.attachments.all())
+        new = [a for a in attachments if a.kind == AttachmentKind.SUPPLEMENT and (not since or a.uploaded_at >= since)]
+        before = [a for a in attachments if a not in new]
+        slots = build_slots(documents, new, kind=AttachmentKind.SUPPLEMENT, other=True)
+        for slot in slots:
+            document = slot.document.pk if slot.document else None
+            slot.earlier = [a for a in before if a.kind != AttachmentKind.RESULT and a.document_id == document]
+            slot.asked = asked.get(str(document), "") if document else ""
+        return slots
+
+    def reopened(self) -> list:
+        """The declaration questions the agency reopened (none: the answers stay as they are)."""
+        keys = set(self.object.supplement_fields or [])
+        return [d for d in wizard.form_fields_of(self.object) if d.key in keys]
+
+    def answers(self, form) -> dict | None:
+        """The stored answers with the reopened ones replaced by what the citizen typed."""
+        if not form.definitions:
+            return None
+        keys = {d.key for d in form.definitions}
+        kept = {key: value for key, value in (self.object.form_data or {}).items() if key not in keys}
+        return {**kept, **form.answers()}
 
     def get_form_kwargs(self):
-        definitions = wizard.form_fields_of(self.object)
+        definitions = self.reopened()
         kwargs = super().get_form_kwargs()
         return {**kwargs, "definitions": definitions, "initial": EForm.initial_from(definitions, self.object.form_data)}
 
@@ -51,7 +76,6 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin,
             procedure=self.object.procedure,
             files_form=files_form,
             slots=self.slots(),
-            submitted=[a for a in self.object.attachments.all() if a.kind == AttachmentKind.APPLICANT],
             **file_limits(),
             **kwargs,
         )
@@ -76,7 +100,7 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin,
         return self.resubmit(
             form=form,
             files_form=files_form,
-            answers=form.answers() if form.definitions else None,
+            answers=self.answers(form),
             note=form.cleaned_data["note"],
             token=form.cleaned_data["token"],
         )

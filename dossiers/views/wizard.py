@@ -7,7 +7,7 @@ and ``step_view`` routes the step named in the URL to it.
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from .files import (
 SAVE = "save"
 NEXT = "next"
 SEND = "send"
+MOVE = "goto"  # "← Quay lại" and the step links: save what was typed, then go to that step
 
 
 def step_url(dossier: Dossier, step: str) -> str:
@@ -111,7 +112,50 @@ class StepView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin, FormV
     def post(self, request, *args, **kwargs):
         if not self.object.is_draft:
             return self.sent_already()
+        target = self.move_target()
+        if target is not None:
+            return self.move(target)
         return super().post(request, *args, **kwargs)
+
+    def move_target(self) -> str | None:
+        """The step named by a "← Quay lại" or step button, when the dossier has it."""
+        target = self.request.POST.get(MOVE)
+        return target if target in wizard.steps_for(self.object) else None
+
+    def move(self, target: str):
+        """Leave this step for ``target`` without losing anything typed: a valid step is saved as
+        "Lưu lại" would; an invalid one is kept as typed (marked on the step, blocking the send)."""
+        form = self.get_form()
+        if form.is_valid():
+            self.save(form)
+        else:
+            typed = {name: self.request.POST.getlist(name) for name in form.fields if name in self.request.POST}
+            services.dossier_keep_typed_input(dossier=self.object, step=self.step, typed=typed)
+            messages.warning(
+                self.request,
+                _("What you typed in “%(step)s” has been kept, but some of it is not valid yet: it is marked there.")
+                % {"step": dict(WizardStep.choices)[self.step]},
+            )
+        return redirect(step_url(self.object, target))
+
+    def save(self, form) -> None:
+        """Store the step's valid form on the draft (each step's own service)."""
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        self.save(form)
+        return self.saved()
+
+    def get_form_kwargs(self):
+        """On opening a step, what was typed there and kept although not valid, shown with its errors."""
+        kwargs = super().get_form_kwargs()
+        typed = (self.object.typed_input or {}).get(self.step)
+        if self.request.method == "GET" and typed:
+            data = QueryDict(mutable=True)
+            for name, values in typed.items():
+                data.setlist(name, values)
+            kwargs["data"] = data
+        return kwargs
 
     def sent_already(self):
         messages.info(self.request, _("This dossier has been sent and can no longer be edited."))
@@ -124,7 +168,9 @@ class StepView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin, FormV
             step=self.step,
             progress=wizard.progress(self.object, self.step),
             previous_url=step_url(self.object, previous) if previous else None,
+            previous_step=previous,
             next_step=following,
+            save_on_move=self.step != WizardStep.REVIEW,
             **kwargs,
         )
 
@@ -154,9 +200,8 @@ class ApplicantStepView(StepView):
         kwargs = super().get_form_kwargs()
         return {**kwargs, "account_type": self.object.applicant_type, "procedure": self.object.procedure}
 
-    def form_valid(self, form):
+    def save(self, form) -> None:
         services.dossier_save_applicant(dossier=self.object, data=form.applicant_data())
-        return self.saved()
 
 
 class DeclarationStepView(StepView):
@@ -169,9 +214,8 @@ class DeclarationStepView(StepView):
         kwargs = super().get_form_kwargs()
         return {**kwargs, "definitions": definitions, "initial": EForm.initial_from(definitions, self.object.form_data)}
 
-    def form_valid(self, form):
+    def save(self, form) -> None:
         services.dossier_save_answers(dossier=self.object, answers=form.answers())
-        return self.saved()
 
 
 class AttachmentsStepView(StepView):
@@ -201,6 +245,13 @@ class AttachmentsStepView(StepView):
         added += attach_from_store(request, self.object, form, kind=AttachmentKind.APPLICANT)
         if removed or added:
             self.object = self.get_object()
+        target = self.move_target()
+        if target is not None:
+            # The files that passed are stored; one that did not cannot be kept: say which.
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.warning(request, error)
+            return redirect(step_url(self.object, target))
         if form.errors:
             return self.form_invalid(form)
         action = request.POST.get("action")

@@ -288,9 +288,46 @@ def test_steps_of_the_same_moment_are_shown_in_the_order_they_were_written(clien
 
 
 def test_dates_read_as_the_language_reads_them(client, captcha_ok, sent_dossier):
-    """Vietnamese: 02/09/2026 14:30 (portal/formats/vi); English: Django's English short formats,
-    through the date filter and the active language's formats."""
+    """Vietnamese: 02/09/2026 14:30 (portal/formats/vi); English: the month as a word, "Dec 14,
+    2026" (portal/formats/en), never 12/14/2026, which a Vietnamese reader takes for day/month."""
     vietnamese = look_up(client, sent_dossier.code, captcha_ok).content.decode()
     assert timezone.localtime(sent_dossier.sent_at).strftime("%d/%m/%Y %H:%M") in vietnamese
     english = client.post("/en" + URL, {"code": sent_dossier.code, **captcha_ok}).content.decode()
-    assert '<html lang="en">' in english and sent_dossier.due_date.strftime("%m/%d/%Y") in english
+    due = sent_dossier.due_date
+    assert '<html lang="en">' in english and f"{due:%b} {due.day}, {due.year}" in english
+    assert due.strftime("%m/%d/%Y") not in english
+
+
+def test_the_public_answer_names_no_file_and_gives_the_standard_wording_of_the_status(client, captcha_ok):
+    """A result or a supplement file is named by the citizen or the officer: its name never
+    reaches the public answer; the status comes with the agency's standard wording instead."""
+    from dossiers.constants import AttachmentKind
+    from dossiers.tests.factories import AttachmentFactory
+
+    dossier = DossierFactory(finished=True)
+    AttachmentFactory(dossier=dossier, kind=AttachmentKind.RESULT, name="ket-qua-Nguyen-Van-An.pdf")
+    AttachmentFactory(dossier=dossier, kind=AttachmentKind.SUPPLEMENT, name="cccd-chup-lai.png")
+    html = look_up(client, dossier.code, captcha_ok).content.decode()
+    for text in ("ket-qua-Nguyen-Van-An", "cccd-chup-lai", ".pdf", ".png"):
+        assert text not in html
+    assert "Đã có kết quả. Người nộp đã được thông báo cách nhận kết quả." in html
+
+
+@pytest.mark.parametrize("trait", ["sent", "received", "in_progress", "supplement_requested", "rejected", "withdrawn"])
+def test_every_public_status_has_its_standard_wording(client, captcha_ok, trait):
+    from lookup.selectors import STATUS_EXPLANATIONS
+
+    dossier = DossierFactory(**{trait: True})
+    html = look_up(client, dossier.code, captcha_ok).content.decode()
+    assert str(STATUS_EXPLANATIONS[dossier.status]) in html
+
+
+def test_the_answer_or_the_error_is_brought_into_view(client, captcha_ok, sent_dossier):
+    """On a phone the answer would start below the fold: the form posts to #answer, the answer
+    (or the error summary) carries that id, and the answer takes the focus (portal.js)."""
+    html = client.get(URL).content.decode()
+    assert f'action="{URL}#answer"' in html
+    answer = look_up(client, sent_dossier.code, captcha_ok).content.decode()
+    assert 'id="answer"' in answer and "data-focus-on-load" in answer and 'tabindex="-1"' in answer
+    error = look_up(client, "SGDDT-HN-000000-ZZZZZZ", captcha_ok).content.decode()
+    assert '<div id="answer">' in error and "data-error-summary" in error

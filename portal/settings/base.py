@@ -179,6 +179,9 @@ ACCOUNT_SESSION_REMEMBER = None  # ask: "Tự động đăng nhập lần sau"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env.str("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+# The portal's address as its users reach it: the links of emails sent without a request (Celery,
+# the workflow's notifications) are built from it. `make run` sets it to its own port.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # allauth's own limits are off: every limit is counted by one mechanism (core.ratelimit).
 ACCOUNT_RATE_LIMITS = False
 
@@ -199,6 +202,10 @@ CAPTCHA_IMAGE_SIZE = (140, 48)
 CAPTCHA_TIMEOUT = 10  # minutes
 CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.random_char_challenge"
 CAPTCHA_LETTER_ROTATION = (-20, 20)
+# An audio version of each code ("Listen to the code") when the flite speech synthesiser is
+# installed (apt-get install flite): its path here, e.g. /usr/bin/flite. The widget always names
+# the help line as the path for anyone who can use neither.
+CAPTCHA_FLITE_PATH = env.str("CAPTCHA_FLITE_PATH", default=None)
 
 # --- Email ----------------------------------------------------------------------------------
 # Default: files under var/mail/ a person can open; EMAIL_URL (smtp://user:pass@host:port,

@@ -81,3 +81,12 @@ def test_two_anonymous_visitors_get_the_same_bytes_and_a_logged_in_user_a_page_o
     response = member.get(url)
     assert "Nguyễn Thị Mai" in response.content.decode() and "private" in response["Cache-Control"]
     assert Client().get(url).content == first.content  # and the anonymous copy is untouched
+
+
+def test_the_404_page_offers_a_search_box_the_lookup_and_the_help_line(client):
+    response = client.get("/khong-co-trang-nay/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert 'action="/procedures/"' in html and 'name="q"' in html
+    assert 'href="/lookup/"' in html
+    assert "1900 0000" in html

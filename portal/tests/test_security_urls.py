@@ -119,6 +119,9 @@ def test_another_citizen_gets_404_and_changes_nothing(client, name):
     url = reverse(name, kwargs=kwargs)
     assert client.get(url).status_code in (404, 405), name  # 405: POST-only views, for everyone alike
     # Read-only views refuse POST for everyone alike (405), which tells nothing about the dossier.
-    assert client.post(url, {"action": "send", "confirm": "1", "score": "5"}).status_code in (404, 405), name
+    assert client.post(url, {"action": "send", "declaration": "on", "confirm": "1", "score": "5"}).status_code in (
+        404,
+        405,
+    ), name
     after = {d.code: (d.status, d.updated_at) for d in Dossier.objects.all()}
     assert before == after

@@ -56,3 +56,19 @@
     });
   });
 })();
+
+/* A form that has nowhere to save yet (a new dossier's first step, before its draft exists): warn
+   before leaving it with something typed. Every later step saves what was typed when leaving. */
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
+    var changed = false;
+    var submitting = false;
+    form.addEventListener("input", function () { changed = true; });
+    form.addEventListener("change", function () { changed = true; });
+    form.addEventListener("submit", function () { submitting = true; });
+    window.addEventListener("beforeunload", function (event) {
+      if (changed && !submitting) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
+})();

@@ -1,8 +1,9 @@
 /* Progressive enhancement only: every page works without this file. */
 (function () {
   "use strict";
-  // Move focus to the error summary of a failed form so screen readers announce it.
-  var summary = document.querySelector("[data-error-summary]");
+  // Move focus to the error summary of a failed form, or to the answer of a lookup, so screen
+  // readers announce it and a phone shows it (the page's address also names it: #answer).
+  var summary = document.querySelector("[data-error-summary]") || document.querySelector("[data-focus-on-load]");
   if (summary) { summary.focus(); }
 
   // Captcha: fetch a new picture without reloading the form.
@@ -23,4 +24,34 @@
         });
     });
   });
+
+  // Before an idle session ends (WCAG 2.2.1): a warning two minutes ahead with "Stay logged in",
+  // which makes a request (the activity the server counts) without leaving the page.
+  var template = document.getElementById("session-warning");
+  if (template) {
+    var timeout = parseInt(template.getAttribute("data-timeout"), 10) * 1000;
+    var lead = Math.min(120000, timeout / 2);
+    var timer = null;
+    var schedule = function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(showWarning, timeout - lead);
+    };
+    var showWarning = function () {
+      var box = template.content.firstElementChild.cloneNode(true);
+      var previous = document.activeElement;
+      document.body.appendChild(box);
+      box.focus();
+      box.querySelector("form").addEventListener("submit", function (event) {
+        event.preventDefault();
+        fetch(this.action, { method: "POST", body: new FormData(this), credentials: "same-origin" })
+          .then(function (response) {
+            if (response.status !== 204) { window.location.reload(); return; }
+            box.remove();
+            if (previous && previous.focus) { previous.focus(); }
+            schedule();
+          }, function () { window.location.reload(); });
+      });
+    };
+    schedule();
+  }
 })();

@@ -160,3 +160,41 @@ def audit(page: Page) -> None:
         axe_check(page)
     assert_no_horizontal_scroll(page)
     audited_urls(page).add(urldefrag(page.url).url)
+
+
+# --- Phone first (issue 19) -------------------------------------------------------------------
+_SCROLLERS_JS = """
+() => {
+  const wide = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const x = getComputedStyle(el).overflowX;
+    if ((x === "auto" || x === "scroll") && el.scrollWidth > el.clientWidth + 1) {
+      wide.push(`${el.tagName.toLowerCase()}.${el.className} is ${el.scrollWidth}px wide in ${el.clientWidth}px`);
+    }
+  }
+  return wide;
+}
+"""
+
+
+def assert_nothing_scrolls_sideways(page: Page) -> None:
+    """Stricter than `assert_no_horizontal_scroll`: no table or box on the page needs a sideways
+    scroll of its own either (a phone user would not find what is off to the right)."""
+    assert_no_horizontal_scroll(page)
+    wide = page.evaluate(_SCROLLERS_JS)
+    if wide:
+        raise LayoutError(f"content scrolls sideways on {page.url}:\n- " + "\n- ".join(wide))
+
+
+def screens_down(page: Page, locator) -> float:
+    """How far down the page the bottom of `locator` is, in screens (1.0 = the end of the first screen)."""
+    box = locator.evaluate("el => { const r = el.getBoundingClientRect(); return r.bottom + window.scrollY; }")
+    return box / page.viewport_size["height"]
+
+
+def assert_within_screens(page: Page, locator, screens: float = 2.0) -> None:
+    """The page's primary action can be reached in at most `screens` screens from the top."""
+    where = screens_down(page, locator)
+    if where > screens:
+        raise LayoutError(f"the primary action of {page.url} ends {where:.2f} screens down (at most {screens})")

@@ -38,6 +38,7 @@ _SCRUB = {
     "REDIS_URL",
     "EMAIL_URL",
     "CACHE_KEY_PREFIX",
+    "SITE_URL",
     "PORTAL_VAR_DIR",
     "MEDIA_ROOT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -143,6 +144,7 @@ class LivePortal:
                 "SECURE_COOKIES": "0",
                 "SECURE_HSTS_SECONDS": "0",
                 "ACCOUNT_DEFAULT_HTTP_PROTOCOL": "http",
+                "SITE_URL": self.base_url,
                 "CAPTCHA_TEST_MODE": "1",
                 "PORTAL_VAR_DIR": str(tmp),
                 "RESULT_SIGNING_DEMO_DIR": str(tmp / "signing"),  # results signed with demo certificates

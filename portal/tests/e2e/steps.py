@@ -20,7 +20,7 @@ RESET_LINK = r"/accounts/password/reset/key/"
 class Person:
     email: str
     name: str = "Nguyễn Thị Hoa"
-    birth: str = "1992-03-04"
+    birth: str = "4/3/1992"  # typed as Vietnamese write it: the 4th of March
     citizen_id: str = "001192012345"
     phone: str = "0912 345 678"
     address: str = "12 Hàng Bài, Hoàn Kiếm, Hà Nội"

@@ -56,6 +56,8 @@ AGENCY = ("SGDDT-HN", "Sở Giáo dục và Đào tạo Hà Nội")
 FIELD = ("van-bang-chung-chi", "Văn bằng, chứng chỉ")
 SEARCH = "cap ban sao bang tot nghiep"
 SUPPLEMENT_REQUEST = "Đề nghị bổ sung giấy ủy quyền có chữ ký của người được cấp bằng."
+SUPPLEMENT_NOTE = "Tôi gửi bổ sung giấy ủy quyền."
+RESULT_NOTE = "Đã cấp bản sao, mời tải kết quả."
 
 
 @dataclass
@@ -71,7 +73,7 @@ class Answers:
 
     kind: str = "Bằng tốt nghiệp trung học phổ thông"
     holder: str = "Phạm Thị Thu Trang"
-    holder_birth: str = "2004-09-15"
+    holder_birth: str = "15-9-2004"  # typed day-month-year, shown back as 15/09/2004
     year: str = "2022"
     school: str = "Trường THPT Chu Văn An, Hà Nội"
     copies: str = "2"
@@ -134,7 +136,12 @@ def go_to_my_dossiers(page: Page) -> None:
 
 
 def dossier_row(page: Page, code: str):
-    return page.locator("table.dossier-table tbody tr").filter(has=page.get_by_role("link", name=code, exact=True))
+    """The card of one dossier in "Hồ sơ đã đăng ký"."""
+    return page.locator("li.dossier-card").filter(has=page.locator(".dossier-card-title", has_text=code))
+
+
+def card_status(card):
+    return card.locator(".dossier-card-facts .status")
 
 
 # --- the journey, in parts ------------------------------------------------------------------
@@ -228,13 +235,21 @@ def fill_declaration(page: Page, answers: Answers) -> None:
     page.locator("#id_q_nam_tot_nghiep").fill(answers.year)
     page.locator("#id_q_truong_hoi_dong_thi").fill(answers.school)
     page.locator("#id_q_so_ban_sao").fill("hai bản")
-    page.get_by_role("button", name="Tiếp theo").click()
+
+    # Back to step 1 before finishing, then to step 2 by its button in the progress bar: nothing
+    # typed is lost, the wrong number is kept and marked, and it did not block the move.
+    page.locator(".wizard-actions").get_by_role("button", name="Quay lại").click()
+    expect(page).to_have_url(re.compile(r"/edit/applicant/$"))
+    expect(messages(page)).to_contain_text("đã được giữ lại")
+    audit(page)
+    page.locator(".wizard-progress").get_by_role("button", name=re.compile("Tờ khai điện tử")).click()
+    expect(page).to_have_url(re.compile(r"/edit/form/$"))
     expect(page.locator(".error-summary")).to_be_visible()
     copies = page.locator("#id_q_so_ban_sao")
     expect(copies).to_have_attribute("aria-invalid", "true")
     expect(copies).to_have_value("hai bản")
     expect(page.locator("#id_q_ho_ten_nguoi_duoc_cap")).to_have_value(answers.holder)  # the rest is kept
-    expect(page.locator(".form-grid")).to_contain_text("Nhập một số, ví dụ 3 hoặc 2,5.")
+    expect(page.locator(".form-grid")).to_contain_text("bằng chữ số, ví dụ 3 hoặc 2,5.")  # names the field
     audit(page)
     copies.fill(answers.copies)
     page.get_by_role("button", name="Tiếp theo").click()
@@ -281,7 +296,7 @@ def resume_from_my_dossiers(page: Page, person: Person, code: str, answers: Answ
     go_to_my_dossiers(page)
     row = dossier_row(page, code)
     expect(row).to_contain_text(PROCEDURE)
-    expect(row.locator(":scope > td > .status")).to_have_text("Chưa gửi")
+    expect(card_status(row)).to_have_text("Chưa gửi")
     row.get_by_role("link", name="Sửa").click()
 
     # Back on the documents, the first incomplete step, with both files; steps 1 and 2 ticked.
@@ -294,7 +309,7 @@ def resume_from_my_dossiers(page: Page, person: Person, code: str, answers: Answ
     # The declaration answers were kept too.
     page.locator(".wizard-progress").get_by_role("link", name=re.compile("Tờ khai điện tử")).click()
     expect(page.get_by_label(answers.kind, exact=True)).to_be_checked()
-    expect(page.locator("#id_q_ngay_sinh_nguoi_duoc_cap")).to_have_value(answers.holder_birth)
+    expect(page.locator("#id_q_ngay_sinh_nguoi_duoc_cap")).to_have_value("15/09/2004")
     expect(page.locator("#id_q_so_ban_sao")).to_have_value(answers.copies)
     audit(page)
     page.get_by_role("button", name="Tiếp theo").click()
@@ -313,9 +328,12 @@ def review_and_send(page: Page, person: Person, answers: Answers, files: Files) 
     audit(page)
 
     # A wrong confirmation code is explained beside the field; then the right one.
+    # The declaration ("lời cam đoan") first; a wrong confirmation code keeps it ticked.
+    page.get_by_label("Tôi xin cam đoan", exact=False).check()
     page.locator("input[name=captcha_1]").fill("SAI")
     page.get_by_role("button", name="Gửi đi").click()
     expect(page.locator("input[name=captcha_1]")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Tôi xin cam đoan", exact=False)).to_be_checked()
     audit(page)
     page.locator("input[name=captcha_1]").fill("PASSED")
     page.get_by_role("button", name="Gửi đi").click()
@@ -342,6 +360,7 @@ def receipt_and_email(page: Page, portal: LivePortal, person: Person, code: str)
 
     sent = portal.mail.wait_for(person.email, subject="đã được gửi")
     assert code in str(sent["Subject"]) + portal.mail.text(sent)
+    assert f"{portal.base_url}/lookup/?code={code}" in portal.mail.text(sent)  # links from SITE_URL
 
 
 def officer_receives_and_asks(page: Page, officer: Officer, code: str) -> None:
@@ -365,13 +384,13 @@ def citizen_supplements(page: Page, portal: LivePortal, person: Person, code: st
     assert SUPPLEMENT_REQUEST in portal.mail.text(request_mail)
     go_to_my_dossiers(page)
     row = dossier_row(page, code)
-    expect(row.locator(":scope > td > .status")).to_have_text("Yêu cầu bổ sung")
-    row.get_by_role("link", name="Bổ sung", exact=True).click()
+    expect(card_status(row)).to_have_text("Yêu cầu bổ sung")
+    row.get_by_role("link", name="Bổ sung").click()
     expect(heading(page)).to_contain_text("Bổ sung hồ sơ")
     expect(page.locator("main")).to_contain_text(SUPPLEMENT_REQUEST)
     audit(page)
     slot(page, 3).locator("input[type=file]").set_input_files(files.authorisation)
-    page.locator("textarea[name=note]").fill("Tôi gửi bổ sung giấy ủy quyền.")
+    page.locator("textarea[name=note]").fill(SUPPLEMENT_NOTE)
     page.get_by_role("button", name="Gửi bổ sung").click()
     expect(messages(page)).to_contain_text("Đã gửi phần bổ sung tới cơ quan.")
     expect(page.locator("main")).to_contain_text(files.authorisation.name)
@@ -384,7 +403,7 @@ def officer_finishes(page: Page, code: str, files: Files) -> None:
     audit(page)
     open_action(page, "finish")
     page.locator("#id_finish_result_files").set_input_files(files.result)
-    page.locator("#id_finish_note").fill("Đã cấp bản sao, mời tải kết quả.")
+    page.locator("#id_finish_note").fill(RESULT_NOTE)
     submit_action(page, "finish")
     expect(page.locator(".bo-status-finished").first).to_be_visible()
 
@@ -393,8 +412,8 @@ def citizen_gets_the_result_and_rates(page: Page, portal: LivePortal, person: Pe
     portal.mail.wait_for(person.email, subject="đã có kết quả")
     go_to_my_dossiers(page)
     row = dossier_row(page, code)
-    expect(row.locator(":scope > td > .status")).to_have_text("Đã có kết quả")
-    row.get_by_role("link", name=code, exact=True).click()
+    expect(card_status(row)).to_have_text("Đã có kết quả")
+    row.locator(".dossier-card-title a").click()
     expect(heading(page)).to_contain_text(code)
     audit(page)
     results = page.locator("section[aria-labelledby=results-title]")
@@ -423,6 +442,10 @@ def visitor_looks_up(page: Page, person: Person, code: str) -> None:
     page.locator("main form").get_by_role("button", name="Tra cứu").click()
     result = page.locator(".lookup-result")
     expect(result).to_be_visible()
+    # The answer is in view and has the focus (a screen reader reads its heading).
+    expect(page).to_have_url(re.compile(r"/lookup/#answer$"))
+    expect(result).to_be_focused()
+    assert result.evaluate("el => el.getBoundingClientRect().top") < page.viewport_size["height"] / 2
     expect(result.locator("h2")).to_contain_text(code)
 
     def value(label: str):
@@ -444,6 +467,9 @@ def visitor_looks_up(page: Page, person: Person, code: str) -> None:
     for secret in (person.name, person.citizen_id, person.email, person.address, person.phone, phone_digits):
         assert secret not in html, f"the public lookup shows {secret!r}"
     expect(result.locator(".timeline p")).to_have_count(0)  # no note written by the citizen or an officer
+    for private in (SUPPLEMENT_REQUEST, SUPPLEMENT_NOTE, RESULT_NOTE, "giay-uy-quyen", "ban-sao-bang-tot-nghiep"):
+        assert private not in html, f"the public lookup shows {private!r}"
+    expect(value("Trạng thái")).to_contain_text("Người nộp đã được thông báo cách nhận kết quả.")  # standard wording
 
 
 # --- the tests ----------------------------------------------------------------------------------
