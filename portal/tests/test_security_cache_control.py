@@ -32,6 +32,10 @@ def owned_urls(owner) -> list[str]:
             from dossiers.models import Dossier
 
             Dossier.objects.filter(code=kwargs["code"]).update(owner=owner)
+        elif name.startswith("dossiers:store"):  # a document of the citizen's store
+            from dossiers.models import StoredDocument
+
+            StoredDocument.objects.filter(pk=kwargs["pk"]).update(owner=owner)
         urls.append(reverse(name, kwargs=kwargs))
     return urls
 
