@@ -24,13 +24,14 @@ from accounts.models import User
 from procedures.constants import ServiceLevel
 
 from .. import deadlines
-from ..constants import CODE_ALPHABET, PERM_RECEIVE, DossierStatus
+from ..constants import CODE_ALPHABET, PERM_RECEIVE
 from ..models import Dossier
 from ..permissions import has_agency_permission
 from . import providers, workflow
 from .constants import (
     REFERENCE_PREFIX,
     REFERENCE_RANDOM_LENGTH,
+    REFUND_DOSSIER_STATUSES,
     EventSource,
     PaymentStatus,
     StatementMatch,
@@ -40,8 +41,6 @@ from .workflow import PaymentError
 
 logger = logging.getLogger(__name__)
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{CODE_ALPHABET}]{{{REFERENCE_RANDOM_LENGTH}}}")
-# Dossier outcomes after which a fee that was paid is owed back to the citizen.
-REFUND_DOSSIER_STATUSES = (DossierStatus.REFUSED, DossierStatus.REJECTED, DossierStatus.WITHDRAWN)
 
 
 def new_reference() -> str:

@@ -446,7 +446,7 @@ def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citi
     page = client.get(reverse("admin:dossiers_payment_change", args=[payment.pk])).content.decode()
     assert payment.receipt_number in page
     detail = client.get(reverse("admin:dossiers_dossier_change", args=[sent_with_fee.pk])).content.decode()
-    assert payment.reference in detail
+    assert payment.reference in detail and "Cần hoàn trả" in detail
     response = client.post(
         reverse("admin:dossiers_payment_change", args=[payment.pk]),
         {
@@ -502,3 +502,10 @@ def test_my_dossiers_row_shows_the_fee_until_it_is_paid(citizen, citizen_client)
     assert pay_link in citizen_client.get(reverse("dossiers:list")).content.decode()
     services.statement_import(statement(("FT1", "06/12/2026", "1", "150000", payment.reference)), source_file="s.csv")
     assert pay_link not in citizen_client.get(reverse("dossiers:list")).content.decode()  # the cached row moved on
+
+
+def test_refund_statuses_are_dossier_statuses():
+    from dossiers.constants import DossierStatus
+    from dossiers.payments.constants import REFUND_DOSSIER_STATUSES
+
+    assert set(REFUND_DOSSIER_STATUSES) <= set(DossierStatus.values)
