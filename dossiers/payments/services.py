@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import vnpay
 from procedures.constants import ServiceLevel
 
 from .. import deadlines
@@ -40,6 +41,7 @@ from .models import AgencyPaymentAccount, BankStatementLine, Payment
 from .workflow import PaymentError
 
 logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 99  # the gateway order is the reference plus two digits
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{CODE_ALPHABET}]{{{REFERENCE_RANDOM_LENGTH}}}")
 
 
@@ -175,6 +177,8 @@ def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: s
         )
     provider = providers.get(locked.provider)
     if provider.has_gateway:
+        if locked.attempt >= MAX_ATTEMPTS:
+            raise PaymentError(_("Too many payment attempts for this fee. Please contact the agency."))
         locked.attempt += 1
         locked.attempted_at = timezone.now()
         locked.save(update_fields=["attempt", "attempted_at", "updated_at"])
@@ -209,8 +213,6 @@ def _dedupe_key(outcome: providers.Outcome) -> str:
 
 def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str, dedupe_key: str) -> dict:
     """What a verified outcome does to the payment; the VNPAY IPN answer code it deserves."""
-    from core import vnpay
-
     if outcome.paid:
         if outcome.amount != payment.amount:
             workflow.record(
@@ -260,8 +262,6 @@ def notification_handle(*, provider_code: str, params: dict) -> NotificationResu
     """A server-to-server notification (VNPAY's IPN): the only message that can mark a payment
     paid besides a status query. Forged, unknown, replayed or wrong-amount ones change nothing but
     are recorded for staff when they name a payment."""
-    from core import vnpay
-
     params = {k: str(v) for k, v in params.items()}
     payment = _payment_for_txn_ref(params.get("vnp_TxnRef", ""))
     try:
