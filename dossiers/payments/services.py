@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
+import hmac
+import json
 import logging
 import re
 import secrets
@@ -425,6 +428,23 @@ def statement_line_import(*, row: dict, source_file: str) -> str | None:
             note=gettext("Bank transfer not recorded as payment: %(why)s.") % {"why": line.get_match_display()},
         )
     return match
+
+
+def bank_notification_handle(*, body: bytes, signature: str) -> str | None:
+    """The bank's signed notification of one credit (JSON with the statement's columns, signed
+    with HMAC-SHA256 of the raw body under ``PAYMENT_BANK_WEBHOOK_SECRET``, hex in the
+    ``X-Signature`` header). Matched exactly like a statement line, and recorded once per bank
+    transaction id: a replay, or the same line in a later statement, changes nothing. Raises
+    ``PaymentError`` for a bad signature or body."""
+    secret = settings.PAYMENT_BANK_WEBHOOK_SECRET
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not secret or not hmac.compare_digest(expected, (signature or "").lower()):
+        raise PaymentError(_("Invalid signature."))
+    try:
+        row = {k: str(v) for k, v in json.loads(body).items() if k in STATEMENT_COLUMNS}
+        return statement_line_import(row=row, source_file="bank-notification")
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise PaymentError(_("Unreadable notification.")) from exc
 
 
 def statement_import(file, *, source_file: str) -> StatementReport:

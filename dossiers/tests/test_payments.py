@@ -509,3 +509,32 @@ def test_refund_statuses_are_dossier_statuses():
     from dossiers.payments.constants import REFUND_DOSSIER_STATUSES
 
     assert set(REFUND_DOSSIER_STATUSES) <= set(DossierStatus.values)
+
+
+def test_a_signed_bank_notification_pays_once_and_a_forged_one_nothing(vietqr_dossier, client, settings):
+    import hashlib
+    import hmac
+    import json
+
+    settings.PAYMENT_BANK_WEBHOOK_SECRET = "bank-secret"
+    payment = refreshed(vietqr_dossier)
+    body = json.dumps(
+        {
+            "transaction_id": "FT77",
+            "date": "06/12/2026",
+            "account": "0011004455667",
+            "amount": 150000,
+            "description": f"CK {payment.reference}",
+        }
+    ).encode()
+    url = reverse("payments_api:bank_notify")
+    forged = client.post(url, body, content_type="application/json", headers={"X-Signature": "00" * 32})
+    assert forged.status_code == 403 and refreshed(vietqr_dossier).status == PaymentStatus.PENDING
+    signature = hmac.new(b"bank-secret", body, hashlib.sha256).hexdigest()
+    first = client.post(url, body, content_type="application/json", headers={"X-Signature": signature})
+    assert first.json() == {"ok": True, "result": "matched"}
+    again = client.post(url, body, content_type="application/json", headers={"X-Signature": signature})
+    assert again.json() == {"ok": True, "result": "duplicate"}
+    assert refreshed(vietqr_dossier).events.filter(to_status=PaymentStatus.PAID).count() == 1
+    settings.PAYMENT_BANK_WEBHOOK_SECRET = ""
+    assert client.post(url, body, content_type="application/json").status_code == 404
