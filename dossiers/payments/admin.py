@@ -14,7 +14,7 @@ from .. import selectors
 from ..constants import PERM_RECEIVE
 from ..permissions import has_agency_permission, is_back_office_user, staff_agency_ids
 from . import services
-from .constants import UNPAID_STATUSES, PaymentStatus
+from .constants import REFUND_DOSSIER_STATUSES, UNPAID_STATUSES, PaymentStatus
 from .models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
 from .workflow import PaymentError
 
@@ -39,7 +39,7 @@ class PaymentStateFilter(admin.SimpleListFilter):
         if value == "paid":
             return queryset.filter(status=PaymentStatus.PAID)
         if value == "to_refund":
-            return queryset.filter(status=PaymentStatus.PAID, dossier__status__in=services.REFUND_DOSSIER_STATUSES)
+            return queryset.filter(status=PaymentStatus.PAID, dossier__status__in=REFUND_DOSSIER_STATUSES)
         if value in ("refunded", "waived"):
             return queryset.filter(status=value)
         return queryset

@@ -17,6 +17,8 @@ class PaymentStatus(models.TextChoices):
 UNPAID_STATUSES = (PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.EXPIRED)
 # Statuses that let a pay-first dossier be processed.
 SETTLED_STATUSES = (PaymentStatus.PAID, PaymentStatus.WAIVED)
+# Dossier outcomes after which a fee that was paid is owed back to the citizen (DossierStatus values).
+REFUND_DOSSIER_STATUSES = ("refused", "rejected", "withdrawn")
 
 
 class ProviderCode(models.TextChoices):

@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
 
-from .constants import UNPAID_STATUSES, EventSource, PaymentStatus, ProviderCode, StatementMatch
+from .constants import (
+    REFUND_DOSSIER_STATUSES,
+    UNPAID_STATUSES,
+    EventSource,
+    PaymentStatus,
+    ProviderCode,
+    StatementMatch,
+)
 
 
 class AgencyPaymentAccount(models.Model):
@@ -87,6 +94,11 @@ class Payment(models.Model):
     @property
     def is_unpaid(self) -> bool:
         return self.status in UNPAID_STATUSES
+
+    @property
+    def needs_refund(self) -> bool:
+        """Paid, and the dossier was not accepted, rejected or withdrawn: the fee is owed back."""
+        return self.status == PaymentStatus.PAID and self.dossier.status in REFUND_DOSSIER_STATUSES
 
     @property
     def txn_ref(self) -> str:

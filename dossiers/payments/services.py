@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
+import hmac
+import json
 import logging
 import re
 import secrets
@@ -21,16 +24,18 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from core import vnpay
 from procedures.constants import ServiceLevel
 
 from .. import deadlines
-from ..constants import CODE_ALPHABET, PERM_RECEIVE, DossierStatus
+from ..constants import CODE_ALPHABET, PERM_RECEIVE
 from ..models import Dossier
 from ..permissions import has_agency_permission
 from . import providers, workflow
 from .constants import (
     REFERENCE_PREFIX,
     REFERENCE_RANDOM_LENGTH,
+    REFUND_DOSSIER_STATUSES,
     EventSource,
     PaymentStatus,
     StatementMatch,
@@ -39,9 +44,8 @@ from .models import AgencyPaymentAccount, BankStatementLine, Payment
 from .workflow import PaymentError
 
 logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 99  # the gateway order is the reference plus two digits
 REFERENCE_PATTERN = re.compile(rf"{REFERENCE_PREFIX}[{CODE_ALPHABET}]{{{REFERENCE_RANDOM_LENGTH}}}")
-# Dossier outcomes after which a fee that was paid is owed back to the citizen.
-REFUND_DOSSIER_STATUSES = (DossierStatus.REFUSED, DossierStatus.REJECTED, DossierStatus.WITHDRAWN)
 
 
 def new_reference() -> str:
@@ -176,6 +180,8 @@ def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: s
         )
     provider = providers.get(locked.provider)
     if provider.has_gateway:
+        if locked.attempt >= MAX_ATTEMPTS:
+            raise PaymentError(_("Too many payment attempts for this fee. Please contact the agency."))
         locked.attempt += 1
         locked.attempted_at = timezone.now()
         locked.save(update_fields=["attempt", "attempted_at", "updated_at"])
@@ -210,8 +216,6 @@ def _dedupe_key(outcome: providers.Outcome) -> str:
 
 def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str, dedupe_key: str) -> dict:
     """What a verified outcome does to the payment; the VNPAY IPN answer code it deserves."""
-    from core import vnpay
-
     if outcome.paid:
         if outcome.amount != payment.amount:
             workflow.record(
@@ -261,8 +265,6 @@ def notification_handle(*, provider_code: str, params: dict) -> NotificationResu
     """A server-to-server notification (VNPAY's IPN): the only message that can mark a payment
     paid besides a status query. Forged, unknown, replayed or wrong-amount ones change nothing but
     are recorded for staff when they name a payment."""
-    from core import vnpay
-
     params = {k: str(v) for k, v in params.items()}
     payment = _payment_for_txn_ref(params.get("vnp_TxnRef", ""))
     try:
@@ -426,6 +428,23 @@ def statement_line_import(*, row: dict, source_file: str) -> str | None:
             note=gettext("Bank transfer not recorded as payment: %(why)s.") % {"why": line.get_match_display()},
         )
     return match
+
+
+def bank_notification_handle(*, body: bytes, signature: str) -> str | None:
+    """The bank's signed notification of one credit (JSON with the statement's columns, signed
+    with HMAC-SHA256 of the raw body under ``PAYMENT_BANK_WEBHOOK_SECRET``, hex in the
+    ``X-Signature`` header). Matched exactly like a statement line, and recorded once per bank
+    transaction id: a replay, or the same line in a later statement, changes nothing. Raises
+    ``PaymentError`` for a bad signature or body."""
+    secret = settings.PAYMENT_BANK_WEBHOOK_SECRET
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    if not secret or not hmac.compare_digest(expected, (signature or "").lower()):
+        raise PaymentError(_("Invalid signature."))
+    try:
+        row = {k: str(v) for k, v in json.loads(body).items() if k in STATEMENT_COLUMNS}
+        return statement_line_import(row=row, source_file="bank-notification")
+    except (ValueError, AttributeError, TypeError) as exc:
+        raise PaymentError(_("Unreadable notification.")) from exc
 
 
 def statement_import(file, *, source_file: str) -> StatementReport:

@@ -13,6 +13,7 @@ urlpatterns = [
 
 api_urlpatterns = [
     path("vnpay/ipn/", views.VnpayIpnView.as_view(provider_code="vnpay"), name="vnpay_ipn"),
+    path("bank/notify/", views.BankNotificationView.as_view(), name="bank_notify"),
 ]
 if settings.PAYMENT_SIMULATOR_ENABLED:
     api_urlpatterns += [

@@ -133,6 +133,22 @@ class VnpayIpnView(View):
         return JsonResponse(result.response)
 
 
+@method_decorator(csrf_exempt, name="dispatch")
+class BankNotificationView(View):
+    """The bank's signed notification of a transfer (VietQR): 403 unless signed, 404 unless configured."""
+
+    def post(self, request, *args, **kwargs):
+        if not settings.PAYMENT_BANK_WEBHOOK_SECRET:
+            raise Http404
+        try:
+            match = services.bank_notification_handle(
+                body=request.body, signature=request.headers.get("X-Signature", "")
+            )
+        except PaymentError as exc:
+            return JsonResponse({"ok": False, "error": exc.message}, status=403)
+        return JsonResponse({"ok": True, "result": match or "duplicate"})
+
+
 class SimulatorView(View):
     """The simulated gateway's page (only with ``PAYMENT_SIMULATOR_ENABLED``)."""
 

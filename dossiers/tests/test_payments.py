@@ -446,7 +446,7 @@ def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citi
     page = client.get(reverse("admin:dossiers_payment_change", args=[payment.pk])).content.decode()
     assert payment.receipt_number in page
     detail = client.get(reverse("admin:dossiers_dossier_change", args=[sent_with_fee.pk])).content.decode()
-    assert payment.reference in detail
+    assert payment.reference in detail and "Cần hoàn trả" in detail
     response = client.post(
         reverse("admin:dossiers_payment_change", args=[payment.pk]),
         {
@@ -502,3 +502,39 @@ def test_my_dossiers_row_shows_the_fee_until_it_is_paid(citizen, citizen_client)
     assert pay_link in citizen_client.get(reverse("dossiers:list")).content.decode()
     services.statement_import(statement(("FT1", "06/12/2026", "1", "150000", payment.reference)), source_file="s.csv")
     assert pay_link not in citizen_client.get(reverse("dossiers:list")).content.decode()  # the cached row moved on
+
+
+def test_refund_statuses_are_dossier_statuses():
+    from dossiers.constants import DossierStatus
+    from dossiers.payments.constants import REFUND_DOSSIER_STATUSES
+
+    assert set(REFUND_DOSSIER_STATUSES) <= set(DossierStatus.values)
+
+
+def test_a_signed_bank_notification_pays_once_and_a_forged_one_nothing(vietqr_dossier, client, settings):
+    import hashlib
+    import hmac
+    import json
+
+    settings.PAYMENT_BANK_WEBHOOK_SECRET = "bank-secret"
+    payment = refreshed(vietqr_dossier)
+    body = json.dumps(
+        {
+            "transaction_id": "FT77",
+            "date": "06/12/2026",
+            "account": "0011004455667",
+            "amount": 150000,
+            "description": f"CK {payment.reference}",
+        }
+    ).encode()
+    url = reverse("payments_api:bank_notify")
+    forged = client.post(url, body, content_type="application/json", headers={"X-Signature": "00" * 32})
+    assert forged.status_code == 403 and refreshed(vietqr_dossier).status == PaymentStatus.PENDING
+    signature = hmac.new(b"bank-secret", body, hashlib.sha256).hexdigest()
+    first = client.post(url, body, content_type="application/json", headers={"X-Signature": signature})
+    assert first.json() == {"ok": True, "result": "matched"}
+    again = client.post(url, body, content_type="application/json", headers={"X-Signature": signature})
+    assert again.json() == {"ok": True, "result": "duplicate"}
+    assert refreshed(vietqr_dossier).events.filter(to_status=PaymentStatus.PAID).count() == 1
+    settings.PAYMENT_BANK_WEBHOOK_SECRET = ""
+    assert client.post(url, body, content_type="application/json").status_code == 404

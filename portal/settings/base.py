@@ -352,6 +352,8 @@ PAYMENT_VNPAY_URL = env.str("PAYMENT_VNPAY_URL", default="https://sandbox.vnpaym
 PAYMENT_VNPAY_API_URL = env.str(
     "PAYMENT_VNPAY_API_URL", default="https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 )
+# The bank's signed transfer notifications (VietQR), HMAC-SHA256 of the body; none: the URL is off.
+PAYMENT_BANK_WEBHOOK_SECRET = env.str("PAYMENT_BANK_WEBHOOK_SECRET", default="")
 # The local gateway simulator: development and tests only (production.py turns it off).
 PAYMENT_SIMULATOR_ENABLED = env.bool("PAYMENT_SIMULATOR_ENABLED", default=False)
 PAYMENT_SIMULATOR_TMN_CODE = "DVCSIM01"
