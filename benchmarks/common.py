@@ -46,17 +46,11 @@ def delete_keys(redis_url: str, *patterns: str) -> int:
 
 
 def empty_cache() -> None:
-    """Empty the Django cache of this process's settings: its key prefix only (``cache.clear()``
-    would FLUSHDB the whole Redis database)."""
-    from django.conf import settings
+    """Empty the Django cache of this process's settings: its key prefix only (core/cache.py's
+    ``clear()`` never empties the Redis database)."""
+    from django.core.cache import cache
 
-    cache = settings.CACHES["default"]
-    if cache["BACKEND"].endswith("RedisCache"):
-        delete_keys(cache["LOCATION"], f"{cache.get('KEY_PREFIX', '')}:*")
-    else:
-        from django.core.cache import cache as default_cache
-
-        default_cache.clear()
+    cache.clear()
 
 
 def write_report(path, report: str) -> None:
