@@ -406,3 +406,20 @@ def test_make_demo_certificates_issues_one_per_agency(tmp_path, procedure, setti
     settings.RESULT_SIGNING_DEMO_DIR = ""  # production: no demo certificates
     with pytest.raises(CommandError):
         call_command("make_demo_certificates")
+
+
+def test_a_supplement_can_come_from_the_store(citizen_client, citizen, procedure, django_capture_on_commit_callbacks):
+    kept_from = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    id_card = services.store_keep(attachment=AttachmentFactory(dossier=kept_from, name="cccd.pdf"), user=citizen)
+    from dossiers.tests.test_wizard import answers_post
+
+    dossier = DossierFactory(owner=citizen, procedure=procedure, supplement_requested=True)
+    url = reverse("dossiers:supplement", args=[dossier.code])
+    assert "Hoặc chọn từ kho giấy tờ" in citizen_client.get(url).content.decode()
+    data = {**answers_post(action="send", token=str(uuid.uuid4())), "store-slot-other": str(id_card.pk)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = citizen_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.IN_PROGRESS
+    assert Attachment.objects.get(dossier=dossier, kind=AttachmentKind.SUPPLEMENT).stored == id_card
