@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime
 import io
-import logging
 import re
 import warnings
 from dataclasses import dataclass
@@ -31,8 +30,6 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 from .pdf import FONT_DIR
-
-logger = logging.getLogger(__name__)
 
 FIELD_NAME = "KetQuaDienTu"
 # The visible signature: across the bottom of the last page, in PDF points (1/72 inch), inside

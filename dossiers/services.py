@@ -535,7 +535,13 @@ def store_keep(*, attachment: Attachment, user: User) -> StoredDocument:
             content_type=attachment.content_type,
             sha256=attachment.sha256,
         )
-        stored.save()
+        with transaction.atomic():
+            stored.save()
+    except IntegrityError:  # kept by a second click at the same moment: that one counts
+        attachment.file.storage.delete(name)
+        return StoredDocument.objects.get(
+            owner=user, sha256=attachment.sha256, dossier_code=attachment.dossier.code, deleted_at__isnull=True
+        )
     except BaseException:
         attachment.file.storage.delete(name)
         raise

@@ -369,3 +369,57 @@ def test_result_files_are_kept_for_the_agency_retention_period_then_removed(
     issued.refresh_from_db()
     assert issued.file_removed_at is not None and not default_storage.exists(name)
     assert Result.objects.filter(code=issued.code).exists()  # the record stays verifiable
+
+
+def test_the_store_page_runs_a_constant_number_of_queries(
+    citizen_client, citizen, procedure, agency_officer, django_assert_num_queries
+):
+    def add(n):
+        for _ in range(n):
+            dossier = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+            attachment = AttachmentFactory(dossier=dossier)
+            services.store_keep(attachment=attachment, user=citizen)
+            services.file_access_record(attachment=attachment, user=agency_officer)
+
+    add(1)
+    with django_assert_num_queries(3):  # the session's user, documents with results, accesses with agencies
+        citizen_client.get(STORE)
+    add(4)
+    with django_assert_num_queries(3):
+        citizen_client.get(STORE)
+
+
+def test_a_revoked_result_is_not_offered_in_the_wizard(citizen, issued, agency_officer):
+    from dossiers.selectors import store_choices
+
+    assert [d.pk for d in store_choices(citizen)] == [issued.stored.pk]
+    services.result_revoke(result=issued, user=agency_officer, reason="Cấp nhầm")
+    assert store_choices(citizen) == []
+
+
+def test_make_demo_certificates_issues_one_per_agency(tmp_path, procedure, settings):
+    from django.core.management import CommandError, call_command
+
+    call_command("make_demo_certificates", "--dir", str(tmp_path))
+    assert (tmp_path / "ca.pem").exists()
+    assert (tmp_path / signing.demo_file_name(procedure.agency.code.upper().replace("-", "_"))).exists()
+    settings.RESULT_SIGNING_DEMO_DIR = ""  # production: no demo certificates
+    with pytest.raises(CommandError):
+        call_command("make_demo_certificates")
+
+
+def test_a_supplement_can_come_from_the_store(citizen_client, citizen, procedure, django_capture_on_commit_callbacks):
+    kept_from = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    id_card = services.store_keep(attachment=AttachmentFactory(dossier=kept_from, name="cccd.pdf"), user=citizen)
+    from dossiers.tests.test_wizard import answers_post
+
+    dossier = DossierFactory(owner=citizen, procedure=procedure, supplement_requested=True)
+    url = reverse("dossiers:supplement", args=[dossier.code])
+    assert "Hoặc chọn từ kho giấy tờ" in citizen_client.get(url).content.decode()
+    data = {**answers_post(action="send", token=str(uuid.uuid4())), "store-slot-other": str(id_card.pk)}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = citizen_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    dossier.refresh_from_db()
+    assert dossier.status == DossierStatus.IN_PROGRESS
+    assert Attachment.objects.get(dossier=dossier, kind=AttachmentKind.SUPPLEMENT).stored == id_card

@@ -11,7 +11,13 @@ from ..constants import AttachmentKind
 from ..eform import EForm
 from ..forms import AttachmentsForm, SupplementForm, build_slots
 from .base import ScopedObjectMixin
-from .files import LimitedUploadsMixin, delete_requested_file, file_limits, store_accepted_files
+from .files import (
+    LimitedUploadsMixin,
+    attach_from_store,
+    delete_requested_file,
+    file_limits,
+    store_accepted_files,
+)
 
 SEND = "send"
 
@@ -76,6 +82,7 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin,
             procedure=self.object.procedure,
             files_form=files_form,
             slots=self.slots(),
+            store_choices=selectors.store_choices(self.request.user),
             **file_limits(),
             **kwargs,
         )
@@ -88,6 +95,7 @@ class SupplementView(LimitedUploadsMixin, LoginRequiredMixin, ScopedObjectMixin,
         files_form = AttachmentsForm(request.POST, request.FILES, slots=self.slots())
         files_form.is_valid()
         added = store_accepted_files(request, self.object, files_form, kind=AttachmentKind.SUPPLEMENT)
+        added += attach_from_store(request, self.object, files_form, kind=AttachmentKind.SUPPLEMENT)
         if removed or added:
             self.object = self.get_object()
         form = self.get_form()

@@ -100,3 +100,10 @@ def test_verifications_are_rate_limited(client, captcha_ok, result):
 def test_the_verification_runs_a_constant_number_of_queries(client, captcha_ok, result, django_assert_max_num_queries):
     with django_assert_max_num_queries(3):  # the captcha (read, delete) and the result with its agency
         verify(client, result.code, captcha_ok)
+
+
+def test_an_oversized_copy_is_refused_at_its_field(client, captcha_ok, result, settings):
+    settings.DOSSIER_MAX_FILE_SIZE = 1000
+    big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * 5000, content_type="application/pdf")
+    html = verify(client, result.code, captcha_ok, file=big).content.decode()
+    assert "lớn hơn mọi kết quả" in html and result.sha256 not in html

@@ -421,7 +421,10 @@ def citizen_gets_the_result_and_rates(page: Page, portal: LivePortal, person: Pe
         results.get_by_role("link", name=files.result.name).click()
     download = download_info.value
     assert download.suggested_filename == files.result.name
-    assert Path(download.path()).read_bytes() == files.result.read_bytes()
+    signed = Path(download.path()).read_bytes()
+    # The agency's signed copy of the officer's file (an incremental update), with its code shown.
+    assert signed.startswith(files.result.read_bytes()) and b"/ETSI.CAdES.detached" in signed
+    expect(results).to_contain_text(f"{code}-KQ1")
 
     rating = page.locator("#rating")
     rating.locator("input[name=score][value='5']").check()
