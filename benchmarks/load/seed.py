@@ -182,7 +182,7 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
             "applicant_phone, applicant_email, applicant_address, form_data, result_delivery, result_address, "
             "current_step, steps_done, supplement_request, supplement_requested_at, supplement_due, "
             "processing_days, created_at, updated_at, sent_at, received_at, due_date, finished_at, timeliness, "
-            "apology_count"
+            "apology_count, postal_tracking_number, supplement_documents, supplement_fields, typed_input"
         )
         history_columns = "dossier_id, actor_id, action, from_status, to_status, created_at, note, internal_note"
         codes: set[str] = set()
@@ -261,6 +261,10 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
                             finished_at,
                             timeliness,
                             0,
+                            "",
+                            "{}",
+                            "[]",
+                            "{}",
                         )
                     )
                     if status == "finished" and rng.random() < 0.3:
