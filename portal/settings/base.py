@@ -357,7 +357,7 @@ PAYMENT_BANK_WEBHOOK_SECRET = env.str("PAYMENT_BANK_WEBHOOK_SECRET", default="")
 # The local gateway simulator: development and tests only (production.py turns it off).
 PAYMENT_SIMULATOR_ENABLED = False  # dev.py and test.py turn it on; production never
 PAYMENT_SIMULATOR_TMN_CODE = "DVCSIM01"
-PAYMENT_SIMULATOR_SECRET = "simulator-secret-not-for-production"  # signs only the simulator's own messages
+PAYMENT_SIMULATOR_SECRET = "simulator-secret-not-for-production"  # noqa: S105 - signs only the simulator's own messages
 
 # https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html#crontab-schedules
 # Every 5 minutes: ask the gateway about pending payments (a late or lost notification), expire overdue ones.
