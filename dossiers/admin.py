@@ -27,7 +27,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
-from django.utils.timesince import timesince
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
@@ -319,6 +319,12 @@ class DossierAdmin(admin.ModelAdmin):
         label = DEADLINE_LABELS.get(css)
         if obj.status == DossierStatus.SENT and obj.reception_due_at:
             when = gettext("receive by %(time)s") % {"time": _fmt(obj.reception_due_at)}
+            if not label:  # still in time: how long is left (in clock time)
+                return format_html(
+                    "{}<br><small>{}</small>",
+                    when,
+                    gettext("%(time)s left") % {"time": timeuntil(obj.reception_due_at)},
+                )
         elif obj.due_date:
             when = obj.due_date.strftime("%d/%m/%Y")
         else:

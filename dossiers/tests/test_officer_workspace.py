@@ -116,6 +116,17 @@ def test_the_waiting_queue_lists_the_oldest_first_with_its_waiting_time(client, 
     assert "5" in page and ("giờ" in page or "hour" in page)
 
 
+def test_the_list_shows_the_time_left_to_receive(client, procedure, team):
+    waiting = sent(procedure)
+    Dossier.objects.filter(pk=waiting.pk).update(reception_due_at=timezone.now() + dt.timedelta(hours=3, minutes=5))
+    late = sent(procedure)
+    Dossier.objects.filter(pk=late.pk).update(reception_due_at=timezone.now() - dt.timedelta(minutes=5))
+    client.force_login(team["receiver"])
+    page = client.get(CHANGELIST, {"queue": "waiting"}).content.decode()
+    assert "còn 3" in page
+    assert "Quá hạn tiếp nhận" in page
+
+
 def test_the_list_flags_overdue_and_due_soon_rows_in_words(client, procedure, team):
     late = DossierFactory(procedure=procedure, in_progress=True)
     Dossier.objects.filter(pk=late.pk).update(due_date=deadlines.today() - dt.timedelta(days=1))
@@ -432,7 +443,7 @@ def test_transfer_needs_another_agency_and_a_reason(procedure, team):
 # --- Scope of every new view -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["assign", "take", "transfer"])
+@pytest.mark.parametrize("name", ["assign", "reassign", "take", "transfer"])
 def test_another_agencys_officer_gets_404_for_the_new_actions(client, procedure, stranger_officer, name):
     dossier = DossierFactory(procedure=procedure, received=True)
     client.force_login(stranger_officer)
