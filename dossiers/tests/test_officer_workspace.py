@@ -449,3 +449,17 @@ def test_another_agencys_officer_gets_404_for_the_new_actions(client, procedure,
     client.force_login(stranger_officer)
     assert client.get(action_url(dossier, name)).status_code == 404
     assert client.post(action_url(dossier, name), {"token": "6f7c4a4e-8f2c-4a39-9d44-8d4ad8b1c3a1"}).status_code == 404
+
+
+def test_a_processors_digest_lists_theirs_and_the_unassigned_only(procedure, team, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from dossiers.digests import send_officer_digests
+
+    colleagues = DossierFactory(procedure=procedure, in_progress=True, assigned_to=team["colleague"])
+    free = DossierFactory(procedure=procedure, in_progress=True)
+    Dossier.objects.filter(pk__in=[colleagues.pk, free.pk]).update(due_date=deadlines.today() - dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        send_officer_digests()
+    (digest,) = [m for m in mail.outbox if m.to == [team["processor"].email]]
+    assert free.code in digest.body and colleagues.code not in digest.body
