@@ -463,3 +463,13 @@ def test_a_processors_digest_lists_theirs_and_the_unassigned_only(procedure, tea
         send_officer_digests()
     (digest,) = [m for m in mail.outbox if m.to == [team["processor"].email]]
     assert free.code in digest.body and colleagues.code not in digest.body
+
+
+def test_django_admins_own_strings_are_vietnamese_too(client, procedure, team):
+    sent(procedure)
+    client.force_login(team["leader"])
+    page = client.get(CHANGELIST).content.decode()
+    assert "Hiện số lượng" in page and "Show counts" not in page
+    assert "Đổi giao diện (hiện tại: tự động)" in page
+    english = client.get("/en" + CHANGELIST).content.decode()
+    assert "Show counts" in english

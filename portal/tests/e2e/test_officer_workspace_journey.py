@@ -230,4 +230,8 @@ def test_a_team_receives_assigns_handles_and_transfers_from_its_queues(new_page,
     row = leader.locator("#result_list tr", has_text=first_three[1])
     expect(row.locator(".bo-flag-overdue")).to_have_text("Quá hạn")
     assert row.evaluate("r => getComputedStyle(r).backgroundColor") == "rgb(253, 232, 232)"
+    # At 1280 px the due date and its flag are on screen, the list does not scroll sideways.
+    box = row.locator(".bo-flag-overdue").bounding_box()
+    assert box and box["x"] + box["width"] <= 1280, box
+    assert leader.evaluate("document.documentElement.scrollWidth") <= 1280
     print(f"FIGURES simple={simple_figures} supplement={supplement_figures}")
