@@ -8,11 +8,13 @@ return these, so a code outside them is a 404 exactly like a code that does not 
 """
 
 from django.core.cache import cache
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from accounts.models import User
 from procedures.models import Procedure
 
+from . import deadlines
 from .constants import (
     ASSIGNABLE_STATUSES,
     CLOCK_RUNNING_STATUSES,
@@ -24,7 +26,7 @@ from .constants import (
     Queue,
     StaffRole,
 )
-from .models import INTERNAL_ACTIONS, Apology, Attachment, Dossier, History
+from .models import INTERNAL_ACTIONS, AgencyMembership, Apology, Attachment, Dossier, History
 from .permissions import is_back_office_user, staff_dossier_q
 
 
@@ -230,8 +232,6 @@ def sent_dossier_by_code(code: str) -> Dossier | None:
 
 def queue_q(queue: str, *, user: User, cutoff, now=None) -> Q | None:
     """The filter of one work queue (``constants.Queue``) inside the officer's scope, or None."""
-    from . import deadlines
-
     if queue == Queue.WAITING:
         return Q(status=DossierStatus.SENT)
     if queue == Queue.MINE:
@@ -258,9 +258,6 @@ QUEUE_ORDERING: dict[str, tuple] = {
 def queue_counts(*, user: User, cutoff) -> dict:
     """How many dossiers each queue holds for the officer, and when the oldest waiting one was
     sent: one query whatever the number of queues."""
-    from django.db.models import Min
-    from django.utils import timezone
-
     now = timezone.now()
     figures = {
         queue.value: Count("pk", filter=queue_q(queue.value, user=user, cutoff=cutoff, now=now)) for queue in Queue
@@ -273,9 +270,6 @@ def queue_counts(*, user: User, cutoff) -> dict:
 def officer_load(*, user: User, cutoff) -> list:
     """The open dossiers per processing officer of the agencies ``user`` leads (a superuser: all),
     with how many are overdue and due soon (one query)."""
-    from . import deadlines
-    from .models import AgencyMembership
-
     memberships = AgencyMembership.objects.filter(role__in=(StaffRole.PROCESSOR, StaffRole.LEADER))
     if not user.is_superuser:
         memberships = memberships.filter(
