@@ -7,6 +7,11 @@
   the permission-checked download, history) with one form per action the status and the
   officer's role allow; each posts to ``…/action/<name>/``, which calls the workflow function.
   The status is never a form field.
+* Issue 20, the officer's workspace: the queues (``?queue=…``, counted on the admin home by the
+  ``backoffice`` template tags), the files previewed inline (``…/preview/<attachment>/``, the
+  same scope), the main action of the status open at the end of the page with "and open the next
+  dossier in this queue", and bulk receive / start / assign through a confirmation page that
+  lists every dossier and says why the ones it refuses are refused.
 """
 
 import datetime
@@ -14,25 +19,28 @@ import datetime
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, CharField, F, Value, When
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
+from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 
 from core import csvfiles
+from core.files import private_file_response
 from procedures.models import Agency, Field, Procedure
 
 from . import deadlines, selectors, services, workflow
-from .constants import PERM_PROCESS, PERM_RECEIVE, AttachmentKind, DossierStatus
+from .constants import PERM_PROCESS, PERM_RECEIVE, AttachmentKind, DossierStatus, Queue, StaffRole
 from .eform import display_answers
-from .forms import TRANSITION_FORMS, RevokeResultForm, build_slots
-from .models import AgencyMembership, Dossier, Holiday, Result
-from .permissions import has_agency_permission, is_back_office_user, staff_agency_ids
+from .forms import TRANSITION_FORMS, BulkAssignForm, ReceiveForm, RevokeResultForm, build_slots
+from .models import AgencyMembership, AgencyReason, Dossier, Holiday, Result
+from .permissions import agency_permissions, has_agency_permission, is_back_office_user, staff_agency_ids
 
 # --- Helpers cached on the request: each is one query at most per page ----------------------
 
@@ -53,12 +61,19 @@ def _due_soon_cutoff(request) -> datetime.date:
     return request._bo_due_soon_cutoff
 
 
-DEADLINE_LABELS = {"overdue": _("Overdue"), "due-soon": _("Due soon"), "paused": _("Clock stopped")}
+DEADLINE_LABELS = {
+    "overdue": _("Overdue"),
+    "due-soon": _("Due soon"),
+    "paused": _("Clock stopped"),
+    "reception-overdue": _("Reception overdue"),
+}
 
 
 def deadline_state(dossier: Dossier, cutoff: datetime.date) -> tuple[str, str]:
     """(css suffix, label) of a dossier's deadline: overdue, due soon, paused, or nothing to say."""
-    if deadlines.is_overdue(dossier):
+    if dossier.status == DossierStatus.SENT and dossier.reception_due_at and dossier.reception_due_at < timezone.now():
+        css = "reception-overdue"
+    elif deadlines.is_overdue(dossier):
         css = "overdue"
     elif deadlines.is_due_soon(dossier, cutoff=cutoff):
         css = "due-soon"
@@ -120,6 +135,20 @@ class FieldFilter(admin.SimpleListFilter):
         return queryset.filter(procedure__field_id=value) if value and value.isdigit() else queryset
 
 
+class QueueFilter(admin.SimpleListFilter):
+    """The officer's work queues; the admin home links to each with its count."""
+
+    title = _("queue")
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return Queue.choices
+
+    def queryset(self, request, queryset):
+        condition = selectors.queue_q(self.value() or "", user=request.user, cutoff=_due_soon_cutoff(request))
+        return queryset if condition is None else queryset.filter(condition)
+
+
 class DeadlineFilter(admin.SimpleListFilter):
     title = _("deadline")
     parameter_name = "deadline"
@@ -174,15 +203,16 @@ class DueDateFilter(admin.SimpleListFilter):
 class DossierAdmin(admin.ModelAdmin):
     list_display = (
         "code",
-        "procedure_name",
         "applicant_name",
+        "procedure_name",
         "status_label",
-        "received_at",
-        "due_date",
         "deadline_flag",
+        "waiting_since",
+        "assignee",
     )
     list_display_links = ("code",)
     list_filter = (
+        QueueFilter,
         "status",
         AgencyFilter,
         ProcedureFilter,
@@ -193,11 +223,11 @@ class DossierAdmin(admin.ModelAdmin):
     )
     search_fields = ("code", "applicant_name", "applicant_id_number", "applicant_email", "applicant_phone")
     search_help_text = _("Search by dossier code, applicant name, ID number, email or phone.")
-    list_select_related = ("procedure", "agency")
+    list_select_related = ("procedure", "agency", "assigned_to")
     list_per_page = 50
     show_full_result_count = False
     ordering = (F("sent_at").desc(nulls_last=True), "-pk")  # a superuser's drafts (never sent) last
-    actions = ["receive_selected", "export_csv"]
+    actions = ["receive_selected", "start_selected", "assign_selected", "export_csv"]
     change_list_template = "admin/dossiers/dossier/change_list.html"
 
     # Scope and permissions ------------------------------------------------------------------
@@ -206,6 +236,7 @@ class DossierAdmin(admin.ModelAdmin):
         cutoff = _due_soon_cutoff(request)
         return selectors.dossiers_for_staff(request.user).annotate(
             bo_deadline=Case(
+                When(deadlines.reception_overdue_q(), then=Value("reception-overdue")),
                 When(deadlines.overdue_q(), then=Value("overdue")),
                 When(deadlines.due_soon_q(cutoff=cutoff), then=Value("due-soon")),
                 When(status=DossierStatus.SUPPLEMENT_REQUESTED, then=Value("paused")),
@@ -240,50 +271,149 @@ class DossierAdmin(admin.ModelAdmin):
         user = request.user
         return is_back_office_user(user) and (user.is_superuser or user.has_perm(f"dossiers.{PERM_RECEIVE}"))
 
+    def has_process_permission(self, request):
+        user = request.user
+        return is_back_office_user(user) and (user.is_superuser or user.has_perm(f"dossiers.{PERM_PROCESS}"))
+
     def get_list_display(self, request):
         ids = _scope_agency_ids(request)
         if ids is None or len(ids) > 1:
-            return (*self.list_display[:2], "agency", *self.list_display[2:])
+            return (*self.list_display[:3], "agency_code", *self.list_display[3:])
         return self.list_display
 
-    # Columns --------------------------------------------------------------------------------
+    def get_ordering(self, request):
+        """A queue is worked in its own order (the oldest waiting dossier first)."""
+        return selectors.QUEUE_ORDERING.get(request.GET.get("queue"), self.ordering)
+
+    # Columns (fit 1280 px: short texts, the full one in the tooltip; dates dd/mm/yyyy HH:MM) ---
     @admin.display(description=_("procedure"), ordering="procedure__name")
     def procedure_name(self, obj: Dossier) -> str:
-        return Truncator(obj.procedure.name).chars(70)
+        return format_html('<span title="{}">{}</span>', obj.procedure.name, Truncator(obj.procedure.name).chars(40))
+
+    @admin.display(description=_("agency"), ordering="agency__code")
+    def agency_code(self, obj: Dossier) -> str:
+        return format_html('<span title="{}">{}</span>', obj.agency.name, obj.agency.code)
+
+    @admin.display(description=_("waiting since"), ordering="sent_at")
+    def waiting_since(self, obj: Dossier) -> str:
+        if obj.sent_at is None:
+            return "—"
+        sent = _fmt(obj.sent_at)
+        if obj.status != DossierStatus.SENT:
+            return sent
+        return format_html("{}<br><small>{}</small>", sent, gettext("%(time)s ago") % {"time": timesince(obj.sent_at)})
+
+    @admin.display(description=_("officer"), ordering="assigned_to__full_name")
+    def assignee(self, obj: Dossier) -> str:
+        user = obj.assigned_to
+        return (user.full_name or user.email) if user else "—"
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj: Dossier) -> str:
         return format_html('<span class="bo-status bo-status-{}">{}</span>', obj.status, obj.get_status_display())
 
-    @admin.display(description=_("deadline"))
+    @admin.display(description=_("due"), ordering="due_date")
     def deadline_flag(self, obj: Dossier) -> str:
+        """The due date (or, while waiting, the reception deadline) with its state in colour and words."""
         css = getattr(obj, "bo_deadline", "")
         label = DEADLINE_LABELS.get(css)
-        return format_html('<span class="bo-flag bo-flag-{}">{}</span>', css, label) if label else "—"
+        if obj.status == DossierStatus.SENT and obj.reception_due_at:
+            when = gettext("receive by %(time)s") % {"time": _fmt(obj.reception_due_at)}
+            if not label:  # still in time: how long is left (in clock time)
+                return format_html(
+                    "{}<br><small>{}</small>",
+                    when,
+                    gettext("%(time)s left") % {"time": timeuntil(obj.reception_due_at)},
+                )
+        elif obj.due_date:
+            when = obj.due_date.strftime("%d/%m/%Y")
+        else:
+            when = "—"
+        if not label:
+            return when
+        return format_html('{}<br><span class="bo-flag bo-flag-{}">{}</span>', when, css, label)
 
     # Bulk actions ---------------------------------------------------------------------------
     @admin.action(description=_("Receive the selected dossiers"), permissions=["receive"])
     def receive_selected(self, request, queryset):
-        done, refused = 0, []
-        for dossier in queryset.filter(status=DossierStatus.SENT).select_related("procedure"):
-            try:
-                workflow.dossier_receive(dossier=dossier, user=request.user)
-            except workflow.TransitionError as exc:
-                refused.append(f"{dossier.code}: {exc.message}")
-            else:
-                done += 1
-        skipped = queryset.exclude(status=DossierStatus.SENT).count()
-        if done:
-            self.message_user(request, gettext("%(count)s dossier(s) received.") % {"count": done}, messages.SUCCESS)
-        if skipped:
-            self.message_user(
-                request,
-                gettext("%(count)s selected dossier(s) were not in the “Sent” status and were left as they are.")
-                % {"count": skipped},
-                messages.WARNING,
-            )
-        for line in refused:
-            self.message_user(request, line, messages.ERROR)
+        return self._bulk(request, queryset, "receive", _("Receive the selected dossiers"))
+
+    @admin.action(description=_("Start processing the selected dossiers"), permissions=["process"])
+    def start_selected(self, request, queryset):
+        return self._bulk(request, queryset, "start", _("Start processing the selected dossiers"))
+
+    @admin.action(description=_("Assign the selected dossiers to an officer"), permissions=["receive"])
+    def assign_selected(self, request, queryset):
+        return self._bulk(request, queryset, "assign", _("Assign the selected dossiers to an officer"))
+
+    def _bulk(self, request, queryset, name: str, title):
+        """A bulk action in two steps: a page listing each selected dossier with whether the action
+        applies (and why not), then, when confirmed, the transition for each one that may."""
+        dossiers = list(queryset.select_related("procedure", "agency", "assigned_to").order_by("sent_at", "pk"))
+        form = None
+        if name == "assign":
+            form = BulkAssignForm(request.POST if "confirm" in request.POST else None, request=request)
+        rows = [(d, self._bulk_refusal(request, d, name)) for d in dossiers]
+        if "confirm" in request.POST and (form is None or form.is_valid()):
+            done, failed = 0, []
+            for dossier, refusal in rows:
+                if refusal:
+                    continue
+                try:
+                    if name == "assign":
+                        workflow.dossier_assign(
+                            dossier=dossier, user=request.user, assignee=form.cleaned_data["assignee"]
+                        )
+                    else:
+                        workflow.AGENCY_FUNCTIONS[name](dossier=dossier, user=request.user)
+                except workflow.TransitionError as exc:
+                    failed.append(f"{dossier.code}: {exc.message}")
+                else:
+                    done += 1
+            label = workflow.TRANSITIONS[name].label
+            if done:
+                self.message_user(
+                    request,
+                    gettext("%(action)s: done for %(count)s dossier(s).") % {"action": label, "count": done},
+                    messages.SUCCESS,
+                )
+            skipped = sum(1 for _d, refusal in rows if refusal)
+            if skipped:
+                self.message_user(
+                    request,
+                    gettext("%(count)s selected dossier(s) were left as they are (see the reasons listed before).")
+                    % {"count": skipped},
+                    messages.WARNING,
+                )
+            for line in failed:
+                self.message_user(request, line, messages.ERROR)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "action_name": request.POST.get("action", ""),
+            "rows": rows,
+            "accepted": sum(1 for _d, refusal in rows if not refusal),
+            "form": form,
+            "selected": [d.pk for d in dossiers],
+            "select_across": request.POST.get("select_across", "0"),
+            "changelist_query": request.GET.urlencode(),
+        }
+        return TemplateResponse(request, "admin/dossiers/dossier/bulk_confirm.html", context)
+
+    def _bulk_refusal(self, request, dossier: Dossier, name: str) -> str:
+        """Why the bulk action ``name`` does not apply to this dossier ("" when it does)."""
+        transition = workflow.TRANSITIONS[name]
+        if transition.permission not in agency_permissions(request.user, dossier.agency_id):
+            return gettext("Your role in this dossier's agency does not allow this action.")
+        if not workflow.can(dossier, name):
+            return transition.refusal % {"status": dossier.get_status_display()}
+        if name == "assign" and dossier.assigned_to_id:
+            return gettext("Already assigned to %(name)s: open the dossier to reassign it.") % {
+                "name": dossier.assigned_to.full_name or dossier.assigned_to.email
+            }
+        return ""
 
     @admin.action(description=_("Export the selected dossiers (CSV)"), permissions=["view"])
     def export_csv(self, request, queryset):
@@ -331,6 +461,11 @@ class DossierAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.transition_view),
                 name="{}_{}_transition".format(*info),
             ),
+            path(
+                "<path:object_id>/preview/<int:attachment_id>/",
+                self.admin_site.admin_view(self.preview_view),
+                name="{}_{}_preview".format(*info),
+            ),
             *super().get_urls(),
         ]
 
@@ -363,13 +498,25 @@ class DossierAdmin(admin.ModelAdmin):
         dossier = self._dossier_or_404(request, object_id)
         return redirect(reverse("admin:dossiers_dossier_change", args=[dossier.pk]) + "#history")
 
+    # The main action of each status: first and open on the page, so the usual step is one click.
+    PRIMARY_ACTIONS = {
+        DossierStatus.SENT: "receive",
+        DossierStatus.RECEIVED: "start",
+        DossierStatus.IN_PROGRESS: "finish",
+    }
+
     def _render_detail(self, request, dossier: Dossier):
         attachments = list(dossier.attachments.all())
+        transitions = workflow.officer_transitions(dossier, request.user)
+        primary = self.PRIMARY_ACTIONS.get(dossier.status)
+        transitions.sort(key=lambda t: t.name != primary)
+        reasons = list(AgencyReason.objects.filter(agency_id=dossier.agency_id))
         forms = [
-            (t, TRANSITION_FORMS[t.name](dossier=dossier, auto_id=f"id_{t.name}_%s"))
-            for t in workflow.officer_transitions(dossier, request.user)
+            (t, TRANSITION_FORMS[t.name](dossier=dossier, reasons=reasons, auto_id=f"id_{t.name}_%s"))
+            for t in transitions
         ]
         css, label = deadline_state(dossier, _due_soon_cutoff(request))
+        filters = request.GET.get("_changelist_filters", "")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -386,11 +533,62 @@ class DossierAdmin(admin.ModelAdmin):
             "history": list(dossier.history.all()),
             "apologies": list(dossier.apologies.all()),
             "actions": forms,
+            "primary_action": primary if transitions and transitions[0].name == primary else None,
+            "can_receive_and_start": PERM_PROCESS in agency_permissions(request.user, dossier.agency_id),
+            "start_button": ReceiveForm.START_BUTTON,
             "deadline_css": css,
             "deadline_label": label,
             "rating": _rating(dossier),
+            "action_query": _query(filters).urlencode() if filters else "",
+            "changelist_url": reverse("admin:dossiers_dossier_changelist") + (f"?{filters}" if filters else ""),
+            "queue_label": dict(Queue.choices).get(QueryDict(filters).get("queue")),
         }
         return TemplateResponse(request, "admin/dossiers/dossier/detail.html", context)
+
+    @xframe_options_sameorigin
+    def preview_view(self, request, object_id, attachment_id):
+        """A file of the dossier shown inline on its page (PDF in a frame, images), from the private
+        storage: the dossier through the officer's scope, the file among that dossier's."""
+        dossier = self._dossier_or_404(request, object_id)
+        attachment = next((a for a in dossier.attachments.all() if a.pk == attachment_id), None)
+        if attachment is None or not previewable(attachment.content_type):
+            raise Http404(gettext("No such file."))
+        response = private_file_response(
+            attachment.file, download_name=attachment.name, content_type=attachment.content_type, as_attachment=False
+        )
+        # Framed by the dossier page only; a PDF needs the browser's viewer, which a sandbox blocks.
+        response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'self'" + (
+            "" if attachment.content_type == "application/pdf" else "; sandbox"
+        )
+        return response
+
+    def _next_in_queue(self, request, dossier: Dossier) -> str | None:
+        """The change URL of the dossier after this one in the queue the officer came from."""
+        filters = request.GET.get("_changelist_filters", "")
+        queue = QueryDict(filters).get("queue", "")
+        queryset = self.get_queryset(request)
+        condition = selectors.queue_q(queue, user=request.user, cutoff=_due_soon_cutoff(request))
+        if condition is not None:
+            queryset = queryset.filter(condition)
+        ordering = selectors.QUEUE_ORDERING.get(queue, self.ordering)
+        pks = list(queryset.order_by(*ordering).values_list("pk", flat=True)[:1000])
+        position = pks.index(dossier.pk) + 1 if dossier.pk in pks else 0
+        following = [pk for pk in pks[position:] if pk != dossier.pk]
+        if not following:
+            return None
+        url = reverse("admin:dossiers_dossier_change", args=[following[0]])
+        return f"{url}?{_query(filters).urlencode()}" if filters else url
+
+    def _after_action(self, request, dossier: Dossier, change_url: str) -> str:
+        """Where a done action leads: the next dossier of the queue when asked ("save and next"),
+        the queue when it is empty, else the dossier again (or the list, if it left the scope)."""
+        filters = request.GET.get("_changelist_filters", "")
+        list_url = reverse("admin:dossiers_dossier_changelist") + (f"?{filters}" if filters else "")
+        if "next" in request.POST:
+            return self._next_in_queue(request, dossier) or list_url
+        if not self.get_queryset(request).filter(pk=dossier.pk).exists():
+            return list_url  # transferred to another agency, or given to a colleague
+        return change_url + (f"?{_query(filters).urlencode()}" if filters else "")
 
     def transition_view(self, request, object_id, name):
         dossier = self._dossier_or_404(request, object_id)
@@ -421,7 +619,7 @@ class DossierAdmin(admin.ModelAdmin):
                         gettext("%(action)s: done for dossier %(code)s.")
                         % {"action": transition.label, "code": dossier.code},
                     )
-                    return redirect(change_url)
+                    return redirect(self._after_action(request, dossier, change_url))
         else:
             form = form_class(dossier=dossier)
         context = {
@@ -435,6 +633,20 @@ class DossierAdmin(admin.ModelAdmin):
             "deadline_label": deadline_state(dossier, _due_soon_cutoff(request))[1],
         }
         return TemplateResponse(request, "admin/dossiers/dossier/transition.html", context)
+
+
+PREVIEW_TYPES = ("application/pdf", "image/jpeg", "image/png")
+
+
+def previewable(content_type: str) -> bool:
+    return content_type in PREVIEW_TYPES
+
+
+def _query(filters: str) -> QueryDict:
+    """``_changelist_filters=<the queue's filters>``: what keeps the officer in their queue."""
+    query = QueryDict(mutable=True)
+    query["_changelist_filters"] = filters
+    return query
 
 
 def _fmt(moment) -> str:
@@ -587,6 +799,66 @@ class ResultAdmin(admin.ModelAdmin):
             "dossier_url": reverse("admin:dossiers_dossier_change", args=[result.dossier_id]),
         }
         return TemplateResponse(request, "admin/dossiers/result/detail.html", context)
+
+
+@admin.register(AgencyReason)
+class AgencyReasonAdmin(admin.ModelAdmin):
+    """Ready-made reasons for supplements, refusals, rejections and transfers: each agency's
+    leaders keep their own list; officers pick from it on the dossier page."""
+
+    list_display = ("text_short", "kind", "agency", "position")
+    list_filter = ("kind", "agency")
+    list_editable = ("position",)
+    search_fields = ("text",)
+    list_select_related = ("agency",)
+
+    def _led_agency_ids(self, request):
+        if not hasattr(request, "_bo_led_agency_ids"):
+            request._bo_led_agency_ids = set(
+                AgencyMembership.objects.filter(user=request.user, role=StaffRole.LEADER).values_list(
+                    "agency_id", flat=True
+                )
+            )
+        return request._bo_led_agency_ids
+
+    def _may(self, request, obj=None) -> bool:
+        user = request.user
+        if not is_back_office_user(user):
+            return False
+        if user.is_superuser:
+            return True
+        led = self._led_agency_ids(request)
+        return bool(led) and (obj is None or obj.agency_id in led)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(agency_id__in=self._led_agency_ids(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agency" and not request.user.is_superuser:
+            kwargs["queryset"] = Agency.objects.filter(pk__in=self._led_agency_ids(request)).order_by("name")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return self._may(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_add_permission(self, request):
+        return self._may(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may(request, obj)
+
+    @admin.display(description=_("text"), ordering="text")
+    def text_short(self, obj: AgencyReason) -> str:
+        return Truncator(obj.text).chars(90)
 
 
 # Fee payments (issue 21): their own admin classes, registered by importing the module.

@@ -148,3 +148,27 @@ class AccessorRole(models.TextChoices):
     PROCESSOR = "processor", _("Processing officer")
     LEADER = "leader", _("Leader")
     ADMINISTRATOR = "administrator", _("Portal administrator")
+
+
+class ReasonKind(models.TextChoices):
+    """What a ready-made reason is for (the back office's reason lists, one per agency)."""
+
+    SUPPLEMENT = "supplement", _("Supplement request")
+    REFUSAL = "refusal", _("Not accepted at reception")
+    REJECTION = "rejection", _("Rejection")
+    TRANSFER = "transfer", _("Transfer to another agency")
+
+
+class Queue(models.TextChoices):
+    """The officer's work queues on the admin home; each is a filter of the dossier list."""
+
+    WAITING = "waiting", _("Waiting to be received")
+    MINE = "mine", _("Assigned to me")
+    UNASSIGNED = "unassigned", _("Unassigned in my agency")
+    DUE_SOON = "due_soon", _("Due within 2 working days")
+    OVERDUE = "overdue", _("Overdue")
+    ANSWERED = "answered", _("Supplement answered")
+
+
+# Statuses in which a dossier can be given to (or taken by) a processing officer.
+ASSIGNABLE_STATUSES: tuple[str, ...] = (DossierStatus.SENT, *OPEN_STATUSES)

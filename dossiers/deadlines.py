@@ -16,6 +16,11 @@ Rules, as Vietnamese agencies count them:
 * **Overdue** (quá hạn): the clock runs (received or in progress) and today is after the due date.
   **Due soon** (sắp đến hạn): the clock runs and the due date is today or within the next
   ``DOSSIER_DUE_SOON_WORKING_DAYS`` (2) working days.
+* **Reception deadline** (issue 20): a dossier sent online must be received, refused or sent
+  back within ``RECEPTION_WORKING_HOURS`` (8) working hours of office time (``OFFICE_HOURS``:
+  07:30–11:30 and 13:00–17:00 on working days, Vietnam time). Sent outside office hours, the count
+  starts at the next opening. A dossier received (or refused) after it is marked late
+  (``Dossier.reception_late``) and counted in the statistics.
 * **Timeliness** of a decision (finished or rejected) on day F: before the due date → early,
   on it → on time, after it → late; a dossier that needed an apology is late whatever the date.
 
@@ -231,6 +236,53 @@ def overdue_q(on: datetime.date | None = None) -> Q:
 
 def due_soon_q(*, cutoff: datetime.date, on: datetime.date | None = None) -> Q:
     return Q(status__in=CLOCK_RUNNING_STATUSES, due_date__gte=on or today(), due_date__lte=cutoff)
+
+
+# --- Reception deadline (8 working hours) --------------------------------------------------
+
+RECEPTION_WORKING_HOURS = 8
+# Office hours of a working day, Vietnam time: 4 h in the morning and 4 h in the afternoon.
+OFFICE_HOURS: tuple[tuple[datetime.time, datetime.time], ...] = (
+    (datetime.time(7, 30), datetime.time(11, 30)),
+    (datetime.time(13, 0), datetime.time(17, 0)),
+)
+
+
+def reception_deadline(
+    sent_at: datetime.datetime,
+    hours: int = RECEPTION_WORKING_HOURS,
+    calendar: WorkingCalendar | None = None,
+) -> datetime.datetime:
+    """The moment ``hours`` working hours (office hours of working days) after ``sent_at``."""
+    calendar = calendar or WorkingCalendar.from_database()
+    zone = timezone.get_current_timezone()
+    moment = timezone.localtime(sent_at, zone)
+    left = datetime.timedelta(hours=hours)
+    day = moment.date()
+    for _ in range(MAX_DAYS_OFF_IN_A_ROW + hours):
+        if calendar.is_working_day(day):
+            for opens, closes in OFFICE_HOURS:
+                start = max(moment, datetime.datetime.combine(day, opens, tzinfo=zone))
+                end = datetime.datetime.combine(day, closes, tzinfo=zone)
+                if start >= end:
+                    continue
+                if end - start >= left:
+                    return start + left
+                left -= end - start
+        day += ONE_DAY
+        moment = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    raise ValueError(f"no office hours within {MAX_DAYS_OFF_IN_A_ROW} days after {sent_at}")
+
+
+def reception_overdue_q(now: datetime.datetime | None = None) -> Q:
+    """Sent dossiers not received within the reception deadline."""
+    return Q(status="sent", reception_due_at__lt=now or timezone.now())
+
+
+def supplement_reply_default(on: datetime.date | None = None, calendar: WorkingCalendar | None = None) -> datetime.date:
+    """The reply-by date a supplement request offers: ``DOSSIER_SUPPLEMENT_REPLY_WORKING_DAYS`` working days on."""
+    calendar = calendar or WorkingCalendar.from_database()
+    return calendar.add_working_days(on or today(), settings.DOSSIER_SUPPLEMENT_REPLY_WORKING_DAYS)
 
 
 def week_bounds(on: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:

@@ -13,6 +13,7 @@ from django.utils import translation
 from accounts.services import email_queue
 
 from . import deadlines
+from .constants import StaffRole
 from .models import AgencyMembership, Dossier, OfficerDigest
 from .notifications import absolute_url
 
@@ -37,11 +38,14 @@ def send_officer_digests(on: datetime.date | None = None) -> int:
     officers: dict[int, tuple] = {}
     for membership in memberships:
         user, items = officers.setdefault(membership.user_id, (membership.user, []))
-        items.extend(by_agency[membership.agency_id])
+        listed = by_agency[membership.agency_id]
+        if membership.role == StaffRole.PROCESSOR:  # their own and the unassigned (permissions.staff_dossier_q)
+            listed = [d for d in listed if d.assigned_to_id in (None, membership.user_id)]
+        items.extend(listed)
     done = set(OfficerDigest.objects.filter(day=today, user_id__in=list(officers)).values_list("user_id", flat=True))
     sent = 0
     for user_id, (user, items) in officers.items():
-        if user_id in done:
+        if user_id in done or not items:
             continue
         overdue = [d for d in items if deadlines.is_overdue(d, today)]
         due_soon = [d for d in items if d not in overdue]

@@ -20,12 +20,13 @@ from accounts.forms import (
 )
 from accounts.models import User
 from procedures.constants import ServiceLevel
-from procedures.models import Procedure, RequiredDocument
+from procedures.models import Agency, Procedure, RequiredDocument
 
-from .constants import ResultDelivery
+from . import deadlines
+from .constants import ReasonKind, ResultDelivery, StaffRole
 from .eform import EForm
 from .files import ACCEPT_ATTRIBUTE, CheckedFile, FileRejected, check_upload
-from .models import Attachment, Dossier
+from .models import AgencyMembership, AgencyReason, Attachment, Dossier
 
 OTHER_SLOT = "other"
 # The account's profile fields as the dossier's applicant snapshot names them.
@@ -316,9 +317,24 @@ class TransitionForm(forms.Form):
     """Base: the replay token and the internal note every agency action may carry."""
 
     token = forms.UUIDField(widget=forms.HiddenInput)
-    field_order = ["note", "reason", "request", "reply_by", "result_files", "pickup_date", "new_due_date"]
+    field_order = [
+        "assignee",
+        "to_agency",
+        "ready_reason",
+        "note",
+        "reason",
+        "request",
+        "reply_by",
+        "result_files",
+        "pickup_date",
+        "new_due_date",
+    ]
+    # Issue 20: the ready-made reasons of the dossier's agency offered by this form, and the text
+    # field a chosen one fills when the officer leaves it empty.
+    reason_kind: str | None = None
+    reason_field: str = "reason"
 
-    def __init__(self, *args, dossier: Dossier, **kwargs):
+    def __init__(self, *args, dossier: Dossier, reasons: list | None = None, **kwargs):
         kwargs.setdefault("initial", {})
         kwargs["initial"].setdefault("token", uuid.uuid4())
         self.dossier = dossier
@@ -326,6 +342,32 @@ class TransitionForm(forms.Form):
         self.fields["internal_note"] = _text(
             _("Internal note"), required=False, help_text=_("Seen by agency staff only.")
         )
+        if self.reason_kind:
+            self.fields["ready_reason"] = forms.ModelChoiceField(
+                label=_("Ready-made reason"),
+                queryset=AgencyReason.objects.filter(agency_id=dossier.agency_id, kind=self.reason_kind),
+                required=False,
+                empty_label=_("— write your own below —"),
+                help_text=_("Used when the text below is left empty; added before it otherwise."),
+            )
+            if reasons is not None:  # the page loaded the agency's reasons once for all its forms
+                self.fields["ready_reason"].choices = [
+                    ("", self.fields["ready_reason"].empty_label),
+                    *((r.pk, r.text) for r in reasons if r.kind == self.reason_kind),
+                ]
+            self.fields[self.reason_field].required = False
+            self.order_fields(self.field_order)
+
+    def clean(self):
+        data = super().clean()
+        if self.reason_kind:
+            chosen = data.pop("ready_reason", None)
+            own = (data.get(self.reason_field) or "").strip()
+            text = "\n".join(filter(None, [chosen.text if chosen else "", own]))
+            if not text and self.reason_field not in self.errors:
+                self.add_error(self.reason_field, _("Choose a ready-made reason or write one."))
+            data[self.reason_field] = text
+        return data
 
     def transition_kwargs(self) -> dict:
         return dict(self.cleaned_data)
@@ -333,9 +375,15 @@ class TransitionForm(forms.Form):
 
 class ReceiveForm(TransitionForm):
     note = _text(_("Note for the citizen"), required=False, help_text=_("Sent to the citizen with the due date."))
+    # The page's second button, "Receive and start processing", posts this name.
+    START_BUTTON = "and_start"
+
+    def transition_kwargs(self) -> dict:
+        return {**self.cleaned_data, "start": self.START_BUTTON in self.data}
 
 
 class RefuseForm(TransitionForm):
+    reason_kind = ReasonKind.REFUSAL
     reason = _text(_("Reason for not accepting"), required=True, help_text=_("Sent to the citizen."))
 
 
@@ -350,11 +398,15 @@ class RequestSupplementForm(TransitionForm):
     """The request, then what is missing per document and which answers the citizen may correct:
     the citizen's supplement page shows only those documents and answers."""
 
+    reason_kind = ReasonKind.SUPPLEMENT
+    reason_field = "request"
     request = _text(_("What the citizen must supplement"), required=True, rows=5, help_text=_("Sent to the citizen."))
-    reply_by = _date_field(_("Reply by"))
+    reply_by = _date_field(_("Reply by"), help_text=_("A working day (dd/mm/yyyy)."))
 
     def __init__(self, *args, dossier: Dossier, **kwargs):
         super().__init__(*args, dossier=dossier, **kwargs)
+        self.calendar = deadlines.WorkingCalendar.from_database()
+        self.fields["reply_by"].initial = deadlines.supplement_reply_default(calendar=self.calendar)
         names = []
         for document in dossier.procedure.documents.all():
             name = f"{DOCUMENT_PREFIX}{document.pk}"
@@ -373,7 +425,7 @@ class RequestSupplementForm(TransitionForm):
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
-        self.order_fields(["request", "reply_by", *names, "reopen", "internal_note"])
+        self.order_fields(["ready_reason", "request", "reply_by", *names, "reopen", "internal_note"])
 
     def transition_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
@@ -390,6 +442,11 @@ class RequestSupplementForm(TransitionForm):
         value = self.cleaned_data["reply_by"]
         if value <= timezone.localdate():
             raise forms.ValidationError(_("The reply-by date must be after today."))
+        if not self.calendar.is_working_day(value):
+            raise forms.ValidationError(
+                _("%(date)s is not a working day: choose a weekday that is not a public holiday.")
+                % {"date": value.strftime("%d/%m/%Y")}
+            )
         return value
 
 
@@ -439,6 +496,7 @@ class FinishForm(TransitionForm):
 
 
 class RejectForm(TransitionForm):
+    reason_kind = ReasonKind.REJECTION
     reason = _text(_("Reason for rejecting"), required=True, help_text=_("Sent to the citizen."))
 
 
@@ -458,6 +516,59 @@ class ApologyForm(TransitionForm):
         return value
 
 
+class AssignForm(TransitionForm):
+    """Give the dossier to a processing officer (or leader) of its agency."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"] = forms.ModelChoiceField(
+            label=_("Officer"),
+            queryset=User.objects.filter(
+                memberships__agency_id=self.dossier.agency_id,
+                memberships__role__in=(StaffRole.PROCESSOR, StaffRole.LEADER),
+                is_active=True,
+            ).order_by("full_name", "email"),
+            empty_label=None,
+        )
+        self.fields["assignee"].label_from_instance = lambda user: user.full_name or user.email
+        self.order_fields(self.field_order)
+
+
+class BulkAssignForm(forms.Form):
+    """The officer the selected dossiers go to: processors and leaders of the agencies where the
+    requesting officer may assign (all agencies for a superuser)."""
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = request.user
+        may_process = {"memberships__role__in": (StaffRole.PROCESSOR, StaffRole.LEADER), "is_active": True}
+        if not user.is_superuser:
+            may_process["memberships__agency__in"] = AgencyMembership.objects.filter(
+                user=user, role__in=(StaffRole.RECEIVER, StaffRole.LEADER)
+            ).values("agency_id")
+        officers = User.objects.filter(**may_process)
+        self.fields["assignee"] = forms.ModelChoiceField(
+            label=_("Officer"), queryset=officers.distinct().order_by("full_name", "email")
+        )
+        self.fields["assignee"].label_from_instance = lambda officer: officer.full_name or officer.email
+
+
+class TakeForm(TransitionForm):
+    pass
+
+
+class TransferForm(TransitionForm):
+    reason_kind = ReasonKind.TRANSFER
+    to_agency = forms.ModelChoiceField(label=_("Transfer to"), queryset=Agency.objects.none())
+    reason = _text(_("Reason for the transfer"), required=True, help_text=_("Sent to the citizen."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_agency"].queryset = (
+            Agency.objects.filter(is_active=True).exclude(pk=self.dossier.agency_id).order_by("name")
+        )
+
+
 TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "receive": ReceiveForm,
     "refuse": RefuseForm,
@@ -466,6 +577,10 @@ TRANSITION_FORMS: dict[str, type[TransitionForm]] = {
     "finish": FinishForm,
     "reject": RejectForm,
     "apologise": ApologyForm,
+    "assign": AssignForm,
+    "reassign": AssignForm,
+    "take": TakeForm,
+    "transfer": TransferForm,
 }
 
 

@@ -18,6 +18,7 @@ from .constants import (
     DayKind,
     DossierStatus,
     HolidaySource,
+    ReasonKind,
     ResultDelivery,
     ResultStatus,
     StaffRole,
@@ -116,6 +117,19 @@ class Dossier(models.Model):
     )
     apology_count = models.PositiveSmallIntegerField(_("apologies issued"), default=0, editable=False)
     result_pickup_date = models.DateField(_("result ready for pickup on"), null=True, blank=True)
+    # Back office (issue 20): the processing officer the dossier is given to (``workflow.dossier_assign``),
+    # and the reception deadline, 8 working hours after sending (``deadlines.reception_deadline``).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_dossiers",
+        editable=False,
+    )
+    reception_due_at = models.DateTimeField(_("to be received by"), null=True, blank=True, editable=False)
+    reception_late = models.BooleanField(_("received after the reception deadline"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("dossier")
@@ -128,6 +142,12 @@ class Dossier(models.Model):
             models.Index(fields=["agency", "received_at"], name="dossier_agency_received_idx"),
             models.Index(fields=["agency", "finished_at"], name="dossier_agency_finished_idx"),
             models.Index(fields=["status", "due_date"], name="dossier_status_due_idx"),
+            # The officers' queues: "assigned to me" and the load per officer.
+            models.Index(
+                fields=["assigned_to", "status"],
+                condition=models.Q(assigned_to__isnull=False),
+                name="dossier_assigned_status_idx",
+            ),
             # Public statistics over a million dossiers (dossiers.stats, docs/benchmarks/lookup.md):
             # covering indexes keyed on the agency and the month in Vietnam time, so each figure is
             # an index-only scan grouped in index order. The month expression must stay the one
@@ -135,7 +155,7 @@ class Dossier(models.Model):
             models.Index(
                 models.F("agency"),
                 TruncMonth("received_at", output_field=models.DateField()),
-                include=["procedure", "received_at"],
+                include=["procedure", "received_at", "reception_late"],
                 name="dossier_received_month_idx",
             ),
             models.Index(
@@ -301,11 +321,24 @@ class History(models.Model):
         return history_title(self.action, self.to_status)
 
 
+# Steps only the agency's staff see: who works on the dossier is not the citizen's business.
+INTERNAL_ACTIONS: tuple[str, ...] = ("assign", "reassign", "take")
+
+_EVENT_TITLES = {
+    "apologise": _("Apology and new appointment date"),
+    "assign": _("Assigned to an officer"),
+    "reassign": _("Reassigned to another officer"),
+    "take": _("Taken by an officer"),
+    "transfer": _("Transferred to another agency"),
+}
+
+
 def history_title(action: str, to_status: str) -> str:
     """What a timeline shows for a step: the new status, or the event when the status stays (an
-    apology); for the history as a model and as the public lookup reads it (plain values)."""
-    if action == "apologise":
-        return str(_("Apology and new appointment date"))
+    apology, an assignment) or says more (a transfer); for the history as a model and as the public
+    lookup reads it (plain values)."""
+    if action in _EVENT_TITLES:
+        return str(_EVENT_TITLES[action])
     return str(_STATUS_LABELS.get(to_status, to_status))
 
 
@@ -589,6 +622,24 @@ class FileAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} {self.accessed_at:%Y-%m-%d %H:%M}"
+
+
+class AgencyReason(models.Model):
+    """A ready-made reason an agency's officers pick when asking for a supplement, refusing,
+    rejecting or transferring; kept by the agency's leaders in admin."""
+
+    agency = models.ForeignKey(Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="reasons")
+    kind = models.CharField(_("used for"), max_length=20, choices=ReasonKind.choices)
+    text = models.TextField(_("text"), max_length=2000)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("ready-made reason")
+        verbose_name_plural = _("ready-made reasons")
+        ordering = ["agency", "kind", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
 
 
 # Fee payments (issue 21) live in their own package; imported here so Django registers them.

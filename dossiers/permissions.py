@@ -7,6 +7,9 @@
   (``receive_dossier``, ``process_dossier``, ``apologise_dossier``). An officer may act on a
   dossier when their role *in the dossier's agency* maps to a group they belong to that has the
   permission: a receiver in agency A and a processor in agency B cannot process A's dossiers.
+* **Assignment** (issue 20): in an agency where the officer is a *processing officer*, they see the
+  dossiers assigned to them and the unassigned ones (to take one), not their colleagues';
+  receivers and leaders see all of their agency's (``staff_dossier_q``).
 """
 
 from django.contrib.auth.models import Permission
@@ -14,7 +17,7 @@ from django.db.models import Exists, Q, QuerySet
 
 from accounts.models import User
 
-from .constants import PERM_APOLOGISE, PERM_PROCESS, PERM_RECEIVE, ROLE_GROUPS
+from .constants import PERM_APOLOGISE, PERM_PROCESS, PERM_RECEIVE, ROLE_GROUPS, DossierStatus, StaffRole
 from .models import AgencyMembership
 
 ACTION_PERMISSIONS = frozenset({PERM_RECEIVE, PERM_PROCESS, PERM_APOLOGISE})
@@ -28,6 +31,18 @@ def is_back_office_user(user) -> bool:
 def staff_agency_ids(user: User) -> QuerySet:
     """The ids of the agencies ``user`` works for, as a subquery (no query of its own)."""
     return AgencyMembership.objects.filter(user=user).values("agency_id")
+
+
+def staff_dossier_q(user: User) -> Q:
+    """The dossiers a (non-superuser) officer may see, as one filter with subqueries: every sent
+    dossier of the agencies where they receive or lead; in those where they process, only theirs
+    and the unassigned ones."""
+    memberships = AgencyMembership.objects.filter(user=user)
+    full = memberships.exclude(role=StaffRole.PROCESSOR).values("agency_id")
+    processing = memberships.filter(role=StaffRole.PROCESSOR).values("agency_id")
+    return ~Q(status=DossierStatus.DRAFT) & (
+        Q(agency__in=full) | (Q(agency__in=processing) & (Q(assigned_to__isnull=True) | Q(assigned_to=user)))
+    )
 
 
 def agency_permissions(user: User, agency_id: int) -> frozenset[str]:

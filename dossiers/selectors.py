@@ -9,14 +9,41 @@ return these, so a code outside them is a 404 exactly like a code that does not 
 
 from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, F, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, F, Min, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from accounts.models import User
 from procedures.models import Procedure
 
-from .constants import TAB_STATUSES, AttachmentKind, DossierStatus, ListTab
-from .models import Apology, Attachment, Dossier, FileAccess, History, Result, StoredDocument
-from .permissions import is_back_office_user, staff_agency_ids
+from . import deadlines
+from .constants import (
+    ASSIGNABLE_STATUSES,
+    CLOCK_RUNNING_STATUSES,
+    OPEN_STATUSES,
+    TAB_STATUSES,
+    AttachmentKind,
+    DossierStatus,
+    ListTab,
+    Queue,
+    StaffRole,
+)
+from .models import (
+    INTERNAL_ACTIONS,
+    AgencyMembership,
+    Apology,
+    Attachment,
+    Dossier,
+    FileAccess,
+    History,
+    Result,
+    StoredDocument,
+)
+from .permissions import is_back_office_user, staff_dossier_q
+
+
+def citizen_history() -> QuerySet[History]:
+    """The history rows a citizen (or the public lookup) may read: not the internal assignments."""
+    return History.objects.exclude(action__in=INTERNAL_ACTIONS).order_by("created_at", "pk")
 
 
 def dossier_visible_to(user: User) -> QuerySet[Dossier]:
@@ -30,22 +57,21 @@ def dossier_visible_to(user: User) -> QuerySet[Dossier]:
     if is_back_office_user(user):
         if user.is_superuser:
             return Dossier.objects.all()
-        return Dossier.objects.filter(
-            Q(owner=user) | (Q(agency__in=staff_agency_ids(user)) & ~Q(status=DossierStatus.DRAFT))
-        )
+        return Dossier.objects.filter(Q(owner=user) | staff_dossier_q(user))
     return Dossier.objects.filter(owner=user)
 
 
 def dossiers_for_staff(user: User) -> QuerySet[Dossier]:
     """The back office's scope: the dossiers of the officer's agencies, all of them for a superuser.
 
-    Drafts stay private to the citizen; a superuser sees everything (drafts included).
+    Drafts stay private to the citizen; a superuser sees everything (drafts included). A
+    processing officer sees their own and the unassigned dossiers (``permissions.staff_dossier_q``).
     """
     if not is_back_office_user(user):
         return Dossier.objects.none()
     if user.is_superuser:
         return Dossier.objects.all()
-    return Dossier.objects.filter(agency__in=staff_agency_ids(user)).exclude(status=DossierStatus.DRAFT)
+    return Dossier.objects.filter(staff_dossier_q(user))
 
 
 def dossier_for_back_office(*, user: User, pk) -> Dossier | None:
@@ -106,7 +132,7 @@ def dossiers_for_detail(user: User, *, own_only: bool = False) -> QuerySet[Dossi
         "procedure__form_fields",
         "procedure__documents",
         Prefetch("attachments", queryset=Attachment.objects.select_related("result")),  # with their codes
-        Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
+        Prefetch("history", queryset=citizen_history()),
     )
 
 
@@ -162,7 +188,7 @@ def dossier_row_details(dossiers: list[Dossier]) -> None:
     """The processing history and result files of these rows (two queries, whatever their number)."""
     prefetch_related_objects(
         dossiers,
-        Prefetch("history", queryset=History.objects.order_by("created_at", "pk")),
+        Prefetch("history", queryset=citizen_history()),
         Prefetch(
             "attachments",
             queryset=Attachment.objects.filter(kind=AttachmentKind.RESULT).order_by("pk"),
@@ -222,7 +248,7 @@ def sent_dossier_by_code(code: str) -> dict | None:
     public page needs nothing of the models, and nothing personal leaves this function."""
     found = Dossier.objects.exclude(status=DossierStatus.DRAFT).filter(code=code).values("pk", *PUBLIC_COLUMNS).first()
     if found is not None:
-        steps = History.objects.filter(dossier_id=found["pk"]).order_by("created_at", "pk")
+        steps = citizen_history().filter(dossier_id=found["pk"])
         found["steps"] = list(steps.values_list("created_at", "action", "to_status"))
     return found
 
@@ -293,4 +319,72 @@ def attachment_for_keeping(*, user: User, code: str, pk: int) -> Attachment | No
         .filter(dossier__in=dossiers_owned_by(user), dossier__code=code, pk=pk)
         .exclude(kind=AttachmentKind.RESULT)
         .first()
+    )
+
+
+# --- The officers' queues (issue 20) -------------------------------------------------------
+
+
+def queue_q(queue: str, *, user: User, cutoff, now=None) -> Q | None:
+    """The filter of one work queue (``constants.Queue``) inside the officer's scope, or None."""
+    if queue == Queue.WAITING:
+        return Q(status=DossierStatus.SENT)
+    if queue == Queue.MINE:
+        return Q(assigned_to=user, status__in=ASSIGNABLE_STATUSES)
+    if queue == Queue.UNASSIGNED:
+        return Q(assigned_to__isnull=True, status__in=OPEN_STATUSES)
+    if queue == Queue.DUE_SOON:
+        return deadlines.due_soon_q(cutoff=cutoff)
+    if queue == Queue.OVERDUE:
+        return deadlines.overdue_q() | deadlines.reception_overdue_q(now)
+    if queue == Queue.ANSWERED:
+        return Q(status=DossierStatus.IN_PROGRESS, supplement_requested_at__isnull=False)
+    return None
+
+
+# The order each queue is worked in: the oldest waiting first; the nearest due date first.
+QUEUE_ORDERING: dict[str, tuple] = {
+    Queue.WAITING: (F("sent_at").asc(), "pk"),
+    Queue.DUE_SOON: (F("due_date").asc(), "pk"),
+    Queue.OVERDUE: (F("due_date").asc(nulls_first=True), F("reception_due_at").asc(), "pk"),
+}
+
+
+def queue_counts(*, user: User, cutoff) -> dict:
+    """How many dossiers each queue holds for the officer, and when the oldest waiting one was
+    sent: one query whatever the number of queues."""
+    now = timezone.now()
+    figures = {
+        queue.value: Count("pk", filter=queue_q(queue.value, user=user, cutoff=cutoff, now=now)) for queue in Queue
+    }
+    return dossiers_for_staff(user).aggregate(
+        **figures, oldest_waiting=Min("sent_at", filter=Q(status=DossierStatus.SENT))
+    )
+
+
+def officer_load(*, user: User, cutoff) -> list:
+    """The open dossiers per processing officer of the agencies ``user`` leads (a superuser: all),
+    with how many are overdue and due soon (one query)."""
+    memberships = AgencyMembership.objects.filter(role__in=(StaffRole.PROCESSOR, StaffRole.LEADER))
+    if not user.is_superuser:
+        memberships = memberships.filter(
+            agency__in=AgencyMembership.objects.filter(user=user, role=StaffRole.LEADER).values("agency_id")
+        )
+    mine = Q(user__assigned_dossiers__agency=F("agency"), user__assigned_dossiers__status__in=OPEN_STATUSES)
+    overdue = Q(user__assigned_dossiers__due_date__lt=deadlines.today()) & Q(
+        user__assigned_dossiers__status__in=CLOCK_RUNNING_STATUSES
+    )
+    soon = Q(
+        user__assigned_dossiers__due_date__gte=deadlines.today(),
+        user__assigned_dossiers__due_date__lte=cutoff,
+        user__assigned_dossiers__status__in=CLOCK_RUNNING_STATUSES,
+    )
+    return list(
+        memberships.select_related("user", "agency")
+        .annotate(
+            open_count=Count("user__assigned_dossiers", filter=mine),
+            overdue_count=Count("user__assigned_dossiers", filter=mine & overdue),
+            due_soon_count=Count("user__assigned_dossiers", filter=mine & soon),
+        )
+        .order_by("agency__name", "-open_count", "user__email")
     )

@@ -41,6 +41,7 @@ from .payments.constants import PaymentStatus
 
 STATS_COLUMNS = (
     "received",
+    "received_late",
     "finished",
     "finished_early",
     "finished_on_time",
@@ -58,7 +59,7 @@ STATS_COLUMNS = (
 )
 
 # Groups of figures, each computed by one or two GROUP BY queries.
-RECEPTION = "reception"  # received, in_progress, overdue_now: by month of reception
+RECEPTION = "reception"  # received (late), in_progress, overdue_now: by month of reception
 DECISION = "decision"  # finished (early / on time / late), rejected, ratings: by month of decision
 DUE = "due"  # overdue: by month of the due date
 APOLOGY = "apology"  # apologies: by month issued
@@ -162,7 +163,12 @@ def figures_grid(
         # count(procedure_id) = count(*) (never null), but only dossier_received_month_idx holds
         # the column: PostgreSQL cannot prefer the smaller (agency, received_at) index, which
         # would compute the month row by row, when the period covers most of the data.
-        add(received.annotate(received=Count("procedure_id")))
+        # Received after the 8-working-hour reception deadline (issue 20): the flag is in the index too.
+        add(
+            received.annotate(
+                received=Count("procedure_id"), received_late=Count("procedure_id", filter=Q(reception_late=True))
+            )
+        )
         # Open dossiers are few: a partial index holds just them (dossier_open_month_idx).
         still_open = by_month(dossiers.filter(status__in=OPEN_STATUSES), "received_at").values("agency_id", "m")
         add(

@@ -18,6 +18,13 @@ supplement requested, fills ``supplement_request``/``supplement_due`` and stops 
 with a new appointment date). ``allowed_transitions`` lists the buttons to show for a status,
 ``officer_transitions`` those an officer's role allows. Deadlines: ``dossiers.deadlines``.
 Every transition but ``start`` emails the citizen (``start`` changes nothing for them).
+
+Issue 20 adds the officers' own moves, rows of the same table: assign and reassign (a receiver or
+leader gives the dossier to a processing officer of the agency), take (a processing officer takes
+an unassigned dossier; starting one does it too), all three leaving the status as it is (``target``
+None) and invisible to the citizen (``INTERNAL_ACTIONS``); and transfer (liên thông: the dossier
+goes to another agency with a reason and is sent there afresh, the clock restarting with its
+reception deadline; the citizen is told). Sending sets the 8-working-hour reception deadline.
 """
 
 import datetime
@@ -36,16 +43,18 @@ from accounts.models import User
 
 from . import deadlines, notifications, results, wizard
 from .constants import (
+    ASSIGNABLE_STATUSES,
     PERM_APOLOGISE,
     PERM_PROCESS,
     PERM_RECEIVE,
     AttachmentKind,
     DossierStatus,
     ResultDelivery,
+    StaffRole,
     StoreSource,
     WizardStep,
 )
-from .models import Apology, Attachment, Dossier, History, Result, StoredDocument
+from .models import AgencyMembership, Apology, Attachment, Dossier, History, Result, StoredDocument
 from .payments import services as payment_services
 from .payments.constants import SETTLED_STATUSES
 from .payments.models import Payment
@@ -83,7 +92,7 @@ class NotConfirmed(TransitionError):
 class Transition:
     name: str
     sources: frozenset[str]
-    target: str
+    target: str | None  # None: the status stays (an apology, an assignment)
     actor: str  # OWNER: only the dossier's owner; AGENCY: the receiving agency's staff (issue 5)
     label: Promise  # the action, as a button says it
     refusal: Promise  # why it cannot happen now; %(status)s is the current status
@@ -201,6 +210,54 @@ TRANSITIONS: dict[str, Transition] = {
                 "The dossier will be late: the citizen gets an apology and a new appointment date. It counts as late."
             ),
         ),
+        # --- The officers' own (issue 20) ---
+        Transition(
+            "assign",
+            frozenset(ASSIGNABLE_STATUSES),
+            None,
+            AGENCY,
+            _("Assign to an officer"),
+            _("Only an open dossier can be assigned; this one is “%(status)s”."),
+            permission=PERM_RECEIVE,
+            help=_("Give the dossier to a processing officer of the agency."),
+        ),
+        Transition(
+            "reassign",
+            frozenset(ASSIGNABLE_STATUSES),
+            None,
+            AGENCY,
+            _("Reassign"),
+            _("Only an open dossier can be reassigned; this one is “%(status)s”."),
+            permission=PERM_RECEIVE,
+            help=_("Give the dossier to another processing officer of the agency."),
+        ),
+        Transition(
+            "take",
+            frozenset(ASSIGNABLE_STATUSES),
+            None,
+            AGENCY,
+            _("Take this dossier"),
+            _("Only an open dossier can be taken; this one is “%(status)s”."),
+            permission=PERM_PROCESS,
+            help=_("The dossier is assigned to you."),
+        ),
+        Transition(
+            "transfer",
+            frozenset({DossierStatus.SENT, DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS}),
+            DossierStatus.SENT,
+            AGENCY,
+            _("Transfer to another agency"),
+            _(
+                "Only a dossier not yet decided, and not waiting for a supplement, can be transferred; "
+                "this one is “%(status)s”."
+            ),
+            email="transferred",
+            permission=PERM_RECEIVE,
+            help=_(
+                "The dossier goes to the other agency's reception queue with your reason; the citizen is told. "
+                "The processing time starts again when that agency receives it."
+            ),
+        ),
     )
 }
 
@@ -210,10 +267,21 @@ def allowed_transitions(dossier: Dossier, *, actor: str | None = None) -> list[T
     return [t for t in TRANSITIONS.values() if dossier.status in t.sources and (actor is None or t.actor == actor)]
 
 
+def _fits_assignment(transition: Transition, dossier: Dossier) -> bool:
+    """Assign a dossier nobody has, reassign one somebody has, take only an unassigned one."""
+    if transition.name in ("assign", "take"):
+        return dossier.assigned_to_id is None
+    if transition.name == "reassign":
+        return dossier.assigned_to_id is not None
+    return True
+
+
 def officer_transitions(dossier: Dossier, user: User) -> list[Transition]:
     """The agency's buttons for this dossier: allowed by its status and by the officer's role there."""
     held = agency_permissions(user, dossier.agency_id)
-    return [t for t in allowed_transitions(dossier, actor=AGENCY) if t.permission in held]
+    return [
+        t for t in allowed_transitions(dossier, actor=AGENCY) if t.permission in held and _fits_assignment(t, dossier)
+    ]
 
 
 def can(dossier: Dossier, name: str) -> bool:
@@ -263,7 +331,7 @@ def _transition(
     from_status = locked.status
     if apply is not None:
         apply(locked)
-    locked.status = transition.target
+    locked.status = transition.target or from_status
     locked.full_clean(exclude=["owner", "procedure", "agency"], validate_unique=False, validate_constraints=False)
     locked.save()
     entry = History.objects.create(
@@ -271,7 +339,7 @@ def _transition(
         actor=actor,
         action=transition.name,
         from_status=from_status,
-        to_status=transition.target,
+        to_status=locked.status,
         note=note,
         internal_note=internal_note,
         request_token=token,
@@ -315,6 +383,7 @@ def dossier_send(
         locked.applicant_email = locked.applicant_email or locked.owner.email
         locked.processing_days = locked.procedure.processing_days
         locked.sent_at = timezone.now()
+        locked.reception_due_at = deadlines.reception_deadline(locked.sent_at)
         locked.current_step = WizardStep.REVIEW
         if payment_services.is_pay_first(locked):
             payment_services.payment_request_create(dossier=locked)  # "Chờ thanh toán" in the email
@@ -371,11 +440,26 @@ def dossier_resubmit(
 # email), ``internal_note`` only to staff.
 
 
+def _mark_reception(locked: Dossier) -> None:
+    """Whether the reception deadline was kept (the statistics count the late ones)."""
+    locked.reception_late = bool(locked.reception_due_at and timezone.now() > locked.reception_due_at)
+
+
 @transaction.atomic
 def dossier_receive(
-    *, dossier: Dossier, user: User, note: str = "", internal_note: str = "", token: uuid.UUID | None = None
+    *,
+    dossier: Dossier,
+    user: User,
+    note: str = "",
+    internal_note: str = "",
+    token: uuid.UUID | None = None,
+    start: bool = False,
 ) -> Dossier:
-    """Tiếp nhận (sent → received): the processing clock starts; due = today + N working days."""
+    """Tiếp nhận (sent → received): the processing clock starts; due = today + N working days.
+
+    With ``start`` the officer also starts processing it at once (a second transition and history
+    row, and the dossier is theirs): one click for the officer who does both.
+    """
 
     def apply(locked: Dossier) -> None:
         locked.received_at = timezone.now()
@@ -385,10 +469,14 @@ def dossier_receive(
         # The fee request with the catalogue's amount, if sending did not create it; the officer
         # may change the amount (with a reason) or waive it in the payment's admin page.
         payment_services.payment_request_create(dossier=locked, actor=user)
+        _mark_reception(locked)
 
-    return _transition(
+    received = _transition(
         "receive", dossier=dossier, actor=user, note=note, internal_note=internal_note, token=token, apply=apply
     )
+    if start and received.status == DossierStatus.RECEIVED:
+        return dossier_start(dossier=received, user=user)
+    return received
 
 
 def _require(text: str, message: str) -> str:
@@ -404,13 +492,23 @@ def dossier_refuse(
 ) -> Dossier:
     """Không tiếp nhận (sent → refused), with the reason the citizen reads."""
     reason = _require(reason, gettext("Give the reason the dossier is not accepted."))
-    return _transition("refuse", dossier=dossier, actor=user, note=reason, internal_note=internal_note, token=token)
+    return _transition(
+        "refuse",
+        dossier=dossier,
+        actor=user,
+        note=reason,
+        internal_note=internal_note,
+        token=token,
+        apply=_mark_reception,
+    )
 
 
 @transaction.atomic
 def dossier_start(*, dossier: Dossier, user: User, internal_note: str = "", token: uuid.UUID | None = None) -> Dossier:
     """Received → in progress: an officer takes the dossier up (no email: nothing changes for the citizen).
-    A toàn trình dossier whose fee is neither paid nor waived waits (issue 21)."""
+    A toàn trình dossier whose fee is neither paid nor waived waits (issue 21); an unassigned
+    dossier becomes the starting officer's (so it is in their queue from now on).
+    """
 
     def apply(locked: Dossier) -> None:
         payment = Payment.objects.filter(dossier=locked).first()
@@ -421,6 +519,8 @@ def dossier_start(*, dossier: Dossier, user: User, internal_note: str = "", toke
                 )
                 % {"status": payment.get_status_display()}
             )
+        if locked.assigned_to_id is None:
+            locked.assigned_to = user
 
     return _transition("start", dossier=dossier, actor=user, internal_note=internal_note, token=token, apply=apply)
 
@@ -446,6 +546,8 @@ def dossier_request_supplement(
         raise TransitionError(gettext("The reply-by date must be after today."))
 
     def apply(locked: Dossier) -> None:
+        if not deadlines.WorkingCalendar.from_database().is_working_day(reply_by):
+            raise TransitionError(gettext("The reply-by date must be a working day."))
         now = timezone.now()
         locked.supplement_request = request
         locked.supplement_requested_at = now
@@ -677,6 +779,119 @@ def dossier_apologise(
     )
 
 
+# --- The officers' own moves (issue 20) ---------------------------------------------------
+
+
+def assignable_officers(agency_id: int):
+    """The memberships whose officer can be given a dossier of the agency: processors and leaders."""
+    return (
+        AgencyMembership.objects.filter(
+            agency_id=agency_id, role__in=(StaffRole.PROCESSOR, StaffRole.LEADER), user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+
+
+def _officer_name(user: User | None) -> str:
+    if user is None:
+        return "—"
+    return user.full_name or user.email
+
+
+@transaction.atomic
+def dossier_assign(
+    *, dossier: Dossier, user: User, assignee: User, internal_note: str = "", token: uuid.UUID | None = None
+) -> Dossier:
+    """A receiver or leader gives the dossier to a processing officer of its agency (assign, or
+    reassign when it already had one); the history row says from whom to whom, for staff only."""
+    before = dossier.assigned_to
+    name = "reassign" if before is not None else "assign"
+
+    def apply(locked: Dossier) -> None:
+        if not assignable_officers(locked.agency_id).filter(user=assignee).exists():
+            raise TransitionError(gettext("This officer does not process dossiers in the receiving agency."))
+        if locked.assigned_to_id == assignee.pk:
+            raise TransitionError(
+                gettext("The dossier is already assigned to %(name)s.") % {"name": _officer_name(assignee)}
+            )
+        locked.assigned_to = assignee
+
+    line = gettext("Assigned: %(before)s → %(after)s") % {
+        "before": _officer_name(before),
+        "after": _officer_name(assignee),
+    }
+    return _transition(
+        name,
+        dossier=dossier,
+        actor=user,
+        internal_note="\n".join(filter(None, [line, internal_note.strip()])),
+        token=token,
+        apply=apply,
+    )
+
+
+@transaction.atomic
+def dossier_take(*, dossier: Dossier, user: User, internal_note: str = "", token: uuid.UUID | None = None) -> Dossier:
+    """A processing officer takes an unassigned dossier of their agency."""
+
+    def apply(locked: Dossier) -> None:
+        if locked.assigned_to_id is not None and locked.assigned_to_id != user.pk:
+            raise TransitionError(
+                gettext("This dossier is already assigned to %(name)s.") % {"name": _officer_name(locked.assigned_to)}
+            )
+        if locked.assigned_to_id == user.pk:
+            raise TransitionError(gettext("This dossier is already yours."))
+        locked.assigned_to = user
+
+    return _transition("take", dossier=dossier, actor=user, internal_note=internal_note, token=token, apply=apply)
+
+
+@transaction.atomic
+def dossier_transfer(
+    *,
+    dossier: Dossier,
+    user: User,
+    to_agency,
+    reason: str,
+    internal_note: str = "",
+    token: uuid.UUID | None = None,
+) -> Dossier:
+    """Liên thông: the dossier goes to ``to_agency`` with a reason the citizen reads.
+
+    It arrives there as sent (in the new agency's "waiting to be received" queue) with a new
+    8-working-hour reception deadline; the reception and due dates and the assignment are cleared,
+    since the processing time runs from the new agency's reception. The history keeps both agencies.
+    """
+    reason = _require(reason, gettext("Give the reason for the transfer."))
+    origin: list[str] = []
+
+    def apply(locked: Dossier) -> None:
+        if to_agency is None or to_agency.pk == locked.agency_id or not to_agency.is_active:
+            raise TransitionError(gettext("Choose another, active agency to transfer the dossier to."))
+        origin.append(locked.agency.name)
+        now = timezone.now()
+        locked.agency = to_agency
+        locked.assigned_to = None
+        locked.received_at = None
+        locked.due_date = None
+        locked.paused_remaining_days = None
+        locked.reception_late = False
+        locked.reception_due_at = deadlines.reception_deadline(now)
+
+    note = gettext("Transferred to %(agency)s. Reason: %(reason)s") % {"agency": to_agency.name, "reason": reason}
+    return _transition(
+        "transfer",
+        dossier=dossier,
+        actor=user,
+        note=note,
+        internal_note=internal_note,
+        token=token,
+        apply=apply,
+        extra={"reason": reason, "from_agency": origin},
+    )
+
+
 # The function behind each agency button (the back office calls ``AGENCY_FUNCTIONS[name]``).
 AGENCY_FUNCTIONS: dict[str, Callable[..., Dossier]] = {
     "receive": dossier_receive,
@@ -686,4 +901,8 @@ AGENCY_FUNCTIONS: dict[str, Callable[..., Dossier]] = {
     "finish": dossier_finish,
     "reject": dossier_reject,
     "apologise": dossier_apologise,
+    "assign": dossier_assign,
+    "reassign": dossier_assign,
+    "take": dossier_take,
+    "transfer": dossier_transfer,
 }

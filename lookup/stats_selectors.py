@@ -32,6 +32,7 @@ class Figures:
     """One row of the tables (an agency, a month, or the total)."""
 
     received: int = 0
+    received_late: int = 0  # after the 8-working-hour reception deadline
     finished: int = 0
     finished_early: int = 0
     finished_on_time: int = 0
@@ -204,6 +205,7 @@ def csv_columns() -> list[tuple[str, str]]:
     """(attribute, header) of the numeric columns, in the tables' order."""
     return [
         ("received", _("Dossiers received")),
+        ("received_late", _("Received after the 8-hour deadline")),
         ("finished", _("Results given")),
         ("finished_early", _("Results early")),
         ("finished_on_time", _("Results on time")),

@@ -94,7 +94,7 @@ def test_another_agencys_dossier_cannot_be_acted_on(officer_client, other_agency
 
 def test_bulk_actions_ignore_another_agencys_dossiers(officer_client, mine, other_agency_dossier):
     ids = [str(mine.pk), str(other_agency_dossier.pk)]
-    officer_client.post(CHANGELIST, {"action": "receive_selected", "_selected_action": ids})
+    officer_client.post(CHANGELIST, {"action": "receive_selected", "_selected_action": ids, "confirm": "yes"})
     mine.refresh_from_db()
     other_agency_dossier.refresh_from_db()
     assert mine.status == DossierStatus.RECEIVED
@@ -206,7 +206,7 @@ def test_a_role_without_the_permission_gets_403(client, citizen, procedure):
     client.force_login(receiver)
     html = client.get(change_url(dossier)).content.decode()
     assert action_url(dossier, "finish") not in html
-    assert "Bạn không có thao tác nào" in html
+    assert 'id="action-finish"' not in html  # a receiver may still assign or transfer it (issue 20)
     assert client.post(action_url(dossier, "finish"), {"token": str(uuid.uuid4())}).status_code == 403
     dossier.refresh_from_db()
     assert dossier.status == DossierStatus.IN_PROGRESS
@@ -336,7 +336,8 @@ def test_the_changelist_has_a_constant_number_of_queries(officer_client, citizen
 def test_the_dossier_page_has_a_constant_number_of_queries(officer_client, citizen, procedure, agency_officer):
     from dossiers import workflow
 
-    small = DossierFactory(owner=citizen, procedure=procedure, sent=True)
+    # Same status (the actions shown, each with its form, depend on it), different sizes.
+    small = DossierFactory(owner=citizen, procedure=procedure, in_progress=True)
     AttachmentFactory(dossier=small)
     big = DossierFactory(owner=citizen, procedure=procedure, in_progress=True, form_data=dict(VALID_ANSWERS))
     for _ in range(8):
@@ -349,7 +350,10 @@ def test_the_dossier_page_has_a_constant_number_of_queries(officer_client, citiz
     )
     officer_client.get(change_url(small))
     assert _count_queries(officer_client, change_url(small)) == _count_queries(officer_client, change_url(big))
-    assert _count_queries(officer_client, change_url(big)) <= 13  # 12, +1 across the new year
+    # 12 before issue 20; +5 for the forms it added (the agency's ready-made reasons once, the
+    # officers to assign to, the agencies to transfer to, the calendar for the reply-by default,
+    # the agency's permissions for "receive and start"); +1 across the new year.
+    assert _count_queries(officer_client, change_url(big)) <= 18
 
 
 # --- Memberships, holidays, citizen pages for staff ----------------------------------------

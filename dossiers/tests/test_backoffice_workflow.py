@@ -7,7 +7,7 @@ from django.core import mail
 
 from accounts.models import OutgoingEmail
 from dossiers import workflow
-from dossiers.constants import AttachmentKind, DossierStatus, ResultDelivery, StaffRole, Timeliness
+from dossiers.constants import OPEN_STATUSES, AttachmentKind, DossierStatus, ResultDelivery, StaffRole, Timeliness
 from dossiers.files import check_upload
 from dossiers.models import Apology, Attachment, History
 from dossiers.tests.conftest import upload
@@ -24,6 +24,11 @@ AGENCY_SOURCES = {
     "finish": {DossierStatus.IN_PROGRESS},
     "reject": {DossierStatus.IN_PROGRESS},
     "apologise": {DossierStatus.IN_PROGRESS},
+    # Issue 20: the officers' own moves.
+    "assign": {DossierStatus.SENT, *OPEN_STATUSES},
+    "reassign": {DossierStatus.SENT, *OPEN_STATUSES},
+    "take": {DossierStatus.SENT, *OPEN_STATUSES},
+    "transfer": {DossierStatus.SENT, DossierStatus.RECEIVED, DossierStatus.IN_PROGRESS},
 }
 TARGETS = {
     "receive": DossierStatus.RECEIVED,
@@ -33,6 +38,10 @@ TARGETS = {
     "finish": DossierStatus.FINISHED,
     "reject": DossierStatus.REJECTED,
     "apologise": DossierStatus.IN_PROGRESS,
+    "assign": None,  # the status stays
+    "reassign": None,
+    "take": None,
+    "transfer": DossierStatus.SENT,
 }
 EMAIL_SUBJECTS = {
     "receive": "đã được tiếp nhận",
@@ -41,11 +50,13 @@ EMAIL_SUBJECTS = {
     "finish": "đã có kết quả",
     "reject": "bị từ chối",
     "apologise": "xin lỗi",
+    "transfer": "chuyển",
 }
 
 
 def far() -> dt.date:
-    return dt.date.today() + dt.timedelta(days=60)
+    """A reply-by date far enough, and a working day (the workflow refuses a day off)."""
+    return next_working_day_after(40)
 
 
 def next_working_day_after(days: int) -> dt.date:
@@ -63,6 +74,9 @@ def run(name: str, dossier, user, **overrides):
         "finish": {"pickup_date": dt.date.today()},
         "reject": {"reason": "Không đủ điều kiện."},
         "apologise": {"new_due_date": next_working_day_after(30), "reason": "Cần xác minh thêm."},
+        "assign": {"assignee": user},
+        "take": {},
+        "transfer": {"to_agency": AgencyFactory(), "reason": "Không thuộc thẩm quyền."},
     }[name]
     kwargs.update(overrides)
     return workflow.AGENCY_FUNCTIONS[name](dossier=dossier, user=user, **kwargs)
@@ -75,7 +89,7 @@ def test_the_table_has_the_agency_transitions():
     assert set(workflow.AGENCY_FUNCTIONS) == set(AGENCY_SOURCES)
 
 
-@pytest.mark.parametrize("name", sorted(AGENCY_SOURCES))
+@pytest.mark.parametrize("name", sorted(set(AGENCY_SOURCES) - {"reassign"}))  # reassign: test_officer_workspace
 @pytest.mark.parametrize("status", sorted(DossierStatus.values))
 def test_every_agency_transition_from_every_status(
     name, status, citizen, procedure, agency_officer, django_capture_on_commit_callbacks
@@ -86,14 +100,14 @@ def test_every_agency_transition_from_every_status(
     if status in AGENCY_SOURCES[name]:
         with django_capture_on_commit_callbacks(execute=True):
             result = run(name, dossier, agency_officer)
-        assert result.status == TARGETS[name]
+        assert result.status == (TARGETS[name] or status)
         entries = History.objects.filter(dossier=dossier)
         assert entries.count() == before + 1
         entry = entries.latest("pk")
         assert (entry.action, entry.from_status, entry.to_status, entry.actor) == (
             name,
             status,
-            TARGETS[name],
+            TARGETS[name] or status,
             agency_officer,
         )
         if name in EMAIL_SUBJECTS:
@@ -123,11 +137,11 @@ ROLE_CAN = {
     StaffRole.RECEIVER: {"receive", "refuse"},
     StaffRole.PROCESSOR: {"start", "request_supplement", "finish", "reject"},
     StaffRole.LEADER: set(AGENCY_SOURCES),
-}
+}  # the issue-20 moves (several sources each) are tested in test_officer_workspace
 
 
 @pytest.mark.parametrize("role", StaffRole.values)
-@pytest.mark.parametrize("name", sorted(AGENCY_SOURCES))
+@pytest.mark.parametrize("name", sorted(n for n, sources in AGENCY_SOURCES.items() if len(sources) == 1))
 def test_roles_decide_who_may_act(role, name, citizen, procedure):
     user = officer(procedure.agency, role)
     (status,) = AGENCY_SOURCES[name]

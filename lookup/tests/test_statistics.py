@@ -121,28 +121,29 @@ def known(now):
     return {"agency_a": agency_a, "agency_b": agency_b}
 
 
-# Columns: received, results, early, on time, late, in progress, overdue now, apologies,
-# on-time rate, ratings, average rating, fees paid, fees collected (Vietnamese number format).
+# Columns: received, received after the 8-hour reception deadline (issue 20), results, early,
+# on time, late, in progress, overdue now, apologies, on-time rate, ratings, average rating, fees paid, fees collected
+# (Vietnamese number format).
 EXPECTED_BY_AGENCY = {
-    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75,0%", "3", "3,7", "0", "0"],  # rate 3/4, ratings (5+4+2)/3
-    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—", "0", "0"],
-    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50,0%", "2", "3,5", "0", "0"],  # ratings (3+4)/2
-    "total": ["10", "6", "2", "2", "2", "4", "2", "2", "66,7%", "5", "3,6", "0", "0"],  # ratings 18/5
+    "SO-A": ["6", "0", "4", "2", "1", "1", "2", "1", "1", "75,0%", "3", "3,7", "0", "0"],  # rate 3/4, ratings (5+4+2)/3
+    "SO-A-P1": ["2", "0", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—", "0", "0"],
+    "SO-B": ["2", "0", "2", "0", "1", "1", "1", "1", "1", "50,0%", "2", "3,5", "0", "0"],  # ratings (3+4)/2
+    "total": ["10", "0", "6", "2", "2", "2", "4", "2", "2", "66,7%", "5", "3,6", "0", "0"],  # ratings 18/5
 }
 EXPECTED_BY_MONTH = {
     # February: received a1 a2 a3 a6 c2 b1; results a1 (early) b1 (late) b3 (on time); a6 open;
     # b1's apology; ratings a1 5, b1 3, b3 4.
-    "2026-02": ["6", "3", "1", "1", "1", "1", "0", "1", "66,7%", "3", "4,0", "0", "0"],
+    "2026-02": ["6", "0", "3", "1", "1", "1", "1", "0", "1", "66,7%", "3", "4,0", "0", "0"],
     # March: received a4 a5 c1 b2; results a2 (on time) a3 (late) a4 (early); a5 c1 b2 open, a5 b2
     # overdue; a3's apology; ratings a2 4, a3 2.
-    "2026-03": ["4", "3", "1", "1", "1", "3", "2", "1", "66,7%", "2", "3,0", "0", "0"],
+    "2026-03": ["4", "0", "3", "1", "1", "1", "3", "2", "1", "66,7%", "2", "3,0", "0", "0"],
     "total": EXPECTED_BY_AGENCY["total"],
 }
 CSV_EXPECTED_BY_AGENCY = {
-    "SO-A": ["6", "4", "2", "1", "1", "2", "1", "1", "75.0", "3", "3.7", "0", "0"],
-    "SO-A-P1": ["2", "0", "0", "0", "0", "1", "0", "0", "", "0", "", "0", "0"],
-    "SO-B": ["2", "2", "0", "1", "1", "1", "1", "1", "50.0", "2", "3.5", "0", "0"],
-    "": ["10", "6", "2", "2", "2", "4", "2", "2", "66.7", "5", "3.6", "0", "0"],
+    "SO-A": ["6", "0", "4", "2", "1", "1", "2", "1", "1", "75.0", "3", "3.7", "0", "0"],
+    "SO-A-P1": ["2", "0", "0", "0", "0", "0", "1", "0", "0", "", "0", "", "0", "0"],
+    "SO-B": ["2", "0", "2", "0", "1", "1", "1", "1", "1", "50.0", "2", "3.5", "0", "0"],
+    "": ["10", "0", "6", "2", "2", "2", "4", "2", "2", "66.7", "5", "3.6", "0", "0"],
 }
 
 
@@ -198,14 +199,44 @@ def test_every_figure_per_agency_and_per_month(client, known):
 def test_one_agency_includes_its_sub_agencies(client, known):
     html = client.get(URL, {**PERIOD, "agency": "SO-A"}).content.decode()
     found = tables(html)
-    total = ["8", "4", "2", "1", "1", "3", "1", "1", "75,0%", "3", "3,7", "0", "0"]
+    total = ["8", "0", "4", "2", "1", "1", "3", "1", "1", "75,0%", "3", "3,7", "0", "0"]
     assert found["table-agency"] == {
         "SO-A": EXPECTED_BY_AGENCY["SO-A"],
         "SO-A-P1": EXPECTED_BY_AGENCY["SO-A-P1"],
         "total": total,
     }
-    assert found["table-month"]["2026-02"] == ["5", "1", "1", "0", "0", "1", "0", "0", "100,0%", "1", "5,0", "0", "0"]
-    assert found["table-month"]["2026-03"] == ["3", "3", "1", "1", "1", "2", "1", "1", "66,7%", "2", "3,0", "0", "0"]
+    assert found["table-month"]["2026-02"] == [
+        "5",
+        "0",
+        "1",
+        "1",
+        "0",
+        "0",
+        "1",
+        "0",
+        "0",
+        "100,0%",
+        "1",
+        "5,0",
+        "0",
+        "0",
+    ]
+    assert found["table-month"]["2026-03"] == [
+        "3",
+        "0",
+        "3",
+        "1",
+        "1",
+        "1",
+        "2",
+        "1",
+        "1",
+        "66,7%",
+        "2",
+        "3,0",
+        "0",
+        "0",
+    ]
     assert "Sở Giáo dục A và các đơn vị trực thuộc" in html
     assert 'class="depth-1">UBND phường A1' in html  # indented under its parent
     assert "Sở Tư pháp B" not in html.split("<table")[1]
@@ -235,7 +266,22 @@ def test_default_period_is_the_last_twelve_months(client, known):
     ]
     assert "05/2025 – 04/2026" in html
     # December 2025 now counts: the old dossier (received, finished, rated) and its apology.
-    assert found["table-month"]["2025-12"] == ["1", "1", "0", "1", "0", "0", "0", "1", "100,0%", "1", "1,0", "0", "0"]
+    assert found["table-month"]["2025-12"] == [
+        "1",
+        "0",
+        "1",
+        "0",
+        "1",
+        "0",
+        "0",
+        "0",
+        "1",
+        "100,0%",
+        "1",
+        "1,0",
+        "0",
+        "0",
+    ]
     assert found["table-month"]["2026-01"][0] == "1"  # b3 received
     assert 'value="2025-05"' in html and 'value="2026-04"' in html  # the month boxes show the defaults
 
@@ -262,6 +308,7 @@ def test_csv_per_agency_has_the_same_figures(client, known):
         "Mã cơ quan",
         "Cơ quan",
         "Tiếp nhận",
+        "Tiếp nhận quá 8 giờ làm việc",
         "Đã giải quyết",
         "Trước hạn",
         "Đúng hạn",
@@ -284,8 +331,8 @@ def test_csv_per_month_has_the_same_figures(client, known):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][0] == "Tháng"
     assert rows[1:] == [
-        ["02/2026", "6", "3", "1", "1", "1", "1", "0", "1", "66.7", "3", "4.0", "0", "0"],
-        ["03/2026", "4", "3", "1", "1", "1", "3", "2", "1", "66.7", "2", "3.0", "0", "0"],
+        ["02/2026", "6", "0", "3", "1", "1", "1", "1", "0", "1", "66.7", "3", "4.0", "0", "0"],
+        ["03/2026", "4", "0", "3", "1", "1", "1", "3", "2", "1", "66.7", "2", "3.0", "0", "0"],
         ["Tổng cộng", *CSV_EXPECTED_BY_AGENCY[""]],
     ]
 
@@ -300,7 +347,7 @@ def test_tables_and_charts_are_accessible(client, known):
     html = client.get(URL, PERIOD).content.decode()
     assert html.count("<caption") == 2
     assert '<caption id="table-agency-caption">Hồ sơ theo cơ quan: Toàn quốc' in html
-    assert html.count('<th scope="col">') == 28
+    assert html.count('<th scope="col">') == 30  # 14 figure columns in each of the two tables
     assert '<th scope="row" class="depth-0">Sở Giáo dục A</th>' in html
     # Two charts, each named by its own title and description (ids never repeat on the page).
     assert 'aria-labelledby="chart-agency-title chart-agency-desc"' in html
@@ -370,7 +417,7 @@ def test_figures_are_cached_briefly_per_selection_and_language(client, known, se
     english = client.get("/en" + URL, PERIOD).content.decode()
     assert "Dossiers by agency, 02/2026 – 03/2026" in english  # not the cached Vietnamese chart
     assert tables(english)["table-agency"]["total"][0] == "12"  # computed afresh: the new dossiers count
-    assert tables(english)["table-agency"]["total"][8] == "75.0%"  # English number format
+    assert tables(english)["table-agency"]["total"][9] == "75.0%"  # English number format
     cache.clear()
     assert tables(client.get(URL, PERIOD).content.decode())["table-agency"]["total"][0] == "12"
 

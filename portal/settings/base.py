@@ -334,6 +334,8 @@ DOSSIER_LOOKUP_PATH = "/lookup/"
 # Deadlines are counted in working days (dossiers/deadlines.py, docs/backoffice.md): a dossier is
 # "due soon" when its due date is within this many working days.
 DOSSIER_DUE_SOON_WORKING_DAYS = env.int("DOSSIER_DUE_SOON_WORKING_DAYS", default=2)
+# The reply-by date a supplement request offers by default, in working days from today.
+DOSSIER_SUPPLEMENT_REPLY_WORKING_DAYS = env.int("DOSSIER_SUPPLEMENT_REPLY_WORKING_DAYS", default=5)
 # Every morning at 07:00 (Asia/Ho_Chi_Minh) each officer gets the due-soon and overdue dossiers of
 # their agencies by email (skipped when there are none; one per officer and day).
 # --- Fee payments (issue 21, dossiers/payments/) ----------------------------------------------

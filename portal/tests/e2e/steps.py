@@ -147,12 +147,13 @@ def admin_login(page: Page, email: str, password: str) -> None:
 def open_action(page: Page, name: str) -> None:
     """Unfold one action of the dossier's admin page (the caller fills its inputs, then submit_action)."""
     action = page.locator(f"#action-{name}")
-    action.locator("summary").click()
+    if action.get_attribute("open") is None:  # the status's main action is already open
+        action.locator("summary").click()
     expect(action.locator("form")).to_be_visible()
 
 
 def submit_action(page: Page, name: str) -> None:
-    page.locator(f"#action-{name} form [type=submit]").click()
+    page.locator(f"#action-{name} form [type=submit].default").click()
     expect(page.locator(".messagelist")).to_contain_text("đã thực hiện cho hồ sơ")
     audit(page)
 

@@ -48,8 +48,8 @@ print("READY")
 
 # received, results, early, on time, late, in progress, overdue now, apologies, on-time rate,
 # ratings, average rating
-PARENT_ROW = ["4", "3", "2", "0", "1", "1", "1", "0", "66,7%", "1", "5,0"]
-CHILD_ROW = ["1", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—"]
+PARENT_ROW = ["4", "0", "3", "2", "0", "1", "1", "1", "0", "66,7%", "1", "5,0"]
+CHILD_ROW = ["1", "0", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—"]
 
 
 def row_cells(page: Page, table: str, key: str) -> list[str]:
@@ -73,7 +73,7 @@ def test_visitor_filters_one_agency_reads_the_figures_and_downloads_the_csv(
     audit(page)
     assert row_cells(page, "table-agency", "SO-TK-E2E") == PARENT_ROW
     assert row_cells(page, "table-agency", "PHUONG-TK-E2E") == CHILD_ROW
-    assert row_cells(page, "table-agency", "total")[:8] == ["5", "3", "2", "0", "1", "2", "1", "0"]
+    assert row_cells(page, "table-agency", "total")[:9] == ["5", "0", "3", "2", "0", "1", "2", "1", "0"]
     expect(page.get_by_role("img", name=re.compile("Hồ sơ theo cơ quan"))).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("Hồ sơ theo tháng"))).to_be_visible()
 
@@ -81,8 +81,8 @@ def test_visitor_filters_one_agency_reads_the_figures_and_downloads_the_csv(
         page.get_by_role("link", name="Tải bảng này (tệp CSV, mở được bằng Excel)").first.click()
     assert download.value.suggested_filename.startswith("thong-ke-ho-so-co-quan-")
     body = download.value.path().read_bytes().decode("utf-8")
-    assert body.startswith("\ufeffMã cơ quan,Cơ quan,Tiếp nhận,")
-    assert "SO-TK-E2E,Sở Thống kê Thử nghiệm,4,3,2,0,1,1,1,0,66.7,1,5.0" in body
+    assert body.startswith("\ufeffMã cơ quan,Cơ quan,Tiếp nhận,Tiếp nhận quá 8 giờ làm việc,")
+    assert "SO-TK-E2E,Sở Thống kê Thử nghiệm,4,0,3,2,0,1,1,1,0,66.7,1,5.0" in body
 
     mobile_page.goto("/statistics/?agency=SO-TK-E2E")
     expect(mobile_page.locator("#table-agency")).to_be_visible()
