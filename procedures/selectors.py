@@ -169,15 +169,16 @@ def _cube(entries: QuerySet[SearchEntry]) -> Cube:
 
 def _search(q: str, synonyms: dict[str, str]) -> tuple[search.Plan, Cube]:
     """The query as searched (one query to the vocabulary) and its matches counted by agency,
-    field and level (one query); when nothing matches, the broad pass (one more)."""
+    field and level (one query; one more for each level of tolerance that finds nothing, at most
+    three, see ``search.tiers``)."""
     the_plan = search.plan(q, synonyms)
     if not the_plan.terms:
         return the_plan, []
-    cube = _cube(_entries(the_plan))
-    if not cube:
-        the_plan = search.broaden(the_plan)
-        cube = _cube(_entries(the_plan))
-    return the_plan, cube
+    for tier in search.tiers(the_plan):
+        cube = _cube(_entries(tier))
+        if cube:
+            return tier, cube
+    return tier, cube
 
 
 def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
