@@ -328,8 +328,8 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
 
 def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     """Autocomplete: the first results of the same search as the list page, the last word taken
-    as the start of a word (two queries when cold: the vocabulary, the rows; the plan is cached
-    per keyword and catalogue version)."""
+    as the start of a word (two queries when cold: the vocabulary, the rows, and one more for each
+    level of tolerance that finds nothing; the plan is cached per keyword and catalogue version)."""
     meta = catalogue_meta()
     words = _typed(q)
     if not words:
@@ -337,7 +337,11 @@ def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     the_plan = _cached("suggest", lambda: search.plan(q, meta.synonyms, prefix=True), words, version=meta.version)
     if not the_plan.terms:
         return []
-    return list(_ranked_procedures(the_plan, Q(), 0, limit))
+    for tier in search.tiers(the_plan)[:-1]:  # widened while nothing is found (one query each)
+        rows = list(_ranked_procedures(tier, Q(), 0, limit))
+        if rows:
+            return rows
+    return []
 
 
 def catalogue_warm() -> None:
