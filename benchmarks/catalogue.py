@@ -250,6 +250,42 @@ def run(repeat: int) -> list[str]:
     return lines
 
 
+def sql_alone(tries: int = 10) -> list[str]:
+    """Each keyword's statements (the vocabulary look-up, the counts, the first page) timed alone,
+    best of ``tries``: what the search costs PostgreSQL whatever else runs on the machine."""
+    from django.db.models import Count, Q
+
+    from procedures import search, selectors
+
+    meta = selectors.catalogue_meta()
+    lines = [
+        "| class | keyword | vocabulary ms | counts ms | first page ms | words searched |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def best(run) -> float:
+        times = []
+        for _ in range(tries):
+            started = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - started) * 1000)
+        return min(times)
+
+    for kind, params in QUERIES:
+        if "q" not in params:
+            continue
+        q = params["q"]
+        vocabulary = best(lambda q=q: search.plan(q, meta.synonyms))
+        the_plan, _cube = selectors._search(q, meta.synonyms)
+        entries = selectors._entries(the_plan).order_by().values_list("agency_id", "field_id", "service_level")
+        counts = best(lambda entries=entries: list(entries.annotate(n=Count("pk"))))
+        first_page = selectors._ranked_procedures(the_plan, Q(), 0, 20) if the_plan.terms else []
+        page = best(lambda first_page=first_page: list(first_page))
+        searched = " ".join("/".join(term.spellings) for term in the_plan.terms)
+        lines.append(f"| {kind} | `{q}` | {vocabulary:.1f} | {counts:.1f} | {page:.1f} | {searched} |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="measured requests per query and cache state")
@@ -269,6 +305,7 @@ def main() -> None:
     count = Procedure.objects.filter(is_published=True).count()
     load_before = os.getloadavg()[0]
     lines = run(args.repeat)
+    lines += ["", "SQL alone (each statement best of 10, run by itself; machine load aside):", "", *sql_alone()]
     empty_cache()  # leaves nothing behind in a Redis database it may share
     load_after = os.getloadavg()[0]
     header = [

@@ -39,9 +39,9 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import reduce
-from itertools import pairwise
+from itertools import combinations, pairwise
 
 from django.contrib.postgres.aggregates import StringAgg
 from django.contrib.postgres.fields import ArrayField
@@ -122,6 +122,7 @@ class Plan:
     terms: tuple[Term, ...]
     pairs: tuple[tuple[int, int], ...]  # terms typed side by side (indices into terms)
     accented: tuple[str, ...]  # words typed with accents, lower case, as typed
+    need: int = 0  # how many meaningful words a name must hold (0: all; see ``tiers``)
     broad: bool = False  # nothing matched the usual way: any document holding any word
 
     @property
@@ -226,6 +227,10 @@ def _swaps(word: str) -> list[str]:
     return [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
 
 
+def _doubled(word: str) -> list[int]:
+    return [i for i in range(1, len(word)) if word[i] == word[i - 1]]
+
+
 def _vocabulary(words: list[str], correctable: list[str]) -> tuple[set[str], dict[str, list[str]]]:
     """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
     one edit away (one query)."""
@@ -252,9 +257,16 @@ def _vocabulary(words: list[str], correctable: list[str]) -> tuple[set[str], dic
     for row in rows:
         if row[0] in swaps:
             close[swaps[row[0]]].append(row[0])
-        for index, word in enumerate(correctable):
-            if row[index + 1] <= 1 and row[0] not in close[word]:
-                close[word].append(row[0])
+    for index, word in enumerate(correctable):
+        # The likeliest slip first: two letters typed in the wrong order ("hno" → "hon"), a key
+        # pressed twice ("xee" → "xe"), a letter left out (unaccented Vietnamese: "sin" for
+        # "sinh"), then a wrong or an extra letter. Only the likeliest kind found is kept: "ho"
+        # and "nho" are one letter from "hno" too, and would bring half the catalogue.
+        if not close[word]:
+            near_words = [row[0] for row in rows if row[index + 1] <= 1]
+            doubled = [w for w in near_words if any(word[:i] + word[i + 1 :] == w for i in _doubled(word))]
+            longer = [w for w in near_words if len(w) > len(word)]
+            close[word] = doubled or longer or near_words
     return known, close
 
 
@@ -316,18 +328,29 @@ def _any(terms: Iterable[Term]) -> str:
     return " | ".join(term.tsquery() for term in terms)
 
 
+def tiers(the_plan: Plan) -> list[Plan]:
+    """The plan at each level of tolerance, tried in turn until one finds something: a document
+    holding every meaningful word, or a name holding all but one of them (all of them for one or
+    two words); then a name holding any of them; then any document holding any word."""
+    n = len(the_plan.meaningful)
+    needs = dict.fromkeys((n - 1 if n >= 3 else n, 1))
+    return [*(replace(the_plan, need=need) for need in needs), replace(the_plan, broad=True)]
+
+
 def matches(the_plan: Plan, via: str = "") -> Q:
-    """The documents ``the_plan`` finds (see the module)."""
+    """The documents ``the_plan`` finds at its level of tolerance (see ``tiers``)."""
     if not the_plan.terms:
         return Q(pk__in=[])
     if the_plan.broad:
         return Q(**{f"{via}search_vector": _query(_any(the_plan.terms))})
     meaningful = the_plan.meaningful
-    return Q(**{f"{via}search_vector": _query(_all(meaningful))}) | Q(**{f"{via}name_vector": _query(_any(meaningful))})
-
-
-def broaden(the_plan: Plan) -> Plan:
-    return Plan(terms=the_plan.terms, pairs=the_plan.pairs, accented=the_plan.accented, broad=True)
+    need = min(the_plan.need or len(meaningful), len(meaningful))
+    in_name = Q(
+        **{f"{via}name_vector": _query(" | ".join(f"({_all(subset)})" for subset in combinations(meaningful, need)))}
+    )
+    if all(term.stop for term in meaningful):  # only words such as "thủ tục cấp giấy": they are everywhere
+        return in_name
+    return Q(**{f"{via}search_vector": _query(_all(meaningful))}) | in_name
 
 
 def _in_name(column: str, word: str) -> GreaterThan:
@@ -339,16 +362,19 @@ def _points(value: float) -> Value:
     return Value(value, output_field=FloatField())
 
 
+def _found(term: Term, via: str) -> list[When]:
+    """Points for ``term`` found in the name, else elsewhere (a stop word found elsewhere than in
+    the name says nothing: it is in nearly every document)."""
+    query = _query(term.tsquery())
+    whens = [When(Q(**{f"{via}name_vector": query}), then=_points(NAME_POINTS * term.weight))]
+    if not term.stop:
+        whens.append(When(Q(**{f"{via}search_vector": query}), then=_points(BODY_POINTS * term.weight)))
+    return whens
+
+
 def score(the_plan: Plan, via: str = ""):
     """How well a document answers ``the_plan`` (higher first; see the module)."""
-    parts = [
-        Case(
-            When(Q(**{f"{via}name_vector": _query(term.tsquery())}), then=_points(NAME_POINTS * term.weight)),
-            When(Q(**{f"{via}search_vector": _query(term.tsquery())}), then=_points(BODY_POINTS * term.weight)),
-            default=_points(0),
-        )
-        for term in the_plan.terms
-    ]
+    parts = [Case(*_found(term, via), default=_points(0)) for term in the_plan.terms]
     parts += [
         Case(
             When(

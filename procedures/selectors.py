@@ -175,15 +175,16 @@ def _cube(entries: QuerySet[SearchEntry]) -> Cube:
 
 def _search(q: str, synonyms: dict[str, str]) -> tuple[search.Plan, Cube]:
     """The query as searched (one query to the vocabulary) and its matches counted by agency,
-    field and level (one query); when nothing matches, the broad pass (one more)."""
+    field and level (one query; one more for each level of tolerance that finds nothing, at most
+    three, see ``search.tiers``)."""
     the_plan = search.plan(q, synonyms)
     if not the_plan.terms:
         return the_plan, []
-    cube = _cube(_entries(the_plan))
-    if not cube:
-        the_plan = search.broaden(the_plan)
-        cube = _cube(_entries(the_plan))
-    return the_plan, cube
+    for tier in search.tiers(the_plan):
+        cube = _cube(_entries(tier))
+        if cube:
+            return tier, cube
+    return tier, cube
 
 
 def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
@@ -333,8 +334,8 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
 
 def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     """Autocomplete: the first results of the same search as the list page, the last word taken
-    as the start of a word (two queries when cold: the vocabulary, the rows; the plan is cached
-    per keyword and catalogue version)."""
+    as the start of a word (two queries when cold: the vocabulary, the rows, and one more for each
+    level of tolerance that finds nothing; the plan is cached per keyword and catalogue version)."""
     meta = catalogue_meta()
     words = _typed(q)
     if not words:
@@ -342,7 +343,11 @@ def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     the_plan = _cached("suggest", lambda: search.plan(q, meta.synonyms, prefix=True), words, version=meta.version)
     if not the_plan.terms:
         return []
-    return list(_ranked_procedures(the_plan, Q(), 0, limit))
+    for tier in search.tiers(the_plan)[:-1]:  # widened while nothing is found (one query each)
+        rows = list(_ranked_procedures(tier, Q(), 0, limit))
+        if rows:
+            return rows
+    return []
 
 
 def catalogue_warm() -> None:
