@@ -161,6 +161,7 @@ def _open_page(browser, live_portal, request, options: dict):
     page.on("framenavigated", on_navigated)
     page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
+
     def on_console(message):
         # A 4xx page itself (the 404 page a test opens on purpose) is logged by Chromium as a failed
         # resource: like `on_response`, only a failed subresource counts.
