@@ -116,6 +116,11 @@ def to_form_value(definition, stored: Any) -> Any:
         if isinstance(stored, bool):
             return YES if stored else NO
         return str(stored)
+    if definition.field_type == FormFieldType.DATE and isinstance(stored, str):
+        try:  # a date object, which the text box shows day/month/year
+            return datetime.date.fromisoformat(stored)
+        except ValueError:
+            return stored
     if isinstance(stored, bool | int | float):
         return str(stored)
     return stored

@@ -136,3 +136,9 @@ def test_sending_needs_the_declaration(citizen_client, ready_draft, captcha_ok):
     assert "Đánh dấu vào lời cam đoan" in response.content.decode()
     ready_draft.refresh_from_db()
     assert ready_draft.is_draft
+
+
+def test_a_stored_answer_date_is_shown_day_month_year(citizen_client, citizen, procedure):
+    draft = DossierFactory(owner=citizen, procedure=procedure, form_data={"ngay-cap": "2008-06-20"})
+    html = citizen_client.get(step_url(draft, WizardStep.FORM)).content.decode()
+    assert 'value="20/06/2008"' in html and "2008-06-20" not in html

@@ -307,7 +307,7 @@ def resume_from_my_dossiers(page: Page, person: Person, code: str, answers: Answ
     audit(page)
 
     # The declaration answers were kept too.
-    page.locator(".wizard-progress").get_by_role("link", name=re.compile("Tờ khai điện tử")).click()
+    page.locator(".wizard-progress").get_by_role("button", name=re.compile("Tờ khai điện tử")).click()
     expect(page.get_by_label(answers.kind, exact=True)).to_be_checked()
     expect(page.locator("#id_q_ngay_sinh_nguoi_duoc_cap")).to_have_value("15/09/2004")
     expect(page.locator("#id_q_so_ban_sao")).to_have_value(answers.copies)
