@@ -455,7 +455,7 @@ def visitor_looks_up(page: Page, person: Person, code: str) -> None:
     expect(value("Thủ tục")).to_have_text(PROCEDURE)
     expect(value("Cơ quan tiếp nhận")).to_have_text(AGENCY[1])
     expect(value("Người nộp")).to_have_text("Phạm T. T. T.")  # the masked name, nothing more
-    expect(value("Trạng thái")).to_have_text("Đã có kết quả")
+    expect(value("Trạng thái").locator("strong")).to_have_text("Đã có kết quả")
     for label in ("Đã gửi", "Đã tiếp nhận", "Ngày hoàn thành"):
         expect(value(label)).to_contain_text(today)
     expect(value("Ngày hẹn trả kết quả")).to_have_text(expected_due_date(1).strftime("%d/%m/%Y"))
