@@ -153,7 +153,7 @@ def identity_fields(account_type: str) -> dict[str, forms.Field]:
         label=_("Address"),
         max_length=255,
         validators=[validators.validate_plain_text],
-        help_text=_("House number, street, ward/commune, district, province."),
+        help_text=_("House number, street, ward/commune, province (two tiers since 1 July 2025)."),
         widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     return fields

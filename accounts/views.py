@@ -38,7 +38,10 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         services.user_update_profile(user=self.request.user, data=form.cleaned_data)
-        messages.success(self.request, _("Your profile has been saved."))
+        if self.request.user.is_organisation:
+            messages.success(self.request, _("The organisation's profile has been saved."))
+        else:
+            messages.success(self.request, _("Your profile has been saved."))
         return super().form_valid(form)
 
 

@@ -54,6 +54,20 @@ def build_field(definition) -> forms.Field:
             },
             **common,
         )
+    if kind == FormFieldType.YEAR:
+        label = definition.label
+        this_year = datetime.date.today().year
+        return forms.IntegerField(
+            min_value=1900,
+            max_value=this_year + 50,
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "maxlength": "4", "autocomplete": "off"}),
+            error_messages={
+                "invalid": format_lazy(_("Write “{label}” as a year of four digits, e.g. 2008."), label=label),
+                "min_value": format_lazy(_("“{label}” must be a year from 1900 on."), label=label),
+                "max_value": format_lazy(_("“{label}” must be a year of four digits, e.g. 2008."), label=label),
+            },
+            **common,
+        )
     if kind == FormFieldType.DATE:
         common["help_text"] = common["help_text"] or DATE_HELP
         return date_field(**common)
@@ -97,6 +111,8 @@ def to_json(definition, value: Any) -> Any:
     if kind == FormFieldType.NUMBER:
         text = format(Decimal(value).normalize(), "f")
         return text
+    if kind == FormFieldType.YEAR:
+        return str(value)
     if kind == FormFieldType.DATE:
         return value.isoformat()
     if kind == FormFieldType.YES_NO:
@@ -116,6 +132,11 @@ def to_form_value(definition, stored: Any) -> Any:
         if isinstance(stored, bool):
             return YES if stored else NO
         return str(stored)
+    if definition.field_type == FormFieldType.DATE and isinstance(stored, str):
+        try:  # a date object, which the text box shows day/month/year
+            return datetime.date.fromisoformat(stored)
+        except ValueError:
+            return stored
     if isinstance(stored, bool | int | float):
         return str(stored)
     return stored

@@ -204,6 +204,13 @@ class Dossier(models.Model):
         return self.status == DossierStatus.DRAFT
 
     @property
+    def supplement_asks(self) -> list[tuple[str, str]]:
+        """(document name, what is missing) for each document the supplement request names, in
+        the procedure's order (its documents are prefetched by the pages that show this)."""
+        asked = self.supplement_documents or {}
+        return [(d.name, asked[str(d.pk)]) for d in self.procedure.documents.all() if str(d.pk) in asked]
+
+    @property
     def is_organisation(self) -> bool:
         return self.applicant_type == AccountType.ORGANISATION
 

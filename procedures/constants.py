@@ -21,6 +21,7 @@ class FormFieldType(models.TextChoices):
     TEXT = "text", _("Text")
     LONG_TEXT = "long_text", _("Long text")
     NUMBER = "number", _("Number")
+    YEAR = "year", _("Year")
     DATE = "date", _("Date")
     CHOICE = "choice", _("Choice")
     YES_NO = "yes_no", _("Yes / no")

@@ -180,7 +180,8 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
             "id, code, owner_id, procedure_id, agency_id, status, applicant_type, applicant_name, "
             "applicant_id_number, applicant_date_of_birth, applicant_gender, applicant_representative, "
             "applicant_phone, applicant_email, applicant_address, form_data, result_delivery, result_address, "
-            "current_step, steps_done, supplement_request, supplement_requested_at, supplement_due, "
+            "current_step, steps_done, typed_input, supplement_request, supplement_requested_at, supplement_due, "
+            "supplement_documents, supplement_fields, "
             "processing_days, created_at, updated_at, sent_at, received_at, due_date, finished_at, timeliness, "
             "apology_count, postal_tracking_number, supplement_documents, supplement_fields, typed_input"
         )
@@ -247,11 +248,14 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
                             "",
                             "review" if status != "draft" else rng.choice(["applicant", "attachments"]),
                             '["applicant", "attachments"]' if status != "draft" else "[]",
+                            "{}",
                             NOTES["request_supplement"] if status == "supplement_requested" else "",
                             times.get("request_supplement"),
                             (times["request_supplement"] + datetime.timedelta(days=15)).date()
                             if "request_supplement" in times
                             else None,
+                            "{}",
+                            "[]",
                             days,
                             created,
                             max([created, *times.values()]),

@@ -91,3 +91,21 @@ def test_a_supplement_sent_earlier_counts_as_sent_before(citizen_client, citizen
     html = citizen_client.get(reverse("dossiers:supplement", args=[dossier.code])).content.decode()
     slot = html[html.index(f'id="id_slot-{first.pk}_title"') :]
     assert slot.index("lan-truoc.pdf") < slot.index("Bổ sung lần này") < slot.index("lan-nay.pdf")
+
+
+def test_the_email_and_the_dossier_page_list_what_is_missing_per_document(
+    citizen_client, citizen, procedure, agency_officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    second = procedure.documents.all()[1]
+    dossier = DossierFactory(owner=citizen, procedure=procedure, in_progress=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.dossier_request_supplement(
+            dossier=dossier,
+            user=agency_officer,
+            request="Bổ sung giấy tờ.",
+            reply_by=timezone.localdate() + dt.timedelta(days=10),
+            documents={str(second.pk): "Ảnh CCCD mặt trước bị mờ."},
+        )
+    assert f"- {second.name}: Ảnh CCCD mặt trước bị mờ." in mailoutbox[-1].body
+    html = citizen_client.get(reverse("dossiers:detail", args=[dossier.code])).content.decode()
+    assert f"<strong>{second.name}</strong>: Ảnh CCCD mặt trước bị mờ." in html

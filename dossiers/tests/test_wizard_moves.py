@@ -136,3 +136,25 @@ def test_sending_needs_the_declaration(citizen_client, ready_draft, captcha_ok):
     assert "Đánh dấu vào lời cam đoan" in response.content.decode()
     ready_draft.refresh_from_db()
     assert ready_draft.is_draft
+
+
+def test_a_stored_answer_date_is_shown_day_month_year(citizen_client, citizen, procedure):
+    draft = DossierFactory(owner=citizen, procedure=procedure, form_data={"ngay-cap": "2008-06-20"})
+    html = citizen_client.get(step_url(draft, WizardStep.FORM)).content.decode()
+    assert 'value="20/06/2008"' in html and "2008-06-20" not in html
+
+
+def test_a_year_asks_for_a_year(citizen_client, citizen, procedure):
+    from dossiers.tests.factories import DossierFormFieldFactory
+
+    DossierFormFieldFactory(procedure=procedure, key="nam-cap", label="Năm cấp văn bằng", field_type="year")
+    draft = DossierFactory(owner=citizen, procedure=procedure)
+    html = citizen_client.post(
+        step_url(draft, WizardStep.FORM), answers_post(**{"q_nam-cap": "hai nghìn"})
+    ).content.decode()
+    assert "Viết “Năm cấp văn bằng” là năm gồm bốn chữ số, ví dụ 2008." in html
+    assert "Nhập một số" not in html
+    response = citizen_client.post(step_url(draft, WizardStep.FORM), answers_post(**{"q_nam-cap": "2008"}))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.form_data["nam-cap"] == "2008"

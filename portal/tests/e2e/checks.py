@@ -110,7 +110,9 @@ _LAYOUT_JS = """
       reported.push(el);
       continue;
     }
-    const clips = ["hidden", "clip"].includes(style.overflowX);
+    // A text box scrolls its own value sideways by design (a long address): not hidden content.
+    const field = ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+    const clips = ["hidden", "clip"].includes(style.overflowX) && !field;
     if (clips && style.textOverflow !== "ellipsis" && el.scrollWidth > el.clientWidth + 1) {
       problems.push(`${describe(el)} hides content: ${el.scrollWidth}px wide in a ${el.clientWidth}px box`);
       reported.push(el);

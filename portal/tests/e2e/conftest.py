@@ -161,10 +161,15 @@ def _open_page(browser, live_portal, request, options: dict):
     page.on("framenavigated", on_navigated)
     page.on("response", on_response)
     page.on("pageerror", lambda error: problems.append(f"JavaScript error on {page.url}: {error}"))
-    page.on(
-        "console",
-        lambda m: m.type == "error" and problems.append(f"console error on {page.url}: {m.text} ({m.location})"),
-    )
+
+    def on_console(message):
+        # A 4xx page itself (the 404 page a test opens on purpose) is logged by Chromium as a failed
+        # resource: like `on_response`, only a failed subresource counts.
+        document = message.location.get("url") == page.url and message.text.startswith("Failed to load resource")
+        if message.type == "error" and not document:
+            problems.append(f"console error on {page.url}: {message.text} ({message.location})")
+
+    page.on("console", on_console)
     yield page
 
     reports = request.node.stash.get(reports_key, {})

@@ -94,25 +94,25 @@ def organisation_journey(page: Page, portal: LivePortal, org: Organisation) -> N
     expect_logged_in_as(page, org.name)
 
     open_account_menu(page)
-    page.get_by_role("link", name="Hồ sơ cá nhân").click()
-    expect(heading(page)).to_have_text("Hồ sơ cá nhân")
+    page.get_by_role("link", name="Hồ sơ tổ chức").click()  # an organisation's profile, named as such
+    expect(heading(page)).to_have_text("Hồ sơ tổ chức")
     expect(page.get_by_label("Mã số thuế")).to_have_value(org.tax_code)
     audit(page)
     page.get_by_label("Địa chỉ").fill("18 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội")
     page.get_by_label("Số điện thoại", exact=False).fill("0243 999 8888")
     page.get_by_role("button", name="Lưu", exact=True).click()
-    expect(page.locator(".messages")).to_contain_text("Đã lưu thông tin cá nhân.")
+    expect(page.locator(".messages")).to_contain_text("Đã lưu thông tin của tổ chức.")
     expect(page.get_by_label("Địa chỉ")).to_have_value("18 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội")
     audit(page)
 
     # English, then back to Vietnamese, on the same page.
     page.locator(".language-switcher a[hreflang=en]").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(heading(page)).to_have_text("My profile")
+    expect(heading(page)).to_have_text("Organisation profile")
     audit(page)
     page.locator(".language-switcher a[hreflang=vi]").click()
     expect(page.locator("html")).to_have_attribute("lang", "vi")
-    expect(heading(page)).to_have_text("Hồ sơ cá nhân")
+    expect(heading(page)).to_have_text("Hồ sơ tổ chức")
 
     page.locator("main").get_by_role("link", name="Đổi mật khẩu").click()
     expect(heading(page)).to_have_text("Đổi mật khẩu")

@@ -307,7 +307,7 @@ def resume_from_my_dossiers(page: Page, person: Person, code: str, answers: Answ
     audit(page)
 
     # The declaration answers were kept too.
-    page.locator(".wizard-progress").get_by_role("link", name=re.compile("Tờ khai điện tử")).click()
+    page.locator(".wizard-progress").get_by_role("button", name=re.compile("Tờ khai điện tử")).click()
     expect(page.get_by_label(answers.kind, exact=True)).to_be_checked()
     expect(page.locator("#id_q_ngay_sinh_nguoi_duoc_cap")).to_have_value("15/09/2004")
     expect(page.locator("#id_q_so_ban_sao")).to_have_value(answers.copies)
@@ -458,7 +458,7 @@ def visitor_looks_up(page: Page, person: Person, code: str) -> None:
     expect(value("Thủ tục")).to_have_text(PROCEDURE)
     expect(value("Cơ quan tiếp nhận")).to_have_text(AGENCY[1])
     expect(value("Người nộp")).to_have_text("Phạm T. T. T.")  # the masked name, nothing more
-    expect(value("Trạng thái")).to_have_text("Đã có kết quả")
+    expect(value("Trạng thái").locator("strong")).to_have_text("Đã có kết quả")
     for label in ("Đã gửi", "Đã tiếp nhận", "Ngày hoàn thành"):
         expect(value(label)).to_contain_text(today)
     expect(value("Ngày hẹn trả kết quả")).to_have_text(expected_due_date(1).strftime("%d/%m/%Y"))
