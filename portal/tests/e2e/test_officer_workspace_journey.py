@@ -16,7 +16,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from dossiers.tests.factories import pdf_bytes
+from dossiers.tests.factories import real_pdf_bytes
 
 from .checks import audit
 from .live import LivePortal
@@ -174,7 +174,7 @@ def test_a_team_receives_assigns_handles_and_transfers_from_its_queues(new_page,
     done(processor)
     simple.clicks += 1  # choosing the result file is a click in the file dialog
     processor.locator("#id_finish_result_files").set_input_files(
-        files=[{"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(5000)}]
+        files=[{"name": "trich-luc.pdf", "mimeType": "application/pdf", "buffer": real_pdf_bytes("Trích lục hộ tịch")}]
     )
     simple.click(processor.locator("#action-finish form [type=submit].default"))
     done(processor)
@@ -207,7 +207,9 @@ def test_a_team_receives_assigns_handles_and_transfers_from_its_queues(new_page,
     audit(leader)
     round_trip.clicks += 1  # the result file
     leader.locator("#id_finish_result_files").set_input_files(
-        files=[{"name": "trich-luc-2.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(5200)}]
+        files=[
+            {"name": "trich-luc-2.pdf", "mimeType": "application/pdf", "buffer": real_pdf_bytes("Trích lục hộ tịch 2")}
+        ]
     )
     round_trip.click(leader.locator("#action-finish form [type=submit].default"))
     done(leader)

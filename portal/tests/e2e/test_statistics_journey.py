@@ -48,8 +48,9 @@ print("READY")
 
 # received, results, early, on time, late, in progress, overdue now, apologies, on-time rate,
 # ratings, average rating
-PARENT_ROW = ["4", "0", "3", "2", "0", "1", "1", "1", "0", "66,7%", "1", "5,0"]
-CHILD_ROW = ["1", "0", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—"]
+# The last two: fees paid, fees collected (issue 21); none here.
+PARENT_ROW = ["4", "0", "3", "2", "0", "1", "1", "1", "0", "66,7%", "1", "5,0", "0", "0"]
+CHILD_ROW = ["1", "0", "0", "0", "0", "0", "1", "0", "0", "—", "0", "—", "0", "0"]
 
 
 def row_cells(page: Page, table: str, key: str) -> list[str]:
