@@ -279,8 +279,7 @@ def sql_alone(tries: int = 10) -> list[str]:
         the_plan, _cube = selectors._search(q, meta.synonyms)
         entries = selectors._entries(the_plan).order_by().values_list("agency_id", "field_id", "service_level")
         counts = best(lambda entries=entries: list(entries.annotate(n=Count("pk"))))
-        first_page = selectors._ranked_procedures(the_plan, Q(), 0, 20) if the_plan.terms else []
-        page = best(lambda first_page=first_page: list(first_page))
+        page = best(lambda the_plan=the_plan: the_plan.terms and selectors._ranked_procedures(the_plan, Q(), 0, 20))
         searched = " ".join("/".join(term.spellings) for term in the_plan.terms)
         lines.append(f"| {kind} | `{q}` | {vocabulary:.1f} | {counts:.1f} | {page:.1f} | {searched} |")
     return lines

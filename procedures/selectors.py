@@ -222,16 +222,17 @@ def _counts(cube: Cube, query: CatalogueQuery, meta: CatalogueMeta) -> Counts:
     }
 
 
-def _ranked_procedures(the_plan: search.Plan, filters: Q, offset: int, limit: int | None) -> QuerySet[Procedure]:
-    """One page of the procedures ``the_plan`` finds, best first: the page is ranked over the
-    narrow search entries and only its procedures are read, ordered by the same expressions
-    through the one-to-one join (one query)."""
-    entries = _entries(the_plan).filter(filters)
-    ids = search.order(entries, the_plan).values("pk")
+def _ranked_procedures(the_plan: search.Plan, filters: Q, offset: int, limit: int | None) -> list[Procedure]:
+    """One page of the procedures ``the_plan`` finds, best first (one query): the matches are
+    ranked over the narrow search entries, and only the page's procedures, agencies and fields
+    are joined to them."""
+    entries = search.order(_entries(the_plan).filter(filters), the_plan)
+    entries = entries.select_related("procedure__agency", "procedure__field").only(
+        "pk", *(f"procedure__{column}" for column in LIST_COLUMNS)
+    )
     if limit is not None:
-        ids = ids[offset : offset + limit]
-    ordered = search.order(Procedure.objects.filter(pk__in=ids), the_plan, via="search_entry__")
-    return ordered.select_related("agency", "field").only(*LIST_COLUMNS)
+        entries = entries[offset : offset + limit]
+    return [entry.procedure for entry in entries]
 
 
 @dataclass
@@ -250,12 +251,17 @@ class CatalogueResult:
 
     @property
     def queryset(self) -> QuerySet[Procedure]:
-        """Every result in order, agency and field joined."""
+        """Every result in the order of ``rows()``, agency and field joined (the same expressions
+        read through the one-to-one join: for exports and checks, not for pages)."""
         if not self.searched:
             return self._by_name()
         if not self.plan.terms:
             return Procedure.objects.none()
-        return _ranked_procedures(self.plan, self.filters, 0, None)
+        procedures = Procedure.objects.filter(search_entry__is_published=True).filter(
+            search.matches(self.plan, via="search_entry__"), self.filters
+        )
+        ordered = search.order(procedures, self.plan, via="search_entry__")
+        return ordered.select_related("agency", "field").only(*LIST_COLUMNS)
 
     def rows(self, offset: int, limit: int) -> list[Procedure]:
         """One page of results (one query). Without a keyword, the procedures come in name order
@@ -264,7 +270,7 @@ class CatalogueResult:
             return list(self._by_name()[offset : offset + limit])
         if not self.plan.terms:
             return []
-        return list(_ranked_procedures(self.plan, self.filters, offset, limit))
+        return _ranked_procedures(self.plan, self.filters, offset, limit)
 
     def _by_name(self) -> QuerySet[Procedure]:
         procedures = Procedure.objects.published().filter(self.filters).order_by("name", "pk")
@@ -344,7 +350,7 @@ def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     if not the_plan.terms:
         return []
     for tier in search.tiers(the_plan)[:-1]:  # widened while nothing is found (one query each)
-        rows = list(_ranked_procedures(tier, Q(), 0, limit))
+        rows = _ranked_procedures(tier, Q(), 0, limit)
         if rows:
             return rows
     return []

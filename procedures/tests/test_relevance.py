@@ -90,7 +90,7 @@ def ranked_codes(q: str) -> list[str]:
     return [procedure.code for procedure in result.rows(0, 3)]
 
 
-def test_the_relevance_set_is_written_as_citizens_ask_not_copied_into_the_dictionary():
+def test_the_relevance_set_is_written_as_citizens_ask_not_copied_into_the_dictionary(default_synonyms):
     from procedures.models import Synonym
     from procedures.normalise import normalise
 

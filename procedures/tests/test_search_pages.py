@@ -94,7 +94,9 @@ def test_a_synonym_twice_is_refused_beside_the_field(client):
     assert "Hãy gõ ít nhất một chữ cái hoặc chữ số." in response.content.decode()
 
 
-def test_autocomplete_answers_from_the_same_search_with_the_last_word_unfinished(client, django_assert_num_queries):
+def test_autocomplete_answers_from_the_same_search_with_the_last_word_unfinished(
+    client, django_assert_num_queries, default_synonyms
+):
     ProcedureFactory(name="Đăng ký khai sinh")
     ProcedureFactory(name="Đăng ký kết hôn")
     ProcedureFactory(name="Cấp giấy phép xây dựng")
