@@ -183,7 +183,7 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
             "current_step, steps_done, typed_input, supplement_request, supplement_requested_at, supplement_due, "
             "supplement_documents, supplement_fields, "
             "processing_days, created_at, updated_at, sent_at, received_at, due_date, finished_at, timeliness, "
-            "apology_count, postal_tracking_number"
+            "apology_count, postal_tracking_number, reception_late"
         )
         history_columns = "dossier_id, actor_id, action, from_status, to_status, created_at, note, internal_note"
         codes: set[str] = set()
@@ -266,6 +266,7 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
                             timeliness,
                             0,
                             "",
+                            False,
                         )
                     )
                     if status == "finished" and rng.random() < 0.3:
