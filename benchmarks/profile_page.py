@@ -36,6 +36,8 @@ def main() -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    from benchmarks.common import empty_cache
+
     request = build(args.page)
     for _ in range(30):  # warm: connections, templates, caches
         response = request()
@@ -53,17 +55,7 @@ def main() -> None:
     pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(args.lines)
     print(f"{args.page}: {cpu:.2f} ms of CPU per request (unprofiled, {args.requests} requests)\n")
     print(out.getvalue().replace(str(settings.BASE_DIR) + "/", ""))
-    forget_keys(settings.CACHES["default"])
-
-
-def forget_keys(config: dict) -> None:
-    """Delete what this run cached (its own key prefix), never anything else in that Redis."""
-    import redis
-
-    with redis.Redis.from_url(config["LOCATION"]) as client:
-        keys = list(client.scan_iter(match=f"{config['KEY_PREFIX']}:*", count=1000))
-        if keys:
-            client.delete(*keys)
+    empty_cache()  # what this run cached, under its own key prefix, and nothing else
 
 
 def build(page: str):
