@@ -80,6 +80,12 @@ def play(query: dict, scenario: str) -> tuple[str, list[dict]]:
     return return_url, notifications
 
 
+def order(txn_ref: str) -> dict | None:
+    """The signed result of an order the simulator played: what its IPN carries. A tester (or the
+    browser tests) delivers a "late" notification by sending these to the IPN address."""
+    return cache.get(_key(txn_ref))
+
+
 def querydr(body: dict) -> dict | None:
     """The gateway's answer to a status query, signed as VNPAY signs it; None for a forged request."""
     secret = settings.PAYMENT_SIMULATOR_SECRET

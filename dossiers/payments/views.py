@@ -46,7 +46,7 @@ class PaymentView(LoginRequiredMixin, ScopedObjectMixin, TemplateView):
             payment=payment,
             events=list(payment.events.all()),
             qr_payload=qr_payload,
-            qr=qr_svg(qr_payload) if qr_payload else "",
+            qr=qr_svg(qr_payload, title=_("VietQR code of the transfer")) if qr_payload else "",
             statuses=PaymentStatus,
             **kwargs,
         )
