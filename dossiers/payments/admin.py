@@ -72,6 +72,7 @@ class PaymentOfficerForm(forms.ModelForm):
         ("adjust", _("Change the amount")),
         ("waive", _("Waive the fee")),
         ("refund", _("Record the refund")),
+        ("renew", _("New payment request (past its date)")),
     ]
     officer_action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, required=False)
     new_amount = forms.IntegerField(label=_("New amount (VND)"), min_value=1, required=False)
@@ -184,6 +185,8 @@ class PaymentAdmin(admin.ModelAdmin):
                 services.payment_waive(payment=obj, user=request.user, reason=reason)
             elif action == "refund":
                 services.payment_refund(payment=obj, user=request.user, note=reason)
+            elif action == "renew":
+                services.payment_renew(payment=obj, user=request.user)
         except PaymentError as exc:
             messages.error(request, exc.message)
 

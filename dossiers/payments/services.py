@@ -138,6 +138,35 @@ def payment_waive(*, payment: Payment, user: User, reason: str) -> Payment:
     )[0]
 
 
+def payment_renew(*, payment: Payment, user: User) -> Payment:
+    """A payment request past its date, asked again (by the applicant or the receiving officer):
+    the same request with a new date to pay by, the amount unchanged.
+
+    Renewed in place rather than replaced by a second request, on purpose: the dossier keeps one
+    request, which can be paid once, so a late transfer or gateway confirmation of the old date
+    still pays it (money received is never ignored) and can never pay the dossier twice. The old
+    date and the renewal stay in the request's history."""
+
+    def apply(locked: Payment) -> None:
+        if locked.dossier.owner_id != user.pk:
+            _officer_check(user, locked)
+        if locked.dossier.status in REFUND_DOSSIER_STATUSES:
+            raise PaymentError(_("This dossier is closed: its fee can no longer be paid."))
+        locked.due_date = deadlines.today() + datetime.timedelta(days=settings.PAYMENT_DUE_DAYS)
+
+    previous = Payment.objects.filter(pk=payment.pk).values_list("due_date", flat=True).first()
+    return workflow.transition(
+        "renew",
+        payment_id=payment.pk,
+        source=EventSource.CITIZEN if payment.dossier.owner_id == user.pk else EventSource.OFFICER,
+        actor=user,
+        note=gettext("New payment request; the previous one was due on %(date)s.")
+        % {"date": previous.strftime("%d/%m/%Y") if previous else "—"},
+        data={"previous_due_date": previous.isoformat() if previous else ""},
+        apply=apply,
+    )[0]
+
+
 def payment_refund(*, payment: Payment, user: User, note: str) -> Payment:
     """Mark a paid fee refunded after the dossier was refused, rejected or withdrawn."""
     note = (note or "").strip()

@@ -239,6 +239,87 @@ def test_unpaid_requests_past_their_date_expire(sent_with_fee):
     assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
 
 
+# --- A request past its date, asked again --------------------------------------------------
+
+
+def expire(dossier) -> Payment:
+    Payment.objects.filter(dossier=dossier).update(due_date=dt.date.today() - dt.timedelta(days=1))
+    services.payments_reconcile()
+    payment = refreshed(dossier)
+    assert payment.status == PaymentStatus.EXPIRED
+    return payment
+
+
+def test_the_citizen_gets_a_new_request_once_the_old_one_expired_and_pays_it_once(sent_with_fee, citizen_client):
+    old = expire(sent_with_fee)
+    url = reverse("dossiers:payment", args=[sent_with_fee.code])
+    page = citizen_client.get(url).content.decode()
+    assert "Quá hạn thanh toán" in page and 'value="renew"' in page
+    assert citizen_client.post(url).status_code == 302  # paying an expired request is refused…
+    assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
+    response = citizen_client.post(url, {"action": "renew"}, follow=True)  # …asking again is not
+    assert "Đã tạo yêu cầu thanh toán mới" in response.content.decode()
+    renewed = refreshed(sent_with_fee)
+    assert renewed.pk == old.pk and renewed.reference == old.reference and renewed.amount == old.amount
+    assert renewed.status == PaymentStatus.PENDING and renewed.due_date > dt.date.today()
+    event = renewed.events.get(from_status=PaymentStatus.EXPIRED, to_status=PaymentStatus.PENDING)
+    assert event.data["previous_due_date"] == old.due_date.isoformat()
+    assert list(renewed.events.exclude(to_status="").values_list("to_status", flat=True)) == [
+        PaymentStatus.PENDING,
+        PaymentStatus.EXPIRED,
+        PaymentStatus.PENDING,
+    ]
+    # Only one open request: asking again while it is open changes nothing.
+    citizen_client.post(url, {"action": "renew"})
+    assert refreshed(sent_with_fee).events.filter(from_status=PaymentStatus.EXPIRED).count() == 1
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    assert refreshed(sent_with_fee).status == PaymentStatus.PAID
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=renewed, user=renewed.dossier.owner)
+    assert Payment.objects.filter(dossier=sent_with_fee).count() == 1
+
+
+def test_the_officer_renews_an_expired_request_in_admin_and_another_agency_cannot(
+    sent_with_fee, agency_officer, client
+):
+    from dossiers.tests.factories import AgencyFactory
+
+    payment = expire(sent_with_fee)
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=payment, user=officer(AgencyFactory()))
+    client.login(email=agency_officer.email, password=PASSWORD)
+    response = client.post(
+        reverse("admin:dossiers_payment_change", args=[payment.pk]),
+        {
+            "officer_action": "renew",
+            "reason": "Công dân đề nghị gia hạn",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    renewed = refreshed(sent_with_fee)
+    assert renewed.status == PaymentStatus.PENDING
+    assert renewed.events.get(from_status=PaymentStatus.EXPIRED).actor == agency_officer
+
+
+def test_a_late_transfer_for_the_old_date_still_pays_the_renewed_request_once(vietqr_dossier, fee_procedure):
+    payment = expire(vietqr_dossier)
+    services.payment_renew(payment=payment, user=vietqr_dossier.owner)
+    row = {"date": "06/12/2026", "account": "0011004455667", "amount": "150000", "description": payment.reference}
+    assert services.statement_line_import(row={**row, "transaction_id": "FT1"}, source_file="a.csv") == "matched"
+    assert services.statement_line_import(row={**row, "transaction_id": "FT2"}, source_file="b.csv") == "already_paid"
+    assert refreshed(vietqr_dossier).events.filter(to_status=PaymentStatus.PAID).count() == 1
+
+
+def test_a_closed_dossier_gets_no_new_request(sent_with_fee, agency_officer):
+    payment = expire(sent_with_fee)
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=payment, user=sent_with_fee.owner)
+    assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
+
+
 # --- The IPN address over HTTP ------------------------------------------------------------
 
 
