@@ -44,7 +44,9 @@ class Payment(models.Model):
     ``reference`` is the transfer content and the gateway order reference: random, unique, short
     enough for a bank app. ``attempt`` numbers the gateway orders of this request (a citizen may
     try again after a failure): the gateway's ``TxnRef`` is the reference plus the attempt.
-    ``status`` is changed only by ``payments.workflow``.
+    ``status`` is changed only by ``payments.workflow``. A refund through the gateway is asked by a
+    task (``refund_requested_at`` while it waits for the answer); the payment is "refunded" only
+    when the gateway says so, and its refusal or silence is kept in ``refund_error`` for staff.
     """
 
     dossier = models.OneToOneField(
@@ -70,6 +72,14 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True, editable=False)
     refund_note = models.TextField(_("refund note"), blank=True)
+    refund_amount = models.PositiveBigIntegerField(_("amount refunded (VND)"), null=True, blank=True)
+    refund_requested_at = models.DateTimeField(
+        _("refund requested from the gateway at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the gateway has not answered the refund request."),
+    )
+    refund_error = models.TextField(_("refund problem"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

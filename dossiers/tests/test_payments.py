@@ -505,17 +505,163 @@ def test_an_officer_of_another_agency_cannot_change_a_fee(sent_with_fee):
         services.payment_waive(payment=refreshed(sent_with_fee), user=outsider, reason="x")
 
 
-def test_a_refund_is_recorded_only_for_a_paid_fee_of_a_refused_dossier(sent_with_fee, citizen_client, agency_officer):
+@pytest.fixture
+def paid_and_refused(sent_with_fee, citizen_client, agency_officer) -> Payment:
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    return refreshed(sent_with_fee)
+
+
+def test_a_refund_is_asked_only_for_a_paid_fee_of_a_refused_dossier(
+    sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
+):
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
     payment = refreshed(sent_with_fee)
     with pytest.raises(PaymentError):
-        services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả")
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí")
     workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
-    services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT123 ngày 06/12")
+    with pytest.raises(PaymentError):  # more than was paid
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí", amount=150001)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí do từ chối hồ sơ")
     assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
 
 
-def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citizen_client, agency_officer, client):
+def test_a_gateway_refund_is_sent_after_commit_and_refunded_only_on_its_answer(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        asked = services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    assert asked.status == PaymentStatus.PAID and asked.refund_requested_at  # nothing refunded yet
+    assert len(callbacks) == 1  # the task, enqueued after the commit
+    with pytest.raises(PaymentError):  # asked once at a time
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí lần hai")
+    callbacks[0]()
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_amount == 150000
+    assert payment.refund_requested_at is None and not payment.refund_error
+    event = payment.events.get(to_status=PaymentStatus.REFUNDED)
+    assert event.source == "refund" and event.data["vnp_ResponseCode"] == "00"
+    assert event.data["vnp_TransactionType"] == vnpay.REFUND_FULL
+    assert simulator.cache.get(simulator._refunded_key(payment.txn_ref)) == 15000000
+    # The task run again (a redelivered message) changes nothing.
+    from dossiers.tasks import request_refund
+
+    assert request_refund.delay(payment.pk, agency_officer.email).get() == "skipped"
+
+
+def test_a_partial_refund_is_asked_as_such(paid_and_refused, agency_officer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn một phần", amount=50000)
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_amount == 50000
+    assert payment.events.get(to_status=PaymentStatus.REFUNDED).data["vnp_TransactionType"] == vnpay.REFUND_PARTIAL
+
+
+def test_a_refund_the_gateway_refuses_stays_visible_to_staff_and_can_be_asked_again(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, client
+):
+    from dossiers.payments import simulator
+
+    simulator.cache.delete(simulator._key(paid_and_refused.txn_ref))  # the gateway no longer knows it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
+    assert "91" in payment.refund_error and "từ chối" in payment.refund_error
+    client.login(email=agency_officer.email, password=PASSWORD)
+    listing = client.get(reverse("admin:dossiers_payment_changelist"), {"fee": "refund_problem"}).content.decode()
+    assert payment.reference in listing
+    detail = client.get(reverse("admin:dossiers_dossier_change", args=[payment.dossier_id])).content.decode()
+    assert "91" in detail
+    with django_capture_on_commit_callbacks(execute=True):  # asked again: refused again, not lost
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí lần hai")
+    assert refreshed(payment.dossier).events.filter(source="refund").count() == 2
+
+
+def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
+    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(kwargs["json"])
+        raise requests.ConnectionError("gateway down")
+
+    monkeypatch.setattr(requests, "post", down)  # the gateway is outside the machine
+    from portal.celery import app
+
+    # Run eagerly, each retry is run at once, as a worker would after its delay.
+    propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    finally:
+        app.conf.task_eager_propagates = propagates
+    from dossiers.tasks import REFUND_RETRIES
+
+    assert len(calls) == REFUND_RETRIES + 1  # retried, then given up
+    body = calls[0]
+    assert body["vnp_Command"] == "refund" and body["vnp_Amount"] == "15000000"
+    assert body["vnp_TransactionNo"] == paid_and_refused.provider_transaction
+    assert body["vnp_SecureHash"] == vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, "secret")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
+    assert "không phản hồi" in payment.refund_error
+
+
+def test_a_refund_answer_without_the_gateways_signature_refunds_nothing(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    real = simulator.refund
+    monkeypatch.setattr(simulator, "refund", lambda body: {**real(body), "vnp_SecureHash": "0" * 128})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_error
+
+
+def test_the_simulator_refuses_a_forged_an_unknown_or_a_too_large_refund(paid_and_refused):
+    from dossiers.payments import providers as payment_providers
+    from dossiers.payments import simulator
+
+    provider = payment_providers.get(ProviderCode.SIMULATOR)
+    body = provider.refund_request(paid_and_refused, amount=150000, created_by="can.bo@example.vn")
+    assert simulator.refund({**body, "vnp_Amount": "1"})["vnp_ResponseCode"] == "97"  # signature broken
+    too_much = provider.refund_request(paid_and_refused, amount=150001, created_by="can.bo@example.vn")
+    assert simulator.refund(too_much)["vnp_ResponseCode"] == "93"
+    other = provider.refund_request(paid_and_refused, amount=150000, created_by="x")
+    other = {**other, "vnp_TransactionNo": "1"}
+    other["vnp_SecureHash"] = vnpay.sign_pipe(other, vnpay.REFUND_REQUEST_FIELDS, SECRET)
+    assert simulator.refund(other)["vnp_ResponseCode"] == "91"
+    answer = simulator.refund(body)
+    assert answer["vnp_ResponseCode"] == "00"
+    assert vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, SECRET)
+    assert simulator.refund(body)["vnp_ResponseCode"] == "93"  # nothing left to refund
+
+
+def test_a_vietqr_refund_is_recorded_by_staff_with_the_transfer_reference(vietqr_dossier, agency_officer):
+    payment = refreshed(vietqr_dossier)
+    row = {"transaction_id": "FT9", "date": "06/12/2026", "account": "0011004455667", "amount": "150000"}
+    services.statement_line_import(row={**row, "description": payment.reference}, source_file="s.csv")
+    workflow.dossier_refuse(dossier=vietqr_dossier, user=agency_officer, reason="Không thuộc thẩm quyền")
+    with pytest.raises(PaymentError):
+        services.payment_refund(payment=payment, user=agency_officer, note=" ")
+    services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT777 ngày 07/12")
+    payment = refreshed(vietqr_dossier)
+    assert payment.status == PaymentStatus.REFUNDED and "FT777" in payment.refund_note
+    assert payment.refund_requested_at is None
+
+
+def test_admin_lists_fees_to_refund_and_hides_other_agencies(
+    sent_with_fee, citizen_client, agency_officer, client, django_capture_on_commit_callbacks
+):
     from dossiers.tests.factories import AgencyFactory
 
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
@@ -528,15 +674,16 @@ def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citi
     assert payment.receipt_number in page
     detail = client.get(reverse("admin:dossiers_dossier_change", args=[sent_with_fee.pk])).content.decode()
     assert payment.reference in detail and "Cần hoàn trả" in detail
-    response = client.post(
-        reverse("admin:dossiers_payment_change", args=[payment.pk]),
-        {
-            "officer_action": "refund",
-            "reason": "CK hoàn trả FT123",
-            "events-TOTAL_FORMS": "0",
-            "events-INITIAL_FORMS": "0",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:dossiers_payment_change", args=[payment.pk]),
+            {
+                "officer_action": "refund",
+                "reason": "Hoàn phí do từ chối hồ sơ",
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
+            },
+        )
     assert response.status_code == 302
     assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
     outsider_client = Client()
