@@ -1,7 +1,10 @@
 """Payment models; imported by ``dossiers.models`` so Django finds them in the dossiers app."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
@@ -109,6 +112,16 @@ class Payment(models.Model):
     def needs_refund(self) -> bool:
         """Paid, and the dossier was not accepted, rejected or withdrawn: the fee is owed back."""
         return self.status == PaymentStatus.PAID and self.dossier.status in REFUND_DOSSIER_STATUSES
+
+    @property
+    def open_order_until(self) -> datetime.datetime | None:
+        """Until when the gateway may still take the current order (its ``vnp_ExpireDate``), if it
+        is not settled. No second order is started before then: the citizen who paid but whose
+        confirmation is late would otherwise pay twice."""
+        if self.status != PaymentStatus.PENDING or not self.attempt or self.attempted_at is None:
+            return None
+        until = self.attempted_at + datetime.timedelta(minutes=settings.PAYMENT_GATEWAY_TIMEOUT_MINUTES)
+        return until if until > timezone.now() else None
 
     @property
     def txn_ref(self) -> str:

@@ -302,6 +302,14 @@ def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: s
     locked = workflow.lock(payment.pk)
     if locked.dossier.owner_id != user.pk:
         raise PaymentError(_("Only the applicant can pay this fee."))
+    if locked.open_order_until is not None:
+        raise PaymentError(
+            _(
+                "Your previous payment is still waiting for the gateway's confirmation: do not pay again. If you "
+                "did not complete it, you can try again after %(time)s."
+            )
+            % {"time": timezone.localtime(locked.open_order_until).strftime("%H:%M")}
+        )
     if locked.status == PaymentStatus.FAILED:
         locked, _moved = workflow.transition(
             "retry",
@@ -365,12 +373,19 @@ def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str,
             return vnpay.RSP_BAD_AMOUNT
         if payment.status not in workflow.MOVES["pay"].sources:
             # Paid already (a notification twice, or the query came first): harmless, recorded once.
+            # Another transaction than the one that paid is money taken twice: said for staff.
+            second = outcome.transaction_no and payment.provider_transaction not in ("", outcome.transaction_no)
+            if second:
+                logger.error("Second payment %s for the settled payment %s", outcome.transaction_no, payment.pk)
             workflow.record(
                 payment,
                 source=source,
                 dedupe_key=dedupe_key,
                 data=outcome.data,
-                note=gettext("Confirmation received again; nothing changed."),
+                note=gettext("A second payment (transaction %(number)s) was received for this settled fee: refund it.")
+                % {"number": outcome.transaction_no}
+                if second
+                else gettext("Confirmation received again; nothing changed."),
             )
             return vnpay.RSP_ALREADY
         workflow.pay(

@@ -198,6 +198,33 @@ def test_a_cancelled_or_declined_payment_fails_and_can_be_tried_again(sent_with_
     assert refreshed(sent_with_fee).status == PaymentStatus.PAID
 
 
+def test_no_second_order_while_the_gateway_may_still_take_the_first(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")  # paid, not yet known
+    url = reverse("dossiers:payment", args=[sent_with_fee.code])
+    page = citizen_client.get(url).content.decode()
+    assert "không thanh toán lại" in page and f'action="{url}"' not in page  # no "Thanh toán" button
+    response = citizen_client.post(url, follow=True)
+    assert "đang chờ cổng thanh toán xác nhận" in response.content.decode()
+    assert refreshed(sent_with_fee).attempt == 1
+    # Once the order has expired at the gateway, a new one may start.
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    assert begin_with_simulator(citizen_client, sent_with_fee)["vnp_TxnRef"].endswith("02")
+    assert refreshed(sent_with_fee).attempt == 2
+
+
+def test_a_second_transaction_for_a_settled_fee_is_flagged_for_staff(sent_with_fee, citizen_client):
+    from dossiers.payments import simulator
+
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
+    first = simulator.order(refreshed(sent_with_fee).txn_ref)
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")  # paid again
+    assert services.notification_handle(provider_code="simulator", params=first).response["RspCode"] == "02"
+    payment = refreshed(sent_with_fee)
+    assert payment.events.filter(to_status=PaymentStatus.PAID).count() == 1
+    assert payment.events.filter(note__contains=first["vnp_TransactionNo"]).exists()
+
+
 def test_a_late_notification_is_found_by_the_status_query_of_beat(sent_with_fee, citizen_client):
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
     assert refreshed(sent_with_fee).status == PaymentStatus.PENDING

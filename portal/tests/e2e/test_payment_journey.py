@@ -191,11 +191,12 @@ def pay_through_the_gateway(page: Page, portal: LivePortal, journey: Journey, co
     order = simulator_plays(page, journey, "late")
     expect(messages(page)).to_contain_text("Đang chờ cổng thanh toán xác nhận")
     expect(page.locator("main .status")).to_have_text("Chờ thanh toán")
+    expect(page.get_by_role("button", name=re.compile("^Thanh toán"))).to_have_count(0)
     journey.check("35-payment-pending")
 
     # The notification arrives: paid; the receipt downloads.
     assert deliver_notification(portal, order)["RspCode"] == "00"
-    page.reload()
+    page.get_by_role("link", name="Kiểm tra lại").click()
     expect(page.locator("main .status")).to_have_text("Đã thanh toán")
     receipt = page.get_by_role("link", name="Biên lai điện tử (PDF)")
     expect(receipt).to_be_visible()
