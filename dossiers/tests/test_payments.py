@@ -620,16 +620,16 @@ def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
         raise requests.ConnectionError("gateway down")
 
     monkeypatch.setattr(requests, "post", down)  # the gateway is outside the machine
-    from portal.celery import app
+    from dossiers.tasks import REFUND_RETRIES, request_refund
 
     # Run eagerly, each retry is run at once, as a worker would after its delay.
-    propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
+    conf = request_refund.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
     try:
         with django_capture_on_commit_callbacks(execute=True):
             services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
     finally:
-        app.conf.task_eager_propagates = propagates
-    from dossiers.tasks import REFUND_RETRIES
+        conf.task_eager_propagates = propagates
 
     assert len(calls) == REFUND_RETRIES + 1  # retried, then given up
     body = calls[0]
