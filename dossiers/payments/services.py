@@ -243,7 +243,10 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
     payment = Payment.objects.select_related("dossier").get(pk=payment_id)
     if payment.status != PaymentStatus.PAID or payment.refund_requested_at is None:
         return "skipped"
-    provider = providers.get(payment.provider)
+    provider = _refund_provider(payment)
+    if provider is None or not provider.refunds_online:
+        refund_problem(payment_id=payment_id, error=gettext("This payment provider is not available for refunds."))
+        return "refused"
     try:
         answer = provider.refund(payment, amount=payment.refund_amount or payment.paid_amount, created_by=created_by)
     except providers.GatewayUnavailable:
