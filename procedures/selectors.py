@@ -377,6 +377,10 @@ def procedure_detail(*, code: str) -> Procedure:
     )
 
 
+def procedure_is_published(*, code: str) -> bool:
+    return Procedure.objects.published().filter(code=code).exists()
+
+
 def template_document(*, code: str, document_id: int) -> RequiredDocument:
     """A downloadable template of a published procedure; DoesNotExist for anything else."""
     return (
