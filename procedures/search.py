@@ -358,8 +358,21 @@ def _in_name(column: str, word: str) -> GreaterThan:
     return GreaterThan(StrIndex(Concat(Value(" "), F(column), Value(" ")), Value(f" {word} ")), 0)
 
 
+_FLOAT = FloatField()
+
+
 def _points(value: float) -> Value:
-    return Value(value, output_field=FloatField())
+    return Value(value, output_field=_FLOAT)
+
+
+class _Total(Func):
+    """``a + b + c`` as one flat expression. A chain of ``+`` is a tree as deep as the number of
+    parts, which the ORM resolves and copies level by level: compiling a ten-word query's score
+    took longer than PostgreSQL took to run it (docs/benchmarks/catalogue.md)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+    output_field = _FLOAT
 
 
 def _found(term: Term, via: str) -> list[When]:
@@ -390,7 +403,7 @@ def score(the_plan: Plan, via: str = ""):
         Case(When(_in_name(f"{via}search_name_written", word), then=_points(ACCENT_POINTS)), default=_points(0))
         for word in the_plan.accented
     ]
-    return reduce(operator.add, parts)
+    return _Total(*parts)
 
 
 def order(queryset: QuerySet, the_plan: Plan, *, via: str = "") -> QuerySet:

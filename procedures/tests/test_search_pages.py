@@ -188,11 +188,11 @@ def test_autocomplete_answers_from_the_same_search_with_the_last_word_unfinished
     assert gplx[0]["name"] == "Đổi giấy phép lái xe"
     assert json.loads(client.get(SUGGEST, {"q": ""}).content) == {"results": []}
     cache.clear()
-    with django_assert_num_queries(5):  # agencies, fields, synonyms, the vocabulary, the rows
+    with django_assert_num_queries(6):  # agencies, fields, synonyms, the vocabulary, the ranked ids, the rows
         client.get(SUGGEST, {"q": "ket ho"})
     ProcedureFactory.create_batch(10, name="Đăng ký kết hôn có yếu tố nước ngoài")
     cache.clear()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         data = json.loads(client.get(SUGGEST, {"q": "ket ho"}).content)
     assert len(data["results"]) == 8
     with django_assert_num_queries(0):  # the same address again: from the page cache
