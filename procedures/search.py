@@ -375,8 +375,8 @@ def _points(value: float) -> Value:
 
 class _Total(Func):
     """``a + b + c`` as one flat expression. A chain of ``+`` is a tree as deep as the number of
-    parts, which the ORM resolves and copies level by level: compiling a ten-word query's score
-    took longer than PostgreSQL took to run it (docs/benchmarks/catalogue.md)."""
+    parts, which the ORM resolves and copies level by level (compiling a long query's ranking
+    takes about as long as running it, docs/benchmarks/catalogue.md)."""
 
     template = "(%(expressions)s)"
     arg_joiner = " + "
