@@ -92,9 +92,9 @@ _procedure_list_page = ProcedureListView.as_view()
 
 def procedure_list(request: HttpRequest) -> HttpResponse:
     """/procedures/ (``ProcedureListView``), with each search counted for the staff before the
-    page cache answers (``services.search_record``): the first page of a search only (the next
-    pages and a filter's counts are the same search), with or without results. A page from the
-    cache always had results: a page without any is never stored."""
+    page cache answers (``services.search_record``), with or without results: every first page of
+    results (a filter chosen shows a new first page; the next pages of a list are not counted
+    again). A page from the cache always had results: a page without any is never stored."""
     response = _procedure_list_page(request)
     q = request.GET.get("q", "")
     if (
