@@ -43,6 +43,16 @@ def test_filters_combine_and_show_counts_per_option(client):
     assert 'value="BO" selected' in html
 
 
+def test_filter_options_are_escaped_and_described_like_any_field(client):
+    # forms.OptionsSelect writes the options itself: names escaped, the chosen one selected, the
+    # error tied to its select as Django's own widget does.
+    AgencyFactory(code="LA", name='Sở <b>Lạ</b> & "Mới"')
+    html = client.get(LIST, {"agency": "LA", "level": "khong-co"}).content.decode()
+    assert '<option value="LA" selected>Sở &lt;b&gt;Lạ&lt;/b&gt; &amp; &quot;Mới&quot; (0)</option>' in html
+    assert '<select aria-invalid="true" aria-describedby="id_level_error" id="id_level" name="level">' in html
+    assert '<select id="id_agency" name="agency">' in html and "<b>Lạ</b>" not in html
+
+
 def test_relevance_order_with_keyword(client):
     ProcedureFactory(name="A. Cấp phép khác", description="Liên quan tới đăng ký kết hôn.")
     ProcedureFactory(name="Z. Đăng ký kết hôn")
