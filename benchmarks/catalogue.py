@@ -285,6 +285,47 @@ def sql_alone(tries: int = 10) -> list[str]:
     return lines
 
 
+def search_rank_alone(tries: int = 10) -> list[str]:
+    """The first page's ranked ids (the ranking's own query) as the search orders them, and with
+    ``SearchRank`` over the name (normalised by its length) as the tie-breaker inside equal scores,
+    the variant issue 18 asked to weigh (procedures/search.py, "Why not SearchRank"): best of
+    ``tries``, and whether the first page changes."""
+    from django.contrib.postgres.search import SearchRank
+    from django.db.models import F, Value
+    from django.db.models.functions import Length
+
+    from procedures import search, selectors
+
+    meta = selectors.catalogue_meta()
+    lines = ["| keyword | ranked ids ms | with SearchRank tie-breaker ms | first page |", "|---|---|---|---|"]
+    totals = [0.0, 0.0]
+    for _kind, params in QUERIES:
+        if "q" not in params:
+            continue
+        the_plan, _cube = selectors._search(params["q"], meta.synonyms)
+        if not the_plan.terms:
+            continue
+        entries = selectors._entries(the_plan)
+        ours = search.order(entries, the_plan).values_list("pk", flat=True)[:20]
+        tie = SearchRank(F("name_vector"), search._query(search._any(the_plan.terms)), normalization=Value(1))
+        ranked = entries.annotate(rank=search.score(the_plan), tie=tie)
+        theirs = ranked.order_by("-rank", "-tie", Length("name"), "name", "pk").values_list("pk", flat=True)[:20]
+        times = []
+        for queryset in (ours, theirs):
+            runs = []
+            for _ in range(tries):
+                started = time.perf_counter()
+                result = list(queryset.all())
+                runs.append((time.perf_counter() - started) * 1000)
+            times.append(min(runs))
+        same = "same" if list(ours) == list(theirs) else "reordered"
+        totals = [totals[0] + times[0], totals[1] + times[1]]
+        lines.append(f"| `{params['q']}` | {times[0]:.1f} | {times[1]:.1f} | {same} |")
+        del result
+    lines.append(f"| **total** | {totals[0]:.1f} | {totals[1]:.1f} | |")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30, help="measured requests per query and cache state")
@@ -305,6 +346,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     lines = run(args.repeat)
     lines += ["", "SQL alone (each statement best of 10, run by itself; machine load aside):", "", *sql_alone()]
+    lines += ["", "SearchRank as the tie-breaker (the ranking's query alone, best of 10):", "", *search_rank_alone()]
     empty_cache()  # leaves nothing behind in a Redis database it may share
     load_after = os.getloadavg()[0]
     header = [

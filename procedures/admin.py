@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import services
-from .models import Agency, Field, FormField, MissedQuery, Procedure, RequiredDocument, Synonym
+from .models import Agency, Field, FormField, MissedQuery, Procedure, RequiredDocument, SearchedQuery, Synonym
 from .normalise import normalise
 
 
@@ -168,5 +168,47 @@ class MissedQueryAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("Synonym"))
     def make_synonym(self, obj: MissedQuery) -> str:
-        url = reverse("admin:procedures_synonym_add") + "?" + urlencode({"term": obj.query})
-        return format_html('<a href="{}">{}</a>', url, _("Make a synonym"))
+        return _synonym_link(obj.query)
+
+
+def _synonym_link(query: str) -> str:
+    url = reverse("admin:procedures_synonym_add") + "?" + urlencode({"term": query})
+    return format_html('<a href="{}">{}</a>', url, _("Make a synonym"))
+
+
+class OpenedFilter(admin.SimpleListFilter):
+    title = _("results opened")
+    parameter_name = "opened"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Never")), ("yes", _("At least once"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(opens=0)
+        if self.value() == "yes":
+            return queryset.filter(opens__gt=0)
+        return queryset
+
+
+@admin.register(SearchedQuery)
+class SearchedQueryAdmin(admin.ModelAdmin):
+    """Searches that found procedures and how often one of their results was opened: the ones
+    never opened first (they found the wrong procedures), most searched first; each one a click
+    away from a synonym."""
+
+    list_display = ("query", "searches", "opens", "first_seen", "last_seen", "make_synonym")
+    list_filter = (OpenedFilter,)
+    search_fields = ("query",)
+    ordering = ("opens", "-searches", "-last_seen")
+    readonly_fields = ("query", "searches", "opens", "first_seen", "last_seen")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("Synonym"))
+    def make_synonym(self, obj: SearchedQuery) -> str:
+        return _synonym_link(obj.query)

@@ -1,12 +1,36 @@
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .constants import ServiceLevel
 from .selectors import AgencyTree
 
 Q_MAX_LENGTH = 200
+
+
+class OptionsSelect(forms.Select):
+    """A ``<select>`` whose options are written here rather than by a template each: the agency
+    filter has ~220 options (every agency of the tree, with its count), and Django renders each
+    option through two templates (``select_option.html`` and its ``attrs.html``), which was half of
+    a cold catalogue page's time (docs/benchmarks/catalogue.md). Same markup; flat choices only,
+    one value."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = {**self.build_attrs(self.attrs, attrs), "name": name}
+        attributes = format_html_join(
+            "",
+            ' {}="{}"',
+            ((key, val) for key, val in final.items() if val is not None and val is not False and val is not True),
+        ) + format_html_join("", " {}", ((key,) for key, val in final.items() if val is True))
+        chosen = "" if value is None else str(value)
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            ((option, " selected" if str(option) == chosen else "", label) for option, label in self.choices),
+        )
+        return format_html("<select{}>\n{}\n</select>", attributes, options)
 
 
 class ProcedureSearchForm(forms.Form):
@@ -36,12 +60,12 @@ class ProcedureSearchForm(forms.Form):
     )
     # Validated against the cached tree and field list (clean_*), their options labelled with counts
     # once those are known (set_counts): building hundreds of choices twice per request is slow.
-    agency = forms.CharField(label=_("Agency"), required=False, widget=forms.Select)
-    field = forms.CharField(label=_("Field"), required=False, widget=forms.Select)
+    agency = forms.CharField(label=_("Agency"), required=False, widget=OptionsSelect)
+    field = forms.CharField(label=_("Field"), required=False, widget=OptionsSelect)
     level = forms.ChoiceField(
         label=_("Service level"),
         required=False,
-        widget=forms.Select,
+        widget=OptionsSelect,
         error_messages={"invalid_choice": _("Unknown service level; all levels are shown.")},
     )
 

@@ -231,6 +231,35 @@ class MissedQuery(models.Model):
         verbose_name = _("search without results")
         verbose_name_plural = _("searches without results")
         ordering = ["-count", "-last_seen"]
+        indexes = [models.Index(fields=["last_seen"], name="missed_query_last_seen")]
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class SearchedQuery(models.Model):
+    """A search that found procedures, counted per normalised query like ``MissedQuery`` (no
+    address, no user, numbers removed), with how many times one of its results was opened.
+
+    Why: a query whose results nobody opens found the wrong procedures; staff read the queries
+    never opened, most searched first, and turn one into a synonym. Searches are counted before
+    the page cache answers (``views.procedure_list``), opens by the result links
+    (``views.SearchResultOpenedView``), which only ever update an existing row: new rows come from
+    searches alone, at most ``SEARCH_STATS_NEW_PER_HOUR`` an hour, and rows not searched for
+    ``SEARCH_STATS_KEEP_DAYS`` days are deleted (``services.search_stats_purge``)."""
+
+    query = models.CharField(_("query"), max_length=200, unique=True)
+    searches = models.PositiveIntegerField(_("times searched"), default=1)
+    opens = models.PositiveIntegerField(_("results opened"), default=0)
+    first_seen = models.DateTimeField(_("first searched"), auto_now_add=True)
+    last_seen = models.DateTimeField(_("last searched"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("search with results")
+        verbose_name_plural = _("searches with results")
+        ordering = ["opens", "-searches"]
+        # The purge deletes by age; the admin lists by opens then searches (a few thousand rows).
+        indexes = [models.Index(fields=["last_seen"], name="searched_query_last_seen")]
 
     def __str__(self) -> str:
         return self.query

@@ -27,11 +27,19 @@ two words typed side by side and found side by side in the name add a point (``k
 ``tử``… ``khai``); a word typed with its accents and found so in the name adds a little (``đồ``
 above ``độ``). Then the shortest name, then by name.
 
-Why not ``SearchRank``: ``ts_rank`` cannot weigh one query word less than another, and it reads
-positions from the whole weighted vector of every match (~10x slower on 10,000 procedures,
-docs/benchmarks/catalogue.md); the score above reads two small vectors. Why not trigram
-similarity for typos: a swapped letter in a short word ("hno") shares one trigram of seven with
-the right one ("hon"), while one edit away is exactly the rule a citizen expects.
+Why not ``SearchRank`` (measured again on 2026-12-06, docs/benchmarks/catalogue.md, "SearchRank
+and trigrams"): ``ts_rank`` cannot weigh one query word less than another (stop words), and the
+stored vector of everything is stripped of positions and weights. Per word, ``SearchRank`` over
+the name weighted A and the rest (weights D..A from 0.1/0.2/0.4/1 to 1/1/1/1) in place of the
+name and body points lost the relevance set's top-1 (86–92 % against 97 %); as the tie-breaker
+inside equal scores (over the name, normalised by its length) it kept 97 % / 100 % but made the
+ranking's SQL 5–20 % slower (and reordered 7 of the benchmark's 23 first pages, for no gain the
+set can see): not adopted. Why not trigram similarity for typos: ``TrigramWordSimilarity`` of a short misspelt word
+and the right one is under the usual 0.3 threshold ("hno"/"hon" 0.25), and the rule this module
+keeps (one edit for every word of three letters or more) already costs one query for all the
+words; a two-edit pass for words of seven letters or more would never fire (Vietnamese syllables
+are at most seven letters: no word of the vocabulary has seven, ten have six) and on six-letter
+words two edits reach other real words ("thuong", "truong", "chuong").
 """
 
 from __future__ import annotations
@@ -358,8 +366,21 @@ def _in_name(column: str, word: str) -> GreaterThan:
     return GreaterThan(StrIndex(Concat(Value(" "), F(column), Value(" ")), Value(f" {word} ")), 0)
 
 
+_FLOAT = FloatField()
+
+
 def _points(value: float) -> Value:
-    return Value(value, output_field=FloatField())
+    return Value(value, output_field=_FLOAT)
+
+
+class _Total(Func):
+    """``a + b + c`` as one flat expression. A chain of ``+`` is a tree as deep as the number of
+    parts, which the ORM resolves and copies level by level (compiling a long query's ranking
+    takes about as long as running it, docs/benchmarks/catalogue.md)."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " + "
+    output_field = _FLOAT
 
 
 def _found(term: Term, via: str) -> list[When]:
@@ -390,7 +411,7 @@ def score(the_plan: Plan, via: str = ""):
         Case(When(_in_name(f"{via}search_name_written", word), then=_points(ACCENT_POINTS)), default=_points(0))
         for word in the_plan.accented
     ]
-    return reduce(operator.add, parts)
+    return _Total(*parts)
 
 
 def order(queryset: QuerySet, the_plan: Plan, *, via: str = "") -> QuerySet:

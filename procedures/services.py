@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import search
-from .models import Agency, Field, MissedQuery, Procedure, Synonym
+from .models import Agency, Field, MissedQuery, Procedure, SearchedQuery, Synonym
 from .normalise import normalise
 from .selectors import CACHE_VERSION_KEY, fresh_catalogue_version
 
@@ -97,7 +99,7 @@ def field_save(*, field: Field) -> Field:
 def synonym_save(*, synonym: Synonym) -> Synonym:
     """Save an entry of the synonym dictionary; the next search uses it (the catalogue version
     moves on, so no cached page or count predates it). The missed query it answers leaves the
-    list of searches without results."""
+    list of searches without results (and its counts of openings start again)."""
     synonym.key = normalise(synonym.term)[:100]
     if not synonym.key:
         raise ValidationError({"term": _("Type at least one letter or digit.")})
@@ -106,31 +108,70 @@ def synonym_save(*, synonym: Synonym) -> Synonym:
     synonym.full_clean()
     synonym.save()
     MissedQuery.objects.filter(query=synonym.key).delete()
+    SearchedQuery.objects.filter(query=synonym.key).delete()  # counted afresh with the synonym
     catalogue_changed()
     return synonym
 
 
-# A missed query is stored without its numbers (ID card, phone, dossier code) and at this length.
-MISSED_MAX_WORDS = 8
+# A counted query is stored without its numbers (ID card, phone, dossier code) and at this length.
+SEARCH_KEY_MAX_WORDS = 8
 
 
-def missed_query_key(q: str) -> str:
-    """What a search without results is counted under: normalised, words holding a digit left
-    out (personal numbers are never stored), at most ``MISSED_MAX_WORDS`` words."""
+def search_query_key(q: str) -> str:
+    """What a search is counted under (with or without results): normalised, words holding a
+    digit left out (personal numbers are never stored), at most ``SEARCH_KEY_MAX_WORDS`` words."""
     words = [word for word in normalise(q).split() if not any(ch.isdigit() for ch in word)]
-    return " ".join(words[:MISSED_MAX_WORDS])[:200]
+    return " ".join(words[:SEARCH_KEY_MAX_WORDS])[:200]
 
 
-def missed_query_record(*, q: str) -> None:
-    """Count a search that found nothing (one UPDATE; an INSERT the first time). Nothing about
-    who searched is kept."""
-    key = missed_query_key(q)
-    if not key:
+def _may_add_counted_query() -> bool:
+    """Whether one more query may start being counted this hour (``SEARCH_STATS_NEW_PER_HOUR``,
+    counted in the cache): a bot sending random words cannot fill the tables; the queries already
+    counted keep counting."""
+    key = f"procedures:counted-queries:{timezone.now():%Y%m%d%H}"
+    cache.add(key, 0, 2 * 60 * 60)
+    try:
+        added = cache.incr(key)
+    except ValueError:  # evicted between the two calls
+        added = 1
+    return added <= settings.SEARCH_STATS_NEW_PER_HOUR
+
+
+def _count_query(model: type[MissedQuery | SearchedQuery], key: str, column: str) -> None:
+    """Add one to ``column`` of the row of ``key`` (one UPDATE), or create the row the first time
+    (within the hourly limit)."""
+    now = timezone.now()
+    if model.objects.filter(query=key).update(**{column: F(column) + 1}, last_seen=now):
         return
-    if MissedQuery.objects.filter(query=key).update(count=F("count") + 1, last_seen=timezone.now()):
+    if not _may_add_counted_query():
         return
     try:
         with transaction.atomic():
-            MissedQuery.objects.create(query=key)
+            model.objects.create(query=key)
     except IntegrityError:  # another request created it first
-        MissedQuery.objects.filter(query=key).update(count=F("count") + 1, last_seen=timezone.now())
+        model.objects.filter(query=key).update(**{column: F(column) + 1}, last_seen=now)
+
+
+def search_record(*, q: str, found: bool) -> None:
+    """Count a search (``MissedQuery`` when it found nothing, else ``SearchedQuery``). Nothing
+    about who searched is kept."""
+    key = search_query_key(q)
+    if key:
+        _count_query(MissedQuery if not found else SearchedQuery, key, "count" if not found else "searches")
+
+
+def search_result_opened(*, q: str) -> None:
+    """Count the opening of a result of the search ``q`` (one UPDATE). Only a query already
+    counted by ``search_record`` is updated: an opening never adds a row."""
+    key = search_query_key(q)
+    if key:
+        SearchedQuery.objects.filter(query=key).update(opens=F("opens") + 1)
+
+
+def search_stats_purge(*, older_than_days: int) -> int:
+    """Delete the counted queries nobody has searched for ``older_than_days`` days (both lists);
+    returns how many."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    missed, _ = MissedQuery.objects.filter(last_seen__lt=cutoff).delete()
+    searched, _ = SearchedQuery.objects.filter(last_seen__lt=cutoff).delete()
+    return missed + searched

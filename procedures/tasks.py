@@ -13,3 +13,14 @@ def catalogue_warm() -> None:
     fills keys nobody reads, which expire.
     """
     selectors.catalogue_warm()
+
+
+@shared_task
+def search_stats_purge() -> int:
+    """Daily (beat ``search-stats-purge``): forget the counted queries nobody searched for
+    ``SEARCH_STATS_KEEP_DAYS`` days. Running it twice is harmless."""
+    from django.conf import settings
+
+    from . import services
+
+    return services.search_stats_purge(older_than_days=settings.SEARCH_STATS_KEEP_DAYS)

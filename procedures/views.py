@@ -2,12 +2,15 @@ import mimetypes
 from pathlib import Path
 
 from django.core.paginator import InvalidPage, Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from core.decorators import cache_page_for_anonymous
@@ -67,6 +70,8 @@ class ProcedureListView(TemplateView):
             missed=result.searched and not result.cube_total,
             fields=meta.fields,
             searched=bool(values["q"]),
+            # The result links count an opening under this (SearchResultOpenedView).
+            search_key=services.search_query_key(values["q"]),
             filtered=bool(filters),
             page_notice=page_notice,
             page_query=urlencode(filters),
@@ -77,9 +82,54 @@ class ProcedureListView(TemplateView):
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
         if context["missed"]:
-            # Counted every time, so never stored by the page cache nor a shared cache in front.
-            services.missed_query_record(q=context["form"].cleaned_data.get("q", ""))
+            # Counted every time (``procedure_list``): never stored by the page cache nor nginx.
             add_never_cache_headers(response)
+        return response
+
+
+_procedure_list_page = ProcedureListView.as_view()
+
+
+def procedure_list(request: HttpRequest) -> HttpResponse:
+    """/procedures/ (``ProcedureListView``), with each search counted for the staff before the
+    page cache answers (``services.search_record``), with or without results: every first page of
+    results (a filter chosen shows a new first page; the next pages of a list are not counted
+    again). A page from the cache always had results: a page without any is never stored."""
+    response = _procedure_list_page(request)
+    q = request.GET.get("q", "")
+    if (
+        request.method == "GET"
+        and response.status_code == 200
+        and q
+        and len(q) <= ProcedureSearchForm.Q_MAX_LENGTH
+        and "page" not in request.GET
+    ):
+        context = getattr(response, "context_data", None) or {}
+        services.search_record(q=q, found=not context.get("missed", False))
+    return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class SearchResultOpenedView(View):
+    """/procedures/<code>/from-search/?q=…: a result of the search ``q`` was opened (counted for
+    the staff, ``services.search_result_opened``), then on to the procedure.
+
+    The result links point here, so the opening is counted without JavaScript (GET: a redirect);
+    static/js/search-opens.js turns them into the procedure's own address and tells this view
+    with a beacon (POST, no body, so no CSRF token: it only adds one to a counter of an existing
+    query). Either way the procedure page keeps one address and one cached copy. Never cached."""
+
+    def get(self, request, code: str):
+        return self._counted(request, redirect(reverse("procedures:detail", kwargs={"code": code})), code)
+
+    def post(self, request, code: str):
+        return self._counted(request, HttpResponse(status=204), code)
+
+    def _counted(self, request, response: HttpResponse, code: str) -> HttpResponse:
+        if not selectors.procedure_is_published(code=code):
+            raise Http404
+        services.search_result_opened(q=request.GET.get("q", "")[: ProcedureSearchForm.Q_MAX_LENGTH])
+        add_never_cache_headers(response)
         return response
 
 

@@ -398,6 +398,18 @@ RESULT_RETENTION_YEARS_BY_AGENCY = {
     if name.startswith("RESULT_RETENTION_YEARS_")
 }
 
+# --- Catalogue search (issue 18) -----------------------------------------------------------
+# The queries counted for the staff (searches without results, results nobody opened): at most
+# this many new queries an hour (a bot typing random words cannot fill the tables), and a query
+# nobody searched for this many days is deleted (beat ``search-stats-purge``, or the command
+# ``purge_search_stats``).
+SEARCH_STATS_NEW_PER_HOUR = env.int("SEARCH_STATS_NEW_PER_HOUR", default=500)
+SEARCH_STATS_KEEP_DAYS = env.int("SEARCH_STATS_KEEP_DAYS", default=180)
+CELERY_BEAT_SCHEDULE["search-stats-purge"] = {
+    "task": "procedures.tasks.search_stats_purge",
+    "schedule": crontab(hour=3, minute=30),
+}
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -21,6 +21,7 @@ PUBLIC = {
     "captcha-image-2x": "captcha pictures are public by design",
     "captcha-audio": "captcha sounds are public by design",
     "procedures:detail": "the public catalogue",
+    "procedures:from_search": "counts an opening of a public procedure's search result, then on to it; 404 otherwise",
     "procedures:template": "form templates of published procedures are public documents",
     "procedures:agency": "the public catalogue",
     "dossiers:new": "takes a public procedure code; starting a dossier needs login (tested in dossiers)",

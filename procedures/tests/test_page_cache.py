@@ -42,7 +42,8 @@ def test_two_anonymous_visitors_get_the_same_bytes_the_second_from_the_cache(pag
     _, urls = pages
     for url, params in urls:
         (first, cold), (second, warm) = get(Client(), url, **params), get(Client(), url, **params)
-        assert cold > 0 and warm == 0, url
+        # A search from the cache is still counted for the staff (one UPDATE, views.procedure_list).
+        assert cold > 0 and warm == (1 if "q" in params else 0), url
         assert first.content == second.content, url
         assert not first.cookies and not second.cookies, url  # nothing per visitor: no CSRF cookie
         assert first["Cache-Control"] == second["Cache-Control"] == "public, max-age=0, s-maxage=10", url
@@ -60,7 +61,7 @@ def test_a_logged_in_user_never_gets_nor_leaves_the_cached_copy(pages):
         assert "private" in response["Cache-Control"], url
         assert get(member, url, **params)[1] > 0, url  # rendered again, never stored
         later, queries = get(Client(), url, **params)
-        assert later.content == anonymous.content and queries == 0, url
+        assert later.content == anonymous.content and queries == (1 if "q" in params else 0), url  # counted
 
 
 def test_a_pending_message_is_shown_not_cached(pages):
