@@ -96,21 +96,15 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
     rng = random.Random(seed)
     province = Agency.objects.get(code="HN")
     with transaction.atomic():
-        districts = [
-            Agency(
-                code=f"BENCH-QH-{i:02d}", name=f"UBND quận huyện số {i}", level=AgencyLevel.DISTRICT, parent=province
-            )
+        # Two tiers of local government (since 1 July 2025): the province's departments, and its
+        # communes and wards directly under it.
+        departments = [
+            Agency(code=f"BENCH-SO-{i:02d}", name=f"Sở ngành số {i}", level=AgencyLevel.DEPARTMENT, parent=province)
             for i in range(1, 31)
         ]
-        Agency.objects.bulk_create(districts, ignore_conflicts=True)
-        districts = list(Agency.objects.filter(code__startswith="BENCH-QH-"))
+        Agency.objects.bulk_create(departments, ignore_conflicts=True)
         communes = [
-            Agency(
-                code=f"BENCH-PX-{i:03d}",
-                name=f"UBND phường xã số {i}",
-                level=AgencyLevel.COMMUNE,
-                parent=rng.choice(districts),
-            )
+            Agency(code=f"BENCH-PX-{i:03d}", name=f"UBND phường xã số {i}", level=AgencyLevel.COMMUNE, parent=province)
             for i in range(1, 181)
         ]
         Agency.objects.bulk_create(communes, ignore_conflicts=True)
@@ -120,7 +114,7 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
         have = Procedure.objects.count()
         suffixes = [
             "",
-            " (cấp huyện)",
+            " (cấp tỉnh)",
             " (cấp xã)",
             " có yếu tố nước ngoài",
             " trong trường hợp đặc biệt",

@@ -15,7 +15,8 @@ procedure_code_validator = RegexValidator(r"^\d\.\d{6}$", _("A national procedur
 
 
 class Agency(models.Model):
-    """A body that receives dossiers: ministry → province → department / district → commune."""
+    """A body that receives dossiers: ministry → province → department → commune (two tiers of
+    local government since 1 July 2025: no district)."""
 
     code = models.CharField(_("code"), max_length=40, unique=True, validators=[agency_code_validator])
     name = models.CharField(_("name"), max_length=255)

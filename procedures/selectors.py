@@ -133,7 +133,7 @@ def catalogue_synonyms(*, version: int) -> dict[str, str]:
 
 
 def catalogue_meta() -> CatalogueMeta:
-    """The agency tree (ministry → department → district → commune, active agencies only) and the
+    """The agency tree (ministry → province → department → commune, active agencies only) and the
     fields, cached together (two cache reads, two queries when cold)."""
     version = catalogue_version()
 

@@ -36,7 +36,7 @@ from accounts.models import User
 from procedures.models import Agency, Field, Procedure, RequiredDocument
 
 agency = Agency.objects.create(code="SGDDT-E2E", name="Sở Giáo dục và Đào tạo Thử nghiệm", level="department")
-Agency.objects.create(code="UBND-E2E", name="UBND Quận Thử nghiệm", level="district")
+Agency.objects.create(code="UBND-E2E", name="UBND Phường Thử nghiệm", level="commune")
 field = Field.objects.create(code="van-bang-e2e", name="Văn bằng, chứng chỉ")
 procedure = Procedure.objects.create(
     code="1.999001", name="Cấp bản sao văn bằng tốt nghiệp", agency=agency, field=field,
