@@ -14,6 +14,8 @@ district and province alone (the package then takes the new commune that receive
 ward) and keep the street line as it was written.
 """
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -114,26 +116,63 @@ def _as_written(text: str, street: str | None) -> str:
     return street
 
 
+# "Quận 3", "huyện Phúc Thọ", "thị xã Sơn Tây", "Q.1", "Q1", "H. Ba Vì", "TX. Sơn Tây" (without accents).
+_DISTRICT = re.compile(r"\b(quan|huyen|thi xa)\b|\b(q|h|tx)\s*\.|\bq\s*\d")
+# "Phường Hàng Bạc", "xã Tam Hiệp", "thị trấn Phúc Thọ", "P. Bến Nghé" left in a street line.
+_WARD = re.compile(r"\b(phuong|xa|thi tran)\s|\bp\s*\.")
+
+
+def _plain(text: str) -> str:
+    plain = "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+    return plain.replace("đ", "d")
+
+
+def _names_a_district(text: str) -> bool:
+    return bool(_DISTRICT.search(_plain(text)))
+
+
 @cache
 def structure(text: str) -> Conversion | None:
     """Read a free-text address into the new units: one written before 1 July 2025 ("12 Hàng Bạc,
     Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội") is converted; one already in the two tiers ("12 Hàng
     Bạc, Phường Hoàn Kiếm, Hà Nội") is only read. None when no province and commune can be found in
     it (the caller keeps the text as it is and reports it). Cached per text: the command and
-    imports meet the same addresses many times."""
-    from vietnamadminunits import ParseMode, convert_address, parse_address
+    imports meet the same addresses many times.
 
+    Which reading comes first: an address that names a district is of the old form; one that does
+    not is read in the new form first, as an old ward's name in a street ("Số 1 Tràng Tiền,
+    Phường Hoàn Kiếm") would otherwise be taken for the old ward and "Hoàn Kiếm" for its district."""
     text = " ".join((text or "").split())
     if not text:
         return None
-    old = parse_address(text, mode=ParseMode.LEGACY, keep_street=True, level=3)
-    if old.province and old.district and old.ward:
-        # Without the street: the package geocodes a street on a web service (see the module's doc).
-        new = convert_address(", ".join((old.ward, old.district, old.province)))
-        street = old.street
-    else:
-        new = parse_address(text, mode=ParseMode.FROM_2025, keep_street=True, level=2)
-        street = new.street
-    if not (new.province_code and new.ward_code) or commune(new.ward_code) is None:
+    if _names_a_district(text):
+        return _read_old(text) or _read_new(text)
+    found = _read_new(text)
+    if found is None or _WARD.search(_plain(found.street)):
+        # Nothing in the new form, or a ward left in the street ("12 Hàng Bạc, Phường Hàng Bạc,
+        # Hoàn Kiếm, Hà Nội": an old address without the word "quận").
+        return _read_old(text) or found
+    return found
+
+
+def _found(text: str, unit, street: str | None) -> Conversion | None:
+    if not (unit.province_code and unit.ward_code) or commune(unit.ward_code) is None:
         return None
-    return Conversion(province_code=new.province_code, commune_code=new.ward_code, street=_as_written(text, street))
+    return Conversion(province_code=unit.province_code, commune_code=unit.ward_code, street=_as_written(text, street))
+
+
+def _read_old(text: str) -> Conversion | None:
+    from vietnamadminunits import ParseMode, convert_address, parse_address
+
+    old = parse_address(text, mode=ParseMode.LEGACY, keep_street=True, level=3)
+    if not (old.province and old.district and old.ward):
+        return None
+    # Without the street: the package geocodes a street on a web service (see the module's doc).
+    return _found(text, convert_address(", ".join((old.ward, old.district, old.province))), old.street)
+
+
+def _read_new(text: str) -> Conversion | None:
+    from vietnamadminunits import ParseMode, parse_address
+
+    new = parse_address(text, mode=ParseMode.FROM_2025, keep_street=True, level=2)
+    return _found(text, new, new.street)
