@@ -79,6 +79,7 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from core.collation import vietnamese_sort_key
     from procedures import search
     from procedures.constants import AgencyLevel
     from procedures.importing import Importer, read_file
@@ -129,7 +130,8 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
             batch.append(
                 Procedure(
                     code=f"9.{n:06d}",
-                    name=f"{base.name}{rng.choice(suffixes)} — mẫu {n}",
+                    name=(name := f"{base.name}{rng.choice(suffixes)} — mẫu {n}"),
+                    name_sort=vietnamese_sort_key(name),  # bulk_create does not call save()
                     agency=rng.choice(agencies),
                     field=rng.choice(fields) if rng.random() < 0.3 else base.field,
                     service_level=base.service_level,
