@@ -479,3 +479,12 @@ def test_send_then_success_page(
     # Editing is over: the wizard sends the user to the detail page.
     after = citizen_client.get(step_url(ready_draft, WizardStep.APPLICANT))
     assert after["Location"] == reverse("dossiers:detail", args=[ready_draft.code])
+
+
+def test_the_review_puts_the_declaration_and_send_before_the_full_dossier(citizen_client, ready_draft):
+    """On a phone the whole dossier is screens long: a short summary, then the declaration and
+    "Gửi đi", then everything in full with the links to change it."""
+    html = citizen_client.get(step_url(ready_draft, "review")).content.decode()
+    assert "Đã đính kèm" in html and "Xem toàn bộ nội dung hồ sơ" in html
+    assert html.index('name="declaration"') < html.index('value="send"') < html.index('id="dossier-content"')
+    assert html.index('id="dossier-content"') < html.index("Sửa thông tin người nộp")

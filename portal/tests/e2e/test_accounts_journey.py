@@ -78,7 +78,6 @@ def organisation_journey(page: Page, portal: LivePortal, org: Organisation) -> N
     page.get_by_label("Mã số thuế").fill(org.tax_code)
     page.get_by_label("Người đại diện theo pháp luật").fill(org.representative)
     page.locator("input[name=phone]").fill(org.phone)
-    page.locator("input[name=address]").fill(org.address)
     fill_passwords_and_captcha(page, org.email, org.password)
     submit_signup(page)
 
