@@ -184,7 +184,7 @@ def address_fields(prefix: str, *, label, required: bool = True) -> dict[str, fo
             choices=provinces,
             required=required,
             error_messages={"invalid_choice": _("Choose a province or city from the list.")},
-            widget=forms.Select(attrs={"data-province": f"{prefix}_commune", "autocomplete": "address-level1"}),
+            widget=forms.Select(attrs={"autocomplete": "address-level1"}),
         ),
         f"{prefix}_commune": CommuneField(
             label=format_lazy(_("{label}: commune, ward or special zone"), label=label),
@@ -232,6 +232,8 @@ def setup_address(form: forms.Form, prefix: str) -> None:
     name = f"{prefix}_province"
     if name not in form.fields:
         return
+    # For the script: which list follows this province (the dossier renames the profile's fields).
+    form.fields[name].widget.attrs["data-province"] = form.add_prefix(f"{prefix}_commune")
     province = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
     communes = admin_units.communes_of(province or "")
     if communes:

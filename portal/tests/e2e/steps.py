@@ -114,14 +114,14 @@ def fill_person_signup(page: Page, person: Person) -> None:
     fill_passwords_and_captcha(page, person.email, person.password)
 
 
-def choose_address(page: Page, prefix: str, person: Person) -> None:
+def choose_address(page: Page, prefix: str, *, province: str, commune: str, street: str) -> None:
     """An address from the lists: the province, then (the script fills the list) the commune, then
     the street line."""
-    page.locator(f"#id_{prefix}_province").select_option(label=person.province)
-    commune = page.locator(f"#id_{prefix}_commune")
-    expect(commune.locator("option", has_text=person.commune)).to_have_count(1)
-    commune.select_option(label=person.commune)
-    page.locator(f"#id_{prefix}_street").fill(person.street)
+    page.locator(f"#id_{prefix}_province").select_option(label=province)
+    communes = page.locator(f"#id_{prefix}_commune")
+    expect(communes.locator("option", has_text=commune)).to_have_count(1)
+    communes.select_option(label=commune)
+    page.locator(f"#id_{prefix}_street").fill(street)
 
 
 def activate(page: Page, portal: LivePortal, email: str) -> None:

@@ -222,7 +222,7 @@ def fill_applicant(page: Page, person: Person) -> str:
     # Signup does not ask for the address: chosen here from the lists (the commune list follows the
     # province), and kept on the dossier as the full address in Vietnamese.
     expect(page.locator("#id_applicant_commune")).to_contain_text("Chọn tỉnh, thành phố trước")
-    choose_address(page, "applicant", person)
+    choose_address(page, "applicant", province=person.province, commune=person.commune, street=person.street)
     page.locator("input[name=result_delivery][value=online]").check()
     page.get_by_role("button", name="Tiếp theo").click()
     expect(page).to_have_url(re.compile(r"/dossiers/[^/]+/edit/form/$"))
