@@ -17,7 +17,7 @@ ward) and keep the street line as it was written.
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from core.collation import vietnamese_key
 
@@ -62,12 +62,21 @@ def provinces() -> list[Province]:
 
 
 @cache
+def _communes_by_province() -> dict[str, list[Commune]]:
+    found: dict[str, list[Commune]] = {}
+    for unit in _units()[1].values():
+        found.setdefault(unit.province_code, []).append(unit)
+    return {
+        code: sorted(units, key=lambda c: (vietnamese_key(c.short_name), vietnamese_key(c.name)))
+        for code, units in found.items()
+    }
+
+
 def communes_of(province_code: str) -> list[Commune]:
     """The communes, wards and special zones of one province, in alphabetical order of their names
     without the "Xã"/"Phường" prefix (so Phường Ba Đình sits beside Xã Ba Vì). Empty for an
     unknown code."""
-    found = [c for c in _units()[1].values() if c.province_code == province_code]
-    return sorted(found, key=lambda c: (vietnamese_key(c.short_name), vietnamese_key(c.name)))
+    return _communes_by_province().get(province_code or "", [])
 
 
 def province(code: str | None) -> Province | None:
@@ -131,7 +140,7 @@ def _names_a_district(text: str) -> bool:
     return bool(_DISTRICT.search(_plain(text)))
 
 
-@cache
+@lru_cache(maxsize=4096)  # bounded: the texts are the citizens' own
 def structure(text: str) -> Conversion | None:
     """Read a free-text address into the new units: one written before 1 July 2025 ("12 Hàng Bạc,
     Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội") is converted; one already in the two tiers ("12 Hàng
