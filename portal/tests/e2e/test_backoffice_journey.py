@@ -47,7 +47,8 @@ citizen = User.objects.get(email=%(citizen)r)
 dossier = services.dossier_create_draft(
     owner=citizen, procedure=procedure,
     applicant={"applicant_name": "Nguyễn Thị Hoa", "applicant_id_number": "001192012345",
-               "applicant_phone": "0912345678", "applicant_address": "12 Hàng Bài, Hà Nội",
+               "applicant_phone": "0912345678", "applicant_address": "12 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội",
+                   "applicant_province": "01", "applicant_commune": "00070", "applicant_street": "12 Hàng Bài",
                "result_delivery": "online"},
 )
 upload = SimpleUploadedFile("don-de-nghi.pdf", pdf_bytes(4000), content_type="application/pdf")
