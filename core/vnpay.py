@@ -55,6 +55,41 @@ QUERY_RESPONSE_FIELDS = (
     "vnp_PromotionAmount",
 )
 
+# The refund API (``vnp_Command=refund``, JSON POST to the same merchant_webapi address as querydr):
+# 02 refunds the whole transaction, 03 a part of it. The fields signed, in this order, joined by |.
+REFUND_FULL = "02"
+REFUND_PARTIAL = "03"
+REFUND_REQUEST_FIELDS = (
+    "vnp_RequestId",
+    "vnp_Version",
+    "vnp_Command",
+    "vnp_TmnCode",
+    "vnp_TransactionType",
+    "vnp_TxnRef",
+    "vnp_Amount",
+    "vnp_TransactionNo",
+    "vnp_TransactionDate",
+    "vnp_CreateBy",
+    "vnp_CreateDate",
+    "vnp_IpAddr",
+    "vnp_OrderInfo",
+)
+REFUND_RESPONSE_FIELDS = (
+    "vnp_ResponseId",
+    "vnp_Command",
+    "vnp_ResponseCode",
+    "vnp_Message",
+    "vnp_TmnCode",
+    "vnp_TxnRef",
+    "vnp_Amount",
+    "vnp_BankCode",
+    "vnp_PayDate",
+    "vnp_TransactionNo",
+    "vnp_TransactionType",
+    "vnp_TransactionStatus",
+    "vnp_OrderInfo",
+)
+
 
 def hmac_sha512(secret: str, data: str) -> str:
     return hmac.new(secret.encode("utf-8"), data.encode("utf-8"), hashlib.sha512).hexdigest()
@@ -83,7 +118,7 @@ def payment_url(base_url: str, params: Mapping[str, str], secret: str) -> str:
 
 
 def sign_pipe(values: Mapping[str, str], fields: tuple[str, ...], secret: str) -> str:
-    """The querydr signature: the listed fields' values joined by ``|``."""
+    """The signature of the merchant_webapi (querydr, refund): the listed fields' values joined by ``|``."""
     return hmac_sha512(secret, "|".join(str(values.get(f, "")) for f in fields))
 
 

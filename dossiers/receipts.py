@@ -25,10 +25,11 @@ def qr_png(url: str, *, scale: int = 6) -> io.BytesIO:
     return buffer
 
 
-def qr_svg(url: str) -> str:
-    """Inline SVG for the print-friendly page (no image request, crisp when printed)."""
+def qr_svg(url: str, *, title: str = "") -> str:
+    """Inline SVG for the print-friendly page (no image request, crisp when printed). ``title`` is
+    its name for screen readers (default: the address it encodes)."""
     # No width/height but a viewBox: the code scales with its box (CSS) instead of being cut off.
-    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=url, omitsize=True)
+    return segno.make(url, error="m").svg_inline(scale=4, border=2, title=title or url, omitsize=True)
 
 
 def receipt_rows(dossier: Dossier) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.utils.translation import gettext
 
 from . import digests
 
@@ -34,3 +35,31 @@ def reconcile_payments() -> dict:
     counts = payments_reconcile()
     logger.info("Payments reconciled: %s", counts)
     return counts
+
+
+REFUND_RETRIES = 6  # over about an hour: 1, 2, 4, 8, 16, 30 minutes
+
+
+@shared_task(bind=True, max_retries=REFUND_RETRIES, acks_late=True)
+def request_refund(self, payment_id: int, created_by: str) -> str:
+    """Ask the payment gateway for a refund an officer recorded (enqueued after that commit).
+
+    Running it twice is harmless: a payment already refunded, or whose request was closed, is
+    skipped, and the gateway refuses a second refund above the amount paid. A silent gateway is
+    asked again with a growing delay; after the last try the request is closed with the reason,
+    visible to staff, who may ask again.
+    """
+    from .payments import providers, services
+
+    try:
+        return services.refund_send(payment_id=payment_id, created_by=created_by)
+    except providers.GatewayUnavailable as exc:
+        if self.request.retries >= self.max_retries:
+            services.refund_problem(
+                payment_id=payment_id,
+                error=gettext("The payment gateway did not answer the refund request after %(tries)s tries; ask again.")
+                % {"tries": self.request.retries + 1},
+            )
+            logger.error("Giving up on the refund of payment %s", payment_id)
+            return "unanswered"
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 1800)) from exc

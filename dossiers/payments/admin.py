@@ -28,6 +28,7 @@ class PaymentStateFilter(admin.SimpleListFilter):
             ("unpaid", _("Unpaid")),
             ("paid", _("Paid")),
             ("to_refund", _("To refund")),
+            ("refund_problem", _("Refund problem")),
             ("refunded", _("Refunded")),
             ("waived", _("Fee waived")),
         ]
@@ -40,6 +41,8 @@ class PaymentStateFilter(admin.SimpleListFilter):
             return queryset.filter(status=PaymentStatus.PAID)
         if value == "to_refund":
             return queryset.filter(status=PaymentStatus.PAID, dossier__status__in=REFUND_DOSSIER_STATUSES)
+        if value == "refund_problem":
+            return queryset.filter(status=PaymentStatus.PAID).exclude(refund_error="")
         if value in ("refunded", "waived"):
             return queryset.filter(status=value)
         return queryset
@@ -64,17 +67,24 @@ class PaymentEventInline(admin.TabularInline):
 
 
 class PaymentOfficerForm(forms.ModelForm):
-    """What an officer may do to a fee: change the amount, waive it, or record its refund; the
-    reason is required for each. The status itself is never a field."""
+    """What an officer may do to a fee: change the amount, waive it, refund it (through the gateway
+    for a gateway payment; recorded with the bank transfer's reference for VietQR), or renew a
+    request past its date; the reason is required for each. The status itself is never a field."""
 
     ACTIONS = [
         ("", _("Nothing")),
         ("adjust", _("Change the amount")),
         ("waive", _("Waive the fee")),
-        ("refund", _("Record the refund")),
+        ("refund", _("Refund (through the gateway, or record the bank transfer back)")),
+        ("renew", _("New payment request (past its date)")),
     ]
     officer_action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, required=False)
-    new_amount = forms.IntegerField(label=_("New amount (VND)"), min_value=1, required=False)
+    new_amount = forms.IntegerField(
+        label=_("New amount (VND)"),
+        min_value=1,
+        required=False,
+        help_text=_("For a change of amount; for a refund, the amount to refund if not all of it."),
+    )
     reason = forms.CharField(
         label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
     )
@@ -118,6 +128,9 @@ class PaymentAdmin(admin.ModelAdmin):
         "paid_at",
         "receipt_number",
         "refund_note",
+        "refund_amount",
+        "refund_requested_at",
+        "refund_error",
     )
     fieldsets = (
         (None, {"fields": readonly_fields}),
@@ -183,7 +196,16 @@ class PaymentAdmin(admin.ModelAdmin):
             elif action == "waive":
                 services.payment_waive(payment=obj, user=request.user, reason=reason)
             elif action == "refund":
-                services.payment_refund(payment=obj, user=request.user, note=reason)
+                payment = services.payment_refund(
+                    payment=obj, user=request.user, note=reason, amount=form.cleaned_data.get("new_amount")
+                )
+                if payment.refund_requested_at:
+                    messages.info(
+                        request,
+                        _("The refund is asked from the payment gateway; the fee shows as refunded when it confirms."),
+                    )
+            elif action == "renew":
+                services.payment_renew(payment=obj, user=request.user)
         except PaymentError as exc:
             messages.error(request, exc.message)
 

@@ -34,6 +34,7 @@ class EventSource(models.TextChoices):
     NOTIFICATION = "notification", _("Gateway notification")
     STATUS_QUERY = "status_query", _("Status query")
     BANK_STATEMENT = "bank_statement", _("Bank statement")
+    REFUND = "refund", _("Gateway refund")
 
 
 class StatementMatch(models.TextChoices):

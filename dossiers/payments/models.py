@@ -1,7 +1,10 @@
 """Payment models; imported by ``dossiers.models`` so Django finds them in the dossiers app."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from procedures.models import Agency
@@ -44,7 +47,9 @@ class Payment(models.Model):
     ``reference`` is the transfer content and the gateway order reference: random, unique, short
     enough for a bank app. ``attempt`` numbers the gateway orders of this request (a citizen may
     try again after a failure): the gateway's ``TxnRef`` is the reference plus the attempt.
-    ``status`` is changed only by ``payments.workflow``.
+    ``status`` is changed only by ``payments.workflow``. A refund through the gateway is asked by a
+    task (``refund_requested_at`` while it waits for the answer); the payment is "refunded" only
+    when the gateway says so, and its refusal or silence is kept in ``refund_error`` for staff.
     """
 
     dossier = models.OneToOneField(
@@ -70,6 +75,14 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True, editable=False)
     refund_note = models.TextField(_("refund note"), blank=True)
+    refund_amount = models.PositiveBigIntegerField(_("amount refunded (VND)"), null=True, blank=True)
+    refund_requested_at = models.DateTimeField(
+        _("refund requested from the gateway at"),
+        null=True,
+        blank=True,
+        help_text=_("Set while the gateway has not answered the refund request."),
+    )
+    refund_error = models.TextField(_("refund problem"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -99,6 +112,16 @@ class Payment(models.Model):
     def needs_refund(self) -> bool:
         """Paid, and the dossier was not accepted, rejected or withdrawn: the fee is owed back."""
         return self.status == PaymentStatus.PAID and self.dossier.status in REFUND_DOSSIER_STATUSES
+
+    @property
+    def open_order_until(self) -> datetime.datetime | None:
+        """Until when the gateway may still take the current order (its ``vnp_ExpireDate``), if it
+        is not settled. No second order is started before then: the citizen who paid but whose
+        confirmation is late would otherwise pay twice."""
+        if self.status != PaymentStatus.PENDING or not self.attempt or self.attempted_at is None:
+            return None
+        until = self.attempted_at + datetime.timedelta(minutes=settings.PAYMENT_GATEWAY_TIMEOUT_MINUTES)
+        return until if until > timezone.now() else None
 
     @property
     def txn_ref(self) -> str:

@@ -8,8 +8,9 @@ secret come from the environment (``PAYMENT_VNPAY_*`` settings).
 * ``VietQRProvider``: a bank transfer by VietQR (``core.vietqr``); proof comes from the bank
   statement (``manage.py import_bank_statement``), so it has no notification or query of its own.
 
-A refund is recorded by the officer after the money went back (the gateway's refund API and bank
-transfers are done outside the portal for now): ``refund`` says whether the provider did it.
+Refunds: a gateway provider (``refunds_online``) is asked through VNPAY's refund API and answers
+with a signed ``RefundAnswer`` (``GatewayUnavailable`` when it does not answer: the task retries).
+A VietQR payment is refunded by a bank transfer staff make outside the portal and record.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class InvalidSignature(Exception):
     """A notification or an answer whose signature does not verify: proof of nothing."""
 
 
+class GatewayUnavailable(Exception):
+    """The gateway did not answer (timeout, connection refused, not JSON): try again later."""
+
+
 @dataclass(frozen=True)
 class Begin:
     """How the citizen pays: a gateway address to go to, or a VietQR payload to scan."""
@@ -57,9 +62,21 @@ class Outcome:
     data: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class RefundAnswer:
+    """The gateway's signed answer to a refund request."""
+
+    refunded: bool
+    code: str = ""
+    message: str = ""
+    transaction_no: str = ""
+    data: dict = field(default_factory=dict)
+
+
 class Provider:
     code: str = ""
     has_gateway = False
+    refunds_online = False  # False: staff refund outside the portal and record it
 
     def begin(self, payment: Payment, *, return_url: str, client_ip: str) -> Begin:
         raise NotImplementedError
@@ -71,8 +88,10 @@ class Provider:
         """The gateway's signed answer about the current order; None when it does not answer."""
         return None
 
-    def refund(self, payment: Payment) -> bool:
-        return False
+    def refund(self, payment: Payment, *, amount: int, created_by: str) -> RefundAnswer:
+        """Ask the gateway to pay ``amount`` back; raises ``GatewayUnavailable`` when it does not
+        answer and ``InvalidSignature`` when its answer is not signed by it."""
+        raise NotImplementedError
 
 
 def _vn_time(moment: datetime.datetime) -> str:
@@ -82,6 +101,7 @@ def _vn_time(moment: datetime.datetime) -> str:
 class VnpayProvider(Provider):
     code = ProviderCode.VNPAY
     has_gateway = True
+    refunds_online = True
 
     def __init__(self, *, tmn_code: str, secret: str, pay_url: str, api_url: str):
         self.tmn_code, self.secret, self.pay_url, self.api_url = tmn_code, secret, pay_url, api_url
@@ -140,17 +160,20 @@ class VnpayProvider(Provider):
         }
         return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.QUERY_REQUEST_FIELDS, self.secret)}
 
-    def send_query(self, body: dict) -> dict | None:
+    def send(self, body: dict) -> dict | None:
+        """POST one merchant_webapi request (querydr, refund); None when the gateway does not answer."""
         try:
             response = requests.post(self.api_url, json=body, timeout=settings.PAYMENT_GATEWAY_HTTP_TIMEOUT)
             response.raise_for_status()
-            return response.json()
+            answer = response.json()
         except (requests.RequestException, ValueError):
-            logger.warning("VNPAY querydr for %s got no answer", body.get("vnp_TxnRef"), exc_info=True)
+            command, txn_ref = body.get("vnp_Command"), body.get("vnp_TxnRef")
+            logger.warning("VNPAY %s for %s got no answer", command, txn_ref, exc_info=True)
             return None
+        return answer if isinstance(answer, dict) else None
 
     def query_status(self, payment: Payment) -> Outcome | None:
-        answer = self.send_query(self.query_request(payment))
+        answer = self.send(self.query_request(payment))
         if answer is None:
             return None
         if not vnpay.verify_pipe(answer, vnpay.QUERY_RESPONSE_FIELDS, self.secret):
@@ -159,16 +182,50 @@ class VnpayProvider(Provider):
             return None  # the gateway does not know the order (yet): nothing to conclude
         return self._outcome(answer)
 
+    def refund_request(self, payment: Payment, *, amount: int, created_by: str) -> dict:
+        body = {
+            "vnp_RequestId": uuid.uuid4().hex,
+            "vnp_Version": vnpay.VERSION,
+            "vnp_Command": "refund",
+            "vnp_TmnCode": self.tmn_code,
+            "vnp_TransactionType": vnpay.REFUND_FULL if amount == payment.paid_amount else vnpay.REFUND_PARTIAL,
+            "vnp_TxnRef": payment.txn_ref,
+            "vnp_Amount": str(amount * 100),
+            "vnp_TransactionNo": payment.provider_transaction,
+            # The order's vnp_CreateDate, as VNPAY asks.
+            "vnp_TransactionDate": _vn_time(payment.attempted_at or payment.created_at),
+            "vnp_CreateBy": created_by[:255],
+            "vnp_CreateDate": _vn_time(timezone.now()),
+            "vnp_IpAddr": "127.0.0.1",
+            "vnp_OrderInfo": f"Hoan phi ho so {payment.dossier.code}",
+        }
+        return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, self.secret)}
+
+    def refund(self, payment: Payment, *, amount: int, created_by: str) -> RefundAnswer:
+        answer = self.send(self.refund_request(payment, amount=amount, created_by=created_by))
+        if answer is None:
+            raise GatewayUnavailable(payment.txn_ref)
+        if not vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, self.secret):
+            raise InvalidSignature("refund answer does not verify")
+        code = str(answer.get("vnp_ResponseCode", ""))
+        return RefundAnswer(
+            refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.txn_ref,
+            code=code,
+            message=str(answer.get("vnp_Message", "")),
+            transaction_no=str(answer.get("vnp_TransactionNo", "")),
+            data={k: str(v) for k, v in answer.items() if k != "vnp_SecureHash"},
+        )
+
 
 class SimulatorProvider(VnpayProvider):
-    """VNPAY's protocol against the simulator in this process; the query goes to it directly."""
+    """VNPAY's protocol against the simulator in this process: its merchant_webapi is called directly."""
 
     code = ProviderCode.SIMULATOR
 
-    def send_query(self, body: dict) -> dict | None:
+    def send(self, body: dict) -> dict | None:
         from . import simulator
 
-        return simulator.querydr(body)
+        return simulator.merchant_webapi(body)
 
 
 class VietQRProvider(Provider):

@@ -138,25 +138,164 @@ def payment_waive(*, payment: Payment, user: User, reason: str) -> Payment:
     )[0]
 
 
-def payment_refund(*, payment: Payment, user: User, note: str) -> Payment:
-    """Mark a paid fee refunded after the dossier was refused, rejected or withdrawn."""
+def payment_renew(*, payment: Payment, user: User) -> Payment:
+    """A payment request past its date, asked again (by the applicant or the receiving officer):
+    the same request with a new date to pay by, the amount unchanged.
+
+    Renewed in place rather than replaced by a second request, on purpose: the dossier keeps one
+    request, which can be paid once, so a late transfer or gateway confirmation of the old date
+    still pays it (money received is never ignored) and can never pay the dossier twice. The old
+    date and the renewal stay in the request's history."""
+
+    def apply(locked: Payment) -> None:
+        if locked.dossier.owner_id != user.pk:
+            _officer_check(user, locked)
+        if locked.dossier.status in REFUND_DOSSIER_STATUSES:
+            raise PaymentError(_("This dossier is closed: its fee can no longer be paid."))
+        locked.due_date = deadlines.today() + datetime.timedelta(days=settings.PAYMENT_DUE_DAYS)
+
+    previous = Payment.objects.filter(pk=payment.pk).values_list("due_date", flat=True).first()
+    return workflow.transition(
+        "renew",
+        payment_id=payment.pk,
+        source=EventSource.CITIZEN if payment.dossier.owner_id == user.pk else EventSource.OFFICER,
+        actor=user,
+        note=gettext("New payment request; the previous one was due on %(date)s.")
+        % {"date": previous.strftime("%d/%m/%Y") if previous else "—"},
+        data={"previous_due_date": previous.isoformat() if previous else ""},
+        apply=apply,
+    )[0]
+
+
+def _refund_check(user: User, locked: Payment) -> None:
+    _officer_check(user, locked)
+    if locked.dossier.status not in REFUND_DOSSIER_STATUSES:
+        raise PaymentError(_("A fee is refunded only when the dossier was not accepted, rejected or withdrawn."))
+    if locked.status != PaymentStatus.PAID:
+        raise PaymentError(workflow.MOVES["refund"].refusal)
+
+
+def _refund_provider(payment: Payment) -> providers.Provider | None:
+    try:
+        return providers.get(payment.provider)
+    except LookupError:
+        return None
+
+
+def payment_refund(*, payment: Payment, user: User, note: str, amount: int | None = None) -> Payment:
+    """The officer refunds a paid fee after the dossier was refused, rejected or withdrawn.
+
+    Paid through a gateway: the refund is asked from the gateway by a task after this commits
+    (``request_refund``), and the payment becomes "refunded" only when the gateway says it
+    refunded. Paid by bank transfer (VietQR): staff transfer the money back themselves and record
+    it here with the transfer's reference, which makes it "refunded" at once."""
     note = (note or "").strip()
     if not note:
         raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
+    provider = _refund_provider(payment)
+    if provider is not None and provider.refunds_online:
+        return _refund_request(payment=payment, user=user, note=note, amount=amount)
 
     def apply(locked: Payment) -> None:
-        _officer_check(user, locked)
-        if locked.dossier.status not in REFUND_DOSSIER_STATUSES:
-            raise PaymentError(_("A fee is refunded only when the dossier was not accepted, rejected or withdrawn."))
-        try:
-            by_provider = providers.get(locked.provider).refund(locked)
-        except LookupError:
-            by_provider = False
-        locked.refund_note = note if by_provider else gettext("Refunded outside the portal: %(note)s") % {"note": note}
+        _refund_check(user, locked)
+        locked.refund_amount = amount or locked.paid_amount
+        locked.refund_note = gettext("Refunded outside the portal: %(note)s") % {"note": note}
 
     return workflow.transition(
         "refund", payment_id=payment.pk, source=EventSource.OFFICER, actor=user, note=note, apply=apply
     )[0]
+
+
+@transaction.atomic
+def _refund_request(*, payment: Payment, user: User, note: str, amount: int | None) -> Payment:
+    from ..tasks import request_refund
+
+    locked = workflow.lock(payment.pk)
+    _refund_check(user, locked)
+    if locked.refund_requested_at is not None:
+        raise PaymentError(_("A refund of this fee has already been asked from the payment gateway."))
+    amount = amount or locked.paid_amount or locked.amount
+    if amount <= 0 or amount > (locked.paid_amount or 0):
+        raise PaymentError(_("The refund cannot be more than the amount paid."))
+    locked.refund_amount, locked.refund_note, locked.refund_error = amount, note, ""
+    locked.refund_requested_at = timezone.now()
+    locked.save()
+    workflow.record(
+        locked,
+        source=EventSource.OFFICER,
+        actor=user,
+        note=gettext("Refund of %(amount)s VND asked from the payment gateway: %(note)s")
+        % {"amount": amount, "note": note},
+        data={"amount": amount},
+    )
+    created_by = user.email
+    transaction.on_commit(lambda: request_refund.delay(locked.pk, created_by))
+    return locked
+
+
+def refund_send(*, payment_id: int, created_by: str) -> str:
+    """Ask the gateway for the refund an officer requested (the task ``request_refund``).
+
+    Returns "refunded" (the gateway refunded: the payment moves), "refused" (the gateway said no,
+    or answered without its signature: the reason is kept for staff, who may ask again) or
+    "skipped" (nothing asked any more). Raises ``GatewayUnavailable`` when the gateway is silent:
+    the problem is shown to staff and the task tries again."""
+    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    if payment.status != PaymentStatus.PAID or payment.refund_requested_at is None:
+        return "skipped"
+    provider = _refund_provider(payment)
+    if provider is None or not provider.refunds_online:
+        refund_problem(payment_id=payment_id, error=gettext("This payment provider is not available for refunds."))
+        return "refused"
+    try:
+        answer = provider.refund(payment, amount=payment.refund_amount or payment.paid_amount, created_by=created_by)
+    except providers.GatewayUnavailable:
+        refund_problem(
+            payment_id=payment_id,
+            error=gettext("The payment gateway did not answer the refund request; it is asked again."),
+            keep_asking=True,
+        )
+        raise
+    except providers.InvalidSignature:
+        refund_problem(payment_id=payment_id, error=gettext("The gateway's answer had an invalid signature."))
+        return "refused"
+    if not answer.refunded:
+        refund_problem(
+            payment_id=payment_id,
+            error=gettext("The payment gateway refused the refund (%(code)s: %(message)s).")
+            % {"code": answer.code, "message": answer.message},
+            data=answer.data,
+        )
+        return "refused"
+
+    def apply(locked: Payment) -> None:
+        locked.refund_requested_at, locked.refund_error = None, ""
+
+    workflow.transition(
+        "refund",
+        payment_id=payment_id,
+        source=EventSource.REFUND,
+        data=answer.data,
+        dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
+        note=gettext("The payment gateway refunded %(amount)s VND (transaction %(number)s).")
+        % {"amount": payment.refund_amount, "number": answer.transaction_no},
+        apply=apply,
+    )
+    return "refunded"
+
+
+@transaction.atomic
+def refund_problem(*, payment_id: int, error: str, data: dict | None = None, keep_asking: bool = False) -> None:
+    """A refund the gateway did not make: the reason for staff (admin, filter "Refund problem") and
+    in the history. Unless the task asks again, the request is closed so an officer can ask anew."""
+    locked = workflow.lock(payment_id)
+    if locked.status != PaymentStatus.PAID:
+        return
+    locked.refund_error = error
+    if not keep_asking:
+        locked.refund_requested_at = None
+    locked.save()
+    workflow.record(locked, source=EventSource.REFUND, note=error, data=data)
 
 
 @transaction.atomic
@@ -166,6 +305,14 @@ def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: s
     locked = workflow.lock(payment.pk)
     if locked.dossier.owner_id != user.pk:
         raise PaymentError(_("Only the applicant can pay this fee."))
+    if locked.open_order_until is not None:
+        raise PaymentError(
+            _(
+                "Your previous payment is still waiting for the gateway's confirmation: do not pay again. If you "
+                "did not complete it, you can try again after %(time)s."
+            )
+            % {"time": timezone.localtime(locked.open_order_until).strftime("%H:%M")}
+        )
     if locked.status == PaymentStatus.FAILED:
         locked, _moved = workflow.transition(
             "retry",
@@ -229,12 +376,19 @@ def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str,
             return vnpay.RSP_BAD_AMOUNT
         if payment.status not in workflow.MOVES["pay"].sources:
             # Paid already (a notification twice, or the query came first): harmless, recorded once.
+            # Another transaction than the one that paid is money taken twice: said for staff.
+            second = outcome.transaction_no and payment.provider_transaction not in ("", outcome.transaction_no)
+            if second:
+                logger.error("Second payment %s for the settled payment %s", outcome.transaction_no, payment.pk)
             workflow.record(
                 payment,
                 source=source,
                 dedupe_key=dedupe_key,
                 data=outcome.data,
-                note=gettext("Confirmation received again; nothing changed."),
+                note=gettext("A second payment (transaction %(number)s) was received for this settled fee: refund it.")
+                % {"number": outcome.transaction_no}
+                if second
+                else gettext("Confirmation received again; nothing changed."),
             )
             return vnpay.RSP_ALREADY
         workflow.pay(

@@ -2,7 +2,9 @@
 
 It speaks VNPAY's protocol with its own merchant code and secret: it checks the signature of the
 redirect, lets the tester choose what happens, signs the result, delivers the IPN and sends the
-browser back to the return address, and answers status queries (querydr) about the orders it saw.
+browser back to the return address, and answers status queries (querydr) and refund requests
+about the orders it saw (a refund above what is left of the paid amount, or for an order it did
+not see paid, is refused, as the gateway refuses it).
 The scenarios are the faults the portal must survive: cancel, fail, notification late (only the
 status query finds the payment), notification twice, wrong signature, wrong amount.
 
@@ -39,6 +41,10 @@ CACHE_SECONDS = 7 * 24 * 3600
 
 def _key(txn_ref: str) -> str:
     return f"payment-simulator:{txn_ref}"
+
+
+def _refunded_key(txn_ref: str) -> str:
+    return f"payment-simulator:{txn_ref}:refunded"
 
 
 def check_order(query: dict) -> bool:
@@ -80,6 +86,12 @@ def play(query: dict, scenario: str) -> tuple[str, list[dict]]:
     return return_url, notifications
 
 
+def order(txn_ref: str) -> dict | None:
+    """The signed result of an order the simulator played: what its IPN carries. A tester (or the
+    browser tests) delivers a "late" notification by sending these to the IPN address."""
+    return cache.get(_key(txn_ref))
+
+
 def querydr(body: dict) -> dict | None:
     """The gateway's answer to a status query, signed as VNPAY signs it; None for a forged request."""
     secret = settings.PAYMENT_SIMULATOR_SECRET
@@ -112,3 +124,56 @@ def querydr(body: dict) -> dict | None:
         answer["vnp_ResponseCode"] = "00"
     answer["vnp_SecureHash"] = vnpay.sign_pipe(answer, vnpay.QUERY_RESPONSE_FIELDS, secret)
     return answer
+
+
+def refund(body: dict) -> dict:
+    """The gateway's answer to a refund request, signed as VNPAY signs it: 97 for a request whose
+    signature does not verify, 91 for an order it did not see paid (or another transaction
+    number), 93 for an amount above what is left to refund, 00 when it refunds."""
+    secret = settings.PAYMENT_SIMULATOR_SECRET
+    txn_ref = str(body.get("vnp_TxnRef", ""))
+    order = cache.get(_key(txn_ref))
+    refunded = cache.get(_refunded_key(txn_ref), 0)
+    try:
+        amount = int(body.get("vnp_Amount", ""))
+    except ValueError:
+        amount = -1
+    if body.get("vnp_TmnCode") != settings.PAYMENT_SIMULATOR_TMN_CODE or not vnpay.verify_pipe(
+        body, vnpay.REFUND_REQUEST_FIELDS, secret
+    ):
+        code, message = "97", "Invalid Checksum"
+    elif (
+        not order
+        or order.get("vnp_TransactionStatus") != vnpay.SUCCESS
+        or order.get("vnp_TransactionNo") != body.get("vnp_TransactionNo")
+    ):
+        code, message = "91", "Transaction not found"
+    elif amount <= 0 or refunded + amount > int(order["vnp_Amount"]):
+        code, message = "93", "Invalid refund amount"
+    else:
+        code, message = vnpay.SUCCESS, "Refund success"
+        cache.set(_refunded_key(txn_ref), refunded + amount, CACHE_SECONDS)
+    answer = {
+        "vnp_ResponseId": secrets.token_hex(8),
+        "vnp_Command": "refund",
+        "vnp_ResponseCode": code,
+        "vnp_Message": message,
+        "vnp_TmnCode": str(body.get("vnp_TmnCode", "")),
+        "vnp_TxnRef": txn_ref,
+        "vnp_Amount": str(body.get("vnp_Amount", "")),
+        "vnp_BankCode": (order or {}).get("vnp_BankCode", ""),
+        "vnp_PayDate": timezone.localtime().strftime("%Y%m%d%H%M%S"),
+        "vnp_TransactionNo": str(10_000_000 + secrets.randbelow(89_999_999)) if code == vnpay.SUCCESS else "",
+        "vnp_TransactionType": str(body.get("vnp_TransactionType", "")),
+        "vnp_TransactionStatus": "05" if code == vnpay.SUCCESS else "",  # 05: refund being processed
+        "vnp_OrderInfo": str(body.get("vnp_OrderInfo", "")),
+    }
+    answer["vnp_SecureHash"] = vnpay.sign_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, secret)
+    return answer
+
+
+def merchant_webapi(body: dict) -> dict | None:
+    """VNPAY's merchant_webapi address: one JSON POST, the command says which."""
+    if body.get("vnp_Command") == "refund":
+        return refund(body)
+    return querydr(body)

@@ -40,19 +40,21 @@ class PaymentView(LoginRequiredMixin, ScopedObjectMixin, TemplateView):
     def get_context_data(self, **kwargs):
         payment = self.object.payment
         qr_payload = ""
-        if payment.is_unpaid and payment.provider == "vietqr":
+        if payment.status in (PaymentStatus.PENDING, PaymentStatus.FAILED) and payment.provider == "vietqr":
             qr_payload = providers.VietQRProvider().begin(payment).qr_payload
         return super().get_context_data(
             payment=payment,
             events=list(payment.events.all()),
             qr_payload=qr_payload,
-            qr=qr_svg(qr_payload) if qr_payload else "",
+            qr=qr_svg(qr_payload, title=_("VietQR code of the transfer")) if qr_payload else "",
             statuses=PaymentStatus,
             **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
         dossier = self.object
+        if request.POST.get("action") == "renew":
+            return self.renew(request, dossier)
         return_url = request.build_absolute_uri(reverse("dossiers:payment_return", args=[dossier.code]))
         try:
             begin = services.payment_begin(
@@ -66,6 +68,20 @@ class PaymentView(LoginRequiredMixin, ScopedObjectMixin, TemplateView):
             return redirect("dossiers:payment", dossier.code)
         if begin.redirect_url:
             return redirect(begin.redirect_url)
+        return redirect("dossiers:payment", dossier.code)
+
+    def renew(self, request, dossier):
+        """A request past its date asked again: a new date to pay by, then the usual page."""
+        try:
+            payment = services.payment_renew(payment=dossier.payment, user=request.user)
+        except PaymentError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("A new payment request has been made. Please pay by %(date)s.")
+                % {"date": payment.due_date.strftime("%d/%m/%Y")},
+            )
         return redirect("dossiers:payment", dossier.code)
 
 

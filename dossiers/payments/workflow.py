@@ -47,6 +47,11 @@ MOVES: dict[str, Move] = {
     ),
     "refund": Move(frozenset({PaymentStatus.PAID}), PaymentStatus.REFUNDED, _("Only a paid fee can be refunded.")),
     "waive": Move(frozenset(UNPAID_STATUSES), PaymentStatus.WAIVED, _("Only an unpaid fee can be waived.")),
+    "renew": Move(
+        frozenset({PaymentStatus.EXPIRED}),
+        PaymentStatus.PENDING,
+        _("Only a payment request past its date can be renewed."),
+    ),
 }
 
 

@@ -198,6 +198,33 @@ def test_a_cancelled_or_declined_payment_fails_and_can_be_tried_again(sent_with_
     assert refreshed(sent_with_fee).status == PaymentStatus.PAID
 
 
+def test_no_second_order_while_the_gateway_may_still_take_the_first(sent_with_fee, citizen_client):
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")  # paid, not yet known
+    url = reverse("dossiers:payment", args=[sent_with_fee.code])
+    page = citizen_client.get(url).content.decode()
+    assert "không thanh toán lại" in page and f'action="{url}"' not in page  # no "Thanh toán" button
+    response = citizen_client.post(url, follow=True)
+    assert "đang chờ cổng thanh toán xác nhận" in response.content.decode()
+    assert refreshed(sent_with_fee).attempt == 1
+    # Once the order has expired at the gateway, a new one may start.
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    assert begin_with_simulator(citizen_client, sent_with_fee)["vnp_TxnRef"].endswith("02")
+    assert refreshed(sent_with_fee).attempt == 2
+
+
+def test_a_second_transaction_for_a_settled_fee_is_flagged_for_staff(sent_with_fee, citizen_client):
+    from dossiers.payments import simulator
+
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
+    first = simulator.order(refreshed(sent_with_fee).txn_ref)
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")  # paid again
+    assert services.notification_handle(provider_code="simulator", params=first).response["RspCode"] == "02"
+    payment = refreshed(sent_with_fee)
+    assert payment.events.filter(to_status=PaymentStatus.PAID).count() == 1
+    assert payment.events.filter(note__contains=first["vnp_TransactionNo"]).exists()
+
+
 def test_a_late_notification_is_found_by_the_status_query_of_beat(sent_with_fee, citizen_client):
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
     assert refreshed(sent_with_fee).status == PaymentStatus.PENDING
@@ -236,6 +263,87 @@ def test_a_silent_gateway_leaves_the_payment_pending(sent_with_fee, citizen_clie
 def test_unpaid_requests_past_their_date_expire(sent_with_fee):
     Payment.objects.filter(dossier=sent_with_fee).update(due_date=dt.date.today() - dt.timedelta(days=1))
     assert services.payments_reconcile()["expired"] == 1
+    assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
+
+
+# --- A request past its date, asked again --------------------------------------------------
+
+
+def expire(dossier) -> Payment:
+    Payment.objects.filter(dossier=dossier).update(due_date=dt.date.today() - dt.timedelta(days=1))
+    services.payments_reconcile()
+    payment = refreshed(dossier)
+    assert payment.status == PaymentStatus.EXPIRED
+    return payment
+
+
+def test_the_citizen_gets_a_new_request_once_the_old_one_expired_and_pays_it_once(sent_with_fee, citizen_client):
+    old = expire(sent_with_fee)
+    url = reverse("dossiers:payment", args=[sent_with_fee.code])
+    page = citizen_client.get(url).content.decode()
+    assert "Quá hạn thanh toán" in page and 'value="renew"' in page
+    assert citizen_client.post(url).status_code == 302  # paying an expired request is refused…
+    assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
+    response = citizen_client.post(url, {"action": "renew"}, follow=True)  # …asking again is not
+    assert "Đã tạo yêu cầu thanh toán mới" in response.content.decode()
+    renewed = refreshed(sent_with_fee)
+    assert renewed.pk == old.pk and renewed.reference == old.reference and renewed.amount == old.amount
+    assert renewed.status == PaymentStatus.PENDING and renewed.due_date > dt.date.today()
+    event = renewed.events.get(from_status=PaymentStatus.EXPIRED, to_status=PaymentStatus.PENDING)
+    assert event.data["previous_due_date"] == old.due_date.isoformat()
+    assert list(renewed.events.exclude(to_status="").values_list("to_status", flat=True)) == [
+        PaymentStatus.PENDING,
+        PaymentStatus.EXPIRED,
+        PaymentStatus.PENDING,
+    ]
+    # Only one open request: asking again while it is open changes nothing.
+    citizen_client.post(url, {"action": "renew"})
+    assert refreshed(sent_with_fee).events.filter(from_status=PaymentStatus.EXPIRED).count() == 1
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    assert refreshed(sent_with_fee).status == PaymentStatus.PAID
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=renewed, user=renewed.dossier.owner)
+    assert Payment.objects.filter(dossier=sent_with_fee).count() == 1
+
+
+def test_the_officer_renews_an_expired_request_in_admin_and_another_agency_cannot(
+    sent_with_fee, agency_officer, client
+):
+    from dossiers.tests.factories import AgencyFactory
+
+    payment = expire(sent_with_fee)
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=payment, user=officer(AgencyFactory()))
+    client.login(email=agency_officer.email, password=PASSWORD)
+    response = client.post(
+        reverse("admin:dossiers_payment_change", args=[payment.pk]),
+        {
+            "officer_action": "renew",
+            "reason": "Công dân đề nghị gia hạn",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    renewed = refreshed(sent_with_fee)
+    assert renewed.status == PaymentStatus.PENDING
+    assert renewed.events.get(from_status=PaymentStatus.EXPIRED).actor == agency_officer
+
+
+def test_a_late_transfer_for_the_old_date_still_pays_the_renewed_request_once(vietqr_dossier, fee_procedure):
+    payment = expire(vietqr_dossier)
+    services.payment_renew(payment=payment, user=vietqr_dossier.owner)
+    row = {"date": "06/12/2026", "account": "0011004455667", "amount": "150000", "description": payment.reference}
+    assert services.statement_line_import(row={**row, "transaction_id": "FT1"}, source_file="a.csv") == "matched"
+    assert services.statement_line_import(row={**row, "transaction_id": "FT2"}, source_file="b.csv") == "already_paid"
+    assert refreshed(vietqr_dossier).events.filter(to_status=PaymentStatus.PAID).count() == 1
+
+
+def test_a_closed_dossier_gets_no_new_request(sent_with_fee, agency_officer):
+    payment = expire(sent_with_fee)
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    with pytest.raises(PaymentError):
+        services.payment_renew(payment=payment, user=sent_with_fee.owner)
     assert refreshed(sent_with_fee).status == PaymentStatus.EXPIRED
 
 
@@ -424,17 +532,163 @@ def test_an_officer_of_another_agency_cannot_change_a_fee(sent_with_fee):
         services.payment_waive(payment=refreshed(sent_with_fee), user=outsider, reason="x")
 
 
-def test_a_refund_is_recorded_only_for_a_paid_fee_of_a_refused_dossier(sent_with_fee, citizen_client, agency_officer):
+@pytest.fixture
+def paid_and_refused(sent_with_fee, citizen_client, agency_officer) -> Payment:
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    return refreshed(sent_with_fee)
+
+
+def test_a_refund_is_asked_only_for_a_paid_fee_of_a_refused_dossier(
+    sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
+):
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
     payment = refreshed(sent_with_fee)
     with pytest.raises(PaymentError):
-        services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả")
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí")
     workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
-    services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT123 ngày 06/12")
+    with pytest.raises(PaymentError):  # more than was paid
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí", amount=150001)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí do từ chối hồ sơ")
     assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
 
 
-def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citizen_client, agency_officer, client):
+def test_a_gateway_refund_is_sent_after_commit_and_refunded_only_on_its_answer(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        asked = services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    assert asked.status == PaymentStatus.PAID and asked.refund_requested_at  # nothing refunded yet
+    assert len(callbacks) == 1  # the task, enqueued after the commit
+    with pytest.raises(PaymentError):  # asked once at a time
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí lần hai")
+    callbacks[0]()
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_amount == 150000
+    assert payment.refund_requested_at is None and not payment.refund_error
+    event = payment.events.get(to_status=PaymentStatus.REFUNDED)
+    assert event.source == "refund" and event.data["vnp_ResponseCode"] == "00"
+    assert event.data["vnp_TransactionType"] == vnpay.REFUND_FULL
+    assert simulator.cache.get(simulator._refunded_key(payment.txn_ref)) == 15000000
+    # The task run again (a redelivered message) changes nothing.
+    from dossiers.tasks import request_refund
+
+    assert request_refund.delay(payment.pk, agency_officer.email).get() == "skipped"
+
+
+def test_a_partial_refund_is_asked_as_such(paid_and_refused, agency_officer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn một phần", amount=50000)
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED and payment.refund_amount == 50000
+    assert payment.events.get(to_status=PaymentStatus.REFUNDED).data["vnp_TransactionType"] == vnpay.REFUND_PARTIAL
+
+
+def test_a_refund_the_gateway_refuses_stays_visible_to_staff_and_can_be_asked_again(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, client
+):
+    from dossiers.payments import simulator
+
+    simulator.cache.delete(simulator._key(paid_and_refused.txn_ref))  # the gateway no longer knows it
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
+    assert "91" in payment.refund_error and "từ chối" in payment.refund_error
+    client.login(email=agency_officer.email, password=PASSWORD)
+    listing = client.get(reverse("admin:dossiers_payment_changelist"), {"fee": "refund_problem"}).content.decode()
+    assert payment.reference in listing
+    detail = client.get(reverse("admin:dossiers_dossier_change", args=[payment.dossier_id])).content.decode()
+    assert "91" in detail
+    with django_capture_on_commit_callbacks(execute=True):  # asked again: refused again, not lost
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí lần hai")
+    assert refreshed(payment.dossier).events.filter(source="refund").count() == 2
+
+
+def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
+    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+    calls = []
+
+    def down(*args, **kwargs):
+        calls.append(kwargs["json"])
+        raise requests.ConnectionError("gateway down")
+
+    monkeypatch.setattr(requests, "post", down)  # the gateway is outside the machine
+    from dossiers.tasks import REFUND_RETRIES, request_refund
+
+    # Run eagerly, each retry is run at once, as a worker would after its delay.
+    conf = request_refund.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    finally:
+        conf.task_eager_propagates = propagates
+
+    assert len(calls) == REFUND_RETRIES + 1  # retried, then given up
+    body = calls[0]
+    assert body["vnp_Command"] == "refund" and body["vnp_Amount"] == "15000000"
+    assert body["vnp_TransactionNo"] == paid_and_refused.provider_transaction
+    assert body["vnp_SecureHash"] == vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, "secret")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
+    assert "không phản hồi" in payment.refund_error
+
+
+def test_a_refund_answer_without_the_gateways_signature_refunds_nothing(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    real = simulator.refund
+    monkeypatch.setattr(simulator, "refund", lambda body: {**real(body), "vnp_SecureHash": "0" * 128})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_error
+
+
+def test_the_simulator_refuses_a_forged_an_unknown_or_a_too_large_refund(paid_and_refused):
+    from dossiers.payments import providers as payment_providers
+    from dossiers.payments import simulator
+
+    provider = payment_providers.get(ProviderCode.SIMULATOR)
+    body = provider.refund_request(paid_and_refused, amount=150000, created_by="can.bo@example.vn")
+    assert simulator.refund({**body, "vnp_Amount": "1"})["vnp_ResponseCode"] == "97"  # signature broken
+    too_much = provider.refund_request(paid_and_refused, amount=150001, created_by="can.bo@example.vn")
+    assert simulator.refund(too_much)["vnp_ResponseCode"] == "93"
+    other = provider.refund_request(paid_and_refused, amount=150000, created_by="x")
+    other = {**other, "vnp_TransactionNo": "1"}
+    other["vnp_SecureHash"] = vnpay.sign_pipe(other, vnpay.REFUND_REQUEST_FIELDS, SECRET)
+    assert simulator.refund(other)["vnp_ResponseCode"] == "91"
+    answer = simulator.refund(body)
+    assert answer["vnp_ResponseCode"] == "00"
+    assert vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, SECRET)
+    assert simulator.refund(body)["vnp_ResponseCode"] == "93"  # nothing left to refund
+
+
+def test_a_vietqr_refund_is_recorded_by_staff_with_the_transfer_reference(vietqr_dossier, agency_officer):
+    payment = refreshed(vietqr_dossier)
+    row = {"transaction_id": "FT9", "date": "06/12/2026", "account": "0011004455667", "amount": "150000"}
+    services.statement_line_import(row={**row, "description": payment.reference}, source_file="s.csv")
+    workflow.dossier_refuse(dossier=vietqr_dossier, user=agency_officer, reason="Không thuộc thẩm quyền")
+    with pytest.raises(PaymentError):
+        services.payment_refund(payment=payment, user=agency_officer, note=" ")
+    services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT777 ngày 07/12")
+    payment = refreshed(vietqr_dossier)
+    assert payment.status == PaymentStatus.REFUNDED and "FT777" in payment.refund_note
+    assert payment.refund_requested_at is None
+
+
+def test_admin_lists_fees_to_refund_and_hides_other_agencies(
+    sent_with_fee, citizen_client, agency_officer, client, django_capture_on_commit_callbacks
+):
     from dossiers.tests.factories import AgencyFactory
 
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")
@@ -447,15 +701,16 @@ def test_admin_lists_fees_to_refund_and_hides_other_agencies(sent_with_fee, citi
     assert payment.receipt_number in page
     detail = client.get(reverse("admin:dossiers_dossier_change", args=[sent_with_fee.pk])).content.decode()
     assert payment.reference in detail and "Cần hoàn trả" in detail
-    response = client.post(
-        reverse("admin:dossiers_payment_change", args=[payment.pk]),
-        {
-            "officer_action": "refund",
-            "reason": "CK hoàn trả FT123",
-            "events-TOTAL_FORMS": "0",
-            "events-INITIAL_FORMS": "0",
-        },
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:dossiers_payment_change", args=[payment.pk]),
+            {
+                "officer_action": "refund",
+                "reason": "Hoàn phí do từ chối hồ sơ",
+                "events-TOTAL_FORMS": "0",
+                "events-INITIAL_FORMS": "0",
+            },
+        )
     assert response.status_code == 302
     assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED
     outsider_client = Client()

@@ -4,6 +4,7 @@
 verify at teardown that no page visited was left unaudited (see conftest.py).
 """
 
+import os
 from functools import cache
 from pathlib import Path
 from urllib.parse import urldefrag
@@ -200,3 +201,11 @@ def assert_within_screens(page: Page, locator, screens: float = 2.0) -> None:
     where = screens_down(page, locator)
     if where > screens:
         raise LayoutError(f"the primary action of {page.url} ends {where:.2f} screens down (at most {screens})")
+
+
+def save_screen(page: Page, name: str) -> None:
+    """With PORTAL_SCREENS_DIR set (e.g. docs/screens), a full-page screenshot at CSS pixels."""
+    folder = os.environ.get("PORTAL_SCREENS_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, scale="css")

@@ -1,8 +1,9 @@
 """The portal as it runs in production, started for the browser tests.
 
 A fresh PostgreSQL database, gunicorn with the production settings (made usable over plain http by
-environment variables only), a Celery worker on a Redis server the caller started for it alone, and
-an SMTP sink that receives every email the worker delivers. Everything is torn down at the end;
+environment variables only, plus the payment gateway simulator: live_settings.py), a Celery worker
+on a Redis server the caller started for it alone, and an SMTP sink that receives every email the
+worker delivers. Everything is torn down at the end;
 logs stay under test-artifacts/e2e/.
 """
 
@@ -134,7 +135,8 @@ class LivePortal:
         self.env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
         self.env.update(
             {
-                "DJANGO_SETTINGS_MODULE": "portal.settings.production",
+                # Production's settings plus the payment simulator (see live_settings.py).
+                "DJANGO_SETTINGS_MODULE": "portal.tests.e2e.live_settings",
                 "SECRET_KEY": secrets.token_urlsafe(50),
                 "DEBUG": "0",
                 "ALLOWED_HOSTS": "127.0.0.1,localhost",

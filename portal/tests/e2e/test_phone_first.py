@@ -6,14 +6,12 @@ With PORTAL_SCREENS_DIR set (e.g. docs/screens), a full-page screenshot of each 
 there at 360 CSS pixels: `PORTAL_SCREENS_DIR=docs/screens pytest portal/tests/e2e/test_phone_first.py`.
 """
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from .checks import assert_nothing_scrolls_sideways, assert_within_screens, audit, screens_down
+from .checks import assert_nothing_scrolls_sideways, assert_within_screens, audit, save_screen, screens_down
 from .live import LivePortal
 from .steps import portal_login
 
@@ -59,13 +57,6 @@ AttachmentFactory(dossier=done, document=documents[0], name="don-de-nghi-cap-ban
 AttachmentFactory(dossier=done, kind=AttachmentKind.RESULT, name="ban-sao-bang-tot-nghiep-THPT.pdf")
 print("DRAFT", draft.code)
 """
-
-
-def save_screen(page: Page, name: str) -> None:
-    folder = os.environ.get("PORTAL_SCREENS_DIR")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True, scale="css")
 
 
 def check_page(page: Page, name: str, primary, *, strict: bool = True) -> None:
