@@ -11,12 +11,13 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["email", "display_name", "account_type", "is_active", "is_staff", "date_joined"]
     list_filter = ["account_type", "is_active", "is_staff", "is_superuser", "groups"]
     search_fields = ["email", "full_name", "organisation_name", "citizen_id", "tax_code", "phone"]
-    readonly_fields = ["date_joined", "last_login"]
+    # The address is the citizen's to choose from the lists (profile page); shown here as written.
+    readonly_fields = ["date_joined", "last_login", "address", "address_legacy"]
     fieldsets = (
         (None, {"fields": ("email", "password", "account_type", "language")}),
         (_("Personal"), {"fields": ("full_name", "date_of_birth", "gender", "citizen_id")}),
         (_("Organisation"), {"fields": ("organisation_name", "tax_code", "legal_representative")}),
-        (_("Contact"), {"fields": ("phone", "address")}),
+        (_("Contact"), {"fields": ("phone", "address", "address_legacy")}),
         (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),
     )

@@ -7,10 +7,12 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
+from django.urls import reverse_lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit.exceptions import Ratelimited
 
+from core import admin_units
 from core.ratelimit import login_failed, login_refused, over_limit
 
 from . import validators
@@ -96,7 +98,7 @@ def name_fields_in_errors(form: forms.Form) -> None:
         field.error_messages["required"] = format_lazy(template, label=field.label)
 
 
-def identity_fields(account_type: str) -> dict[str, forms.Field]:
+def identity_fields(account_type: str, *, with_address: bool = True) -> dict[str, forms.Field]:
     """The identity fields of one kind of account, keyed by the profile's names.
 
     Signup, the profile page and the dossier's applicant step all ask for the same facts with the
@@ -149,14 +151,117 @@ def identity_fields(account_type: str) -> dict[str, forms.Field]:
         validators=[validators.validate_phone],
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    fields["address"] = forms.CharField(
-        label=_("Address"),
-        max_length=255,
-        validators=[validators.validate_plain_text],
-        help_text=_("House number, street, ward/commune, province (two tiers since 1 July 2025)."),
-        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
-    )
+    if with_address:
+        fields.update(address_fields("address", label=_("Address")))
     return fields
+
+
+CHOOSE_COMMUNE = _("— Choose a commune, ward or special zone —")
+
+
+class CommuneField(forms.ChoiceField):
+    """A commune, ward or special zone: its list on the page is the chosen province's (set by
+    ``setup_address``), but any official code is a valid choice here; whether it lies in the
+    chosen province is ``clean_address``'s question, with its own message."""
+
+    def valid_value(self, value) -> bool:
+        return admin_units.commune(value) is not None
+
+
+def address_fields(prefix: str, *, label, required: bool = True) -> dict[str, forms.Field]:
+    """An address in the two tiers in force since 1 July 2025: the province or city (a list), the
+    commune, ward or special zone (a list, the chosen province's), and the street line (text).
+
+    Without JavaScript the commune list is the one of the province the page was opened or last
+    saved with: a citizen who changes the province and saves is told the commune is not in it,
+    with the new province's communes now listed (two round trips, nothing typed lost). With
+    JavaScript (static/js/portal.js) the list follows the province at once.
+    """
+    provinces = [("", _("— Choose a province or city —"))] + [(p.code, p.name) for p in admin_units.provinces()]
+    return {
+        f"{prefix}_province": forms.ChoiceField(
+            label=format_lazy(_("{label}: province or city"), label=label),
+            choices=provinces,
+            required=required,
+            error_messages={"invalid_choice": _("Choose a province or city from the list.")},
+            widget=forms.Select(attrs={"autocomplete": "address-level1"}),
+        ),
+        f"{prefix}_commune": CommuneField(
+            label=format_lazy(_("{label}: commune, ward or special zone"), label=label),
+            choices=[],
+            required=required,
+            help_text=_("The list shows the communes and wards of the province or city chosen above."),
+            error_messages={"invalid_choice": _("Choose a commune, ward or special zone from the list.")},
+            widget=forms.Select(
+                attrs={
+                    "data-communes-url": reverse_lazy("accounts:communes"),
+                    "data-placeholder": CHOOSE_COMMUNE,
+                    "autocomplete": "address-level2",
+                }
+            ),
+        ),
+        f"{prefix}_street": forms.CharField(
+            label=format_lazy(_("{label}: house number, street or village"), label=label),
+            max_length=200,
+            required=required,
+            validators=[validators.validate_plain_text],
+            help_text=_(
+                "E.g. “Số 12, ngõ 5, phố Hàng Bạc” or “Thôn 3, tổ 2”. No district: there are none since 1 July 2025."
+            ),
+            widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
+        ),
+    }
+
+
+def address_initial(prefix: str, *, text: str, province: str, commune: str, street: str) -> dict:
+    """The address fields' initial values from what is stored. An address stored only as text
+    (written before the lists existed, or in the old three tiers) is read by the package and
+    converted; what cannot be read goes into the street line, so nothing written is lost and the
+    citizen only picks the province and commune."""
+    if not province and text:
+        found = admin_units.structure(text)
+        if found is not None:
+            province, commune, street = found.province_code, found.commune_code, found.street
+        else:
+            street = text[:200]
+    return {f"{prefix}_province": province, f"{prefix}_commune": commune, f"{prefix}_street": street}
+
+
+def setup_address(form: forms.Form, prefix: str) -> None:
+    """List the communes of the province the form holds (as sent, or as stored)."""
+    name = f"{prefix}_province"
+    if name not in form.fields:
+        return
+    # For the script: which list follows this province (the dossier renames the profile's fields).
+    form.fields[name].widget.attrs["data-province"] = form.add_prefix(f"{prefix}_commune")
+    province = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    communes = admin_units.communes_of(province or "")
+    if communes:
+        choices = [("", CHOOSE_COMMUNE)] + [(c.code, c.name) for c in communes]
+    else:
+        choices = [("", _("— Choose the province or city first —"))]
+    form.fields[f"{prefix}_commune"].choices = choices
+
+
+def clean_address(form: forms.Form, prefix: str, *, text_name: str) -> None:
+    """Check that the commune lies in the province, and compose the full address (``text_name``)
+    that every page, email and PDF shows, e.g. "Số 12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"."""
+    data = form.cleaned_data
+    province = data.get(f"{prefix}_province")
+    commune = data.get(f"{prefix}_commune")
+    found = admin_units.commune(commune)
+    if province and found and found.province_code != province:
+        form.add_error(
+            f"{prefix}_commune",
+            _("“%(commune)s” is not in %(province)s. Choose one of the communes and wards of %(province)s, listed now.")
+            % {"commune": found.name, "province": admin_units.province(province).name},
+        )
+        return
+    if f"{prefix}_street" in data:
+        data[f"{prefix}_street"] = squeeze_spaces(data[f"{prefix}_street"] or "")
+        data[text_name] = admin_units.format_address(
+            street=data[f"{prefix}_street"], commune_code=commune or "", province_code=province or ""
+        )
 
 
 def squeeze_spaces(value: str) -> str:
@@ -166,8 +271,15 @@ def squeeze_spaces(value: str) -> str:
 class ProfileFieldsMixin:
     """Identity fields and their normalisation, shared by signup and the profile page."""
 
-    def _add_profile_fields(self, account_type: str) -> None:
-        self.fields.update(identity_fields(account_type))
+    def _add_profile_fields(self, account_type: str, *, with_address: bool = True) -> None:
+        self.fields.update(identity_fields(account_type, with_address=with_address))
+        setup_address(self, "address")
+
+    def clean(self):
+        data = super().clean()
+        if "address_province" in self.fields:
+            clean_address(self, "address", text_name="address")
+        return data
 
     def clean_phone(self) -> str:
         return validators.normalise_phone(self.cleaned_data["phone"])
@@ -210,7 +322,9 @@ class SignupForm(ProfileFieldsMixin, allauth_forms.SignupForm):
         self.fields["password2"].label = _("Password (again)")
         for name in ("password1", "password2"):
             self.fields[name].widget.attrs.pop("placeholder", None)
-        self._add_profile_fields(account_type)
+        # The address is asked on the profile and the first dossier, not here: fewer boxes before
+        # the account exists, and no commune list to refresh on a page whose passwords are not kept.
+        self._add_profile_fields(account_type, with_address=False)
         self.fields["captcha"] = PortalCaptchaField()
         names = ORGANISATION_FIELDS if account_type == AccountType.ORGANISATION else PERSONAL_FIELDS
         order = ["account_type", *names, "email", "password1", "password2", "captcha"]
@@ -240,6 +354,15 @@ class ProfileForm(ProfileFieldsMixin, forms.Form):
 
     def __init__(self, *args, user: User, **kwargs):
         initial = {name: getattr(user, name) for name in (*PERSONAL_FIELDS, *ORGANISATION_FIELDS, "language")}
+        initial.update(
+            address_initial(
+                "address",
+                text=user.address,
+                province=user.address_province,
+                commune=user.address_commune,
+                street=user.address_street,
+            )
+        )
         kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
         super().__init__(*args, **kwargs)
         self._add_profile_fields(user.account_type)

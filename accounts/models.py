@@ -54,7 +54,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     legal_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     # Both
     phone = models.CharField(_("phone"), max_length=15, blank=True)
+    # The address: province and commune (official codes of the two tiers in force since 1 July
+    # 2025, core.admin_units) and the street line; ``address`` is the full address in Vietnamese
+    # composed from them by the form, the text every page, email and PDF shows.
     address = models.CharField(_("address"), max_length=255, blank=True)
+    address_province = models.CharField(_("province or city"), max_length=2, blank=True)
+    address_commune = models.CharField(_("commune, ward or special zone"), max_length=5, blank=True)
+    address_street = models.CharField(_("house number, street or village"), max_length=255, blank=True)
+    # The address as it was written in the old three tiers, kept when ``convert_addresses`` rewrote it.
+    address_legacy = models.CharField(_("address before 1 July 2025"), max_length=255, blank=True, editable=False)
     language = models.CharField(
         _("language for emails"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )

@@ -2,19 +2,24 @@
 
 import logging
 import smtplib
+from dataclasses import dataclass
 from email.utils import parseaddr
 
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
+from core import admin_units
+
 from .constants import AccountType, EmailStatus
 from .models import OutgoingEmail, User
 
 logger = logging.getLogger(__name__)
 
-PERSONAL_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", "phone", "address")
-ORGANISATION_FIELDS = ("organisation_name", "tax_code", "legal_representative", "phone", "address")
+# Both kinds of account: the phone and the address (its full text and its parts).
+CONTACT_FIELDS = ("phone", "address", "address_province", "address_commune", "address_street")
+PERSONAL_FIELDS = ("full_name", "date_of_birth", "gender", "citizen_id", *CONTACT_FIELDS)
+ORGANISATION_FIELDS = ("organisation_name", "tax_code", "legal_representative", *CONTACT_FIELDS)
 
 
 def profile_fields_for(account_type: str) -> tuple[str, ...]:
@@ -29,7 +34,7 @@ def user_apply_profile(*, user: User, account_type: str, data: dict, language: s
     for name in set(PERSONAL_FIELDS) | set(ORGANISATION_FIELDS):
         if name in wanted:
             setattr(user, name, data.get(name) or ("" if name != "date_of_birth" else None))
-        elif name not in ("phone", "address"):
+        elif name not in CONTACT_FIELDS:
             setattr(user, name, None if name == "date_of_birth" else "")
     if language:
         user.language = language
@@ -148,3 +153,38 @@ def email_mark_failed(*, email_id: int, error: str) -> None:
     OutgoingEmail.objects.filter(pk=email_id, status=EmailStatus.PENDING).update(
         status=EmailStatus.FAILED, last_error=error[:2000]
     )
+
+
+@dataclass(frozen=True)
+class StoredAddress:
+    """Where one address lives on a model: its full text, its parts (``<prefix>_province``,
+    ``_commune``, ``_street``) and the column that keeps a converted text."""
+
+    text: str
+    prefix: str
+    legacy: str
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.text, f"{self.prefix}_province", f"{self.prefix}_commune", f"{self.prefix}_street", self.legacy]
+
+
+PROFILE_ADDRESS = StoredAddress(text="address", prefix="address", legacy="address_legacy")
+
+
+def address_convert(obj, where: StoredAddress) -> admin_units.Conversion | None:
+    """Give an address stored only as text (the old three tiers, or typed before the lists) its
+    province and commune codes and street line, and its text in the new form; the text as it was
+    is kept in the legacy column, never lost. Returns None, changing nothing, when the package
+    cannot read it. The caller saves (``convert_addresses`` in batches)."""
+    text = getattr(obj, where.text)
+    found = admin_units.structure(text)
+    if found is None:
+        return None
+    setattr(obj, f"{where.prefix}_province", found.province_code)
+    setattr(obj, f"{where.prefix}_commune", found.commune_code)
+    setattr(obj, f"{where.prefix}_street", found.street[:255])
+    if found.address != text:
+        setattr(obj, where.legacy, text)
+        setattr(obj, where.text, found.address[:255])
+    return found

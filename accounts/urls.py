@@ -10,6 +10,7 @@ app_name = "accounts"
 urlpatterns = [
     path("profile/", views.ProfileView.as_view(), name="profile"),
     path("session/keep-alive/", views.SessionKeepAliveView.as_view(), name="keep_alive"),
+    path("address/communes/", views.communes, name="communes"),
 ]
 
 # allauth's own pages under their own names, the ones that take a password or send an email

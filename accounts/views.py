@@ -1,11 +1,14 @@
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views import View
+from django.views.decorators.cache import cache_control
 from django.views.generic import FormView
+
+from core import admin_units
 
 from . import services
 from .constants import AccountType
@@ -53,3 +56,12 @@ class SessionKeepAliveView(LoginRequiredMixin, View):
 
     def post(self, request, *args, **kwargs):
         return HttpResponse(status=204)
+
+
+@cache_control(public=True, max_age=24 * 3600)
+def communes(request):
+    """The communes, wards and special zones of one province (``?province=01``) as JSON, for the
+    address fields' script to fill the commune list when the province changes. Static data from
+    the package, in memory: no query. An unknown province answers an empty list."""
+    found = admin_units.communes_of(request.GET.get("province", ""))
+    return JsonResponse({"communes": [{"code": c.code, "name": c.name} for c in found]})

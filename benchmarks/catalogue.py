@@ -79,6 +79,7 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
     from django.core.management import call_command
     from django.db import connection, transaction
 
+    from core.collation import vietnamese_sort_key
     from procedures import search
     from procedures.constants import AgencyLevel
     from procedures.importing import Importer, read_file
@@ -96,21 +97,15 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
     rng = random.Random(seed)
     province = Agency.objects.get(code="HN")
     with transaction.atomic():
-        districts = [
-            Agency(
-                code=f"BENCH-QH-{i:02d}", name=f"UBND quận huyện số {i}", level=AgencyLevel.DISTRICT, parent=province
-            )
+        # Two tiers of local government (since 1 July 2025): the province's departments, and its
+        # communes and wards directly under it.
+        departments = [
+            Agency(code=f"BENCH-SO-{i:02d}", name=f"Sở ngành số {i}", level=AgencyLevel.DEPARTMENT, parent=province)
             for i in range(1, 31)
         ]
-        Agency.objects.bulk_create(districts, ignore_conflicts=True)
-        districts = list(Agency.objects.filter(code__startswith="BENCH-QH-"))
+        Agency.objects.bulk_create(departments, ignore_conflicts=True)
         communes = [
-            Agency(
-                code=f"BENCH-PX-{i:03d}",
-                name=f"UBND phường xã số {i}",
-                level=AgencyLevel.COMMUNE,
-                parent=rng.choice(districts),
-            )
+            Agency(code=f"BENCH-PX-{i:03d}", name=f"UBND phường xã số {i}", level=AgencyLevel.COMMUNE, parent=province)
             for i in range(1, 181)
         ]
         Agency.objects.bulk_create(communes, ignore_conflicts=True)
@@ -120,7 +115,7 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
         have = Procedure.objects.count()
         suffixes = [
             "",
-            " (cấp huyện)",
+            " (cấp tỉnh)",
             " (cấp xã)",
             " có yếu tố nước ngoài",
             " trong trường hợp đặc biệt",
@@ -135,7 +130,8 @@ def populate(target: int = TARGET, seed: int = 42) -> None:
             batch.append(
                 Procedure(
                     code=f"9.{n:06d}",
-                    name=f"{base.name}{rng.choice(suffixes)} — mẫu {n}",
+                    name=(name := f"{base.name}{rng.choice(suffixes)} — mẫu {n}"),
+                    name_sort=vietnamese_sort_key(name),  # bulk_create does not call save()
                     agency=rng.choice(agencies),
                     field=rng.choice(fields) if rng.random() < 0.3 else base.field,
                     service_level=base.service_level,

@@ -134,7 +134,9 @@ def main() -> None:
         "applicant_gender": "male",
         "applicant_phone": "0912345678",
         "applicant_email": "bench@example.vn",
-        "applicant_address": "1 Tràng Tiền, Hà Nội",
+        "applicant_province": "01",  # Thành phố Hà Nội
+        "applicant_commune": "00070",  # Phường Hoàn Kiếm
+        "applicant_street": "1 Tràng Tiền",
         "result_delivery": "counter",
         "action": "next",
     }

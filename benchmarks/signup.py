@@ -71,7 +71,6 @@ def main() -> None:
                     "gender": "female",
                     "citizen_id": "001192012345",
                     "phone": "0912345678",
-                    "address": "12 Hàng Bài, Hoàn Kiếm, Hà Nội",
                     "email": email,
                     "password1": strong,
                     "password2": strong,

@@ -14,8 +14,12 @@ from accounts.forms import (
     DATE_INPUT_FORMATS,
     DateInput,
     PortalCaptchaField,
+    address_fields,
+    address_initial,
+    clean_address,
     identity_fields,
     name_fields_in_errors,
+    setup_address,
     squeeze_spaces,
 )
 from accounts.models import User
@@ -39,7 +43,9 @@ APPLICANT_FIELD_NAMES = {
     "gender": "applicant_gender",
     "legal_representative": "applicant_representative",
     "phone": "applicant_phone",
-    "address": "applicant_address",
+    "address_province": "applicant_province",
+    "address_commune": "applicant_commune",
+    "address_street": "applicant_street",
 }
 
 
@@ -57,7 +63,7 @@ def delivery_choices(procedure: Procedure) -> list[tuple[str, str]]:
 def applicant_initial(user: User) -> dict:
     """Step 1 prefilled from the profile of the account, personal or organisation."""
     organisation = user.is_organisation
-    return {
+    initial = {
         "applicant_name": user.organisation_name if organisation else user.full_name,
         "applicant_id_number": user.identity_number,
         "applicant_date_of_birth": None if organisation else user.date_of_birth,
@@ -65,9 +71,18 @@ def applicant_initial(user: User) -> dict:
         "applicant_representative": user.legal_representative if organisation else "",
         "applicant_phone": user.phone,
         "applicant_email": user.email,
-        "applicant_address": user.address,
         "result_delivery": ResultDelivery.COUNTER.value,
-        "result_address": user.address,
+    }
+    profile_address = {
+        "text": user.address,
+        "province": user.address_province,
+        "commune": user.address_commune,
+        "street": user.address_street,
+    }
+    return {
+        **initial,
+        **address_initial("applicant", **profile_address),
+        **address_initial("result", **profile_address),
     }
 
 
@@ -80,11 +95,20 @@ def dossier_applicant_initial(dossier: Dossier) -> dict:
         "applicant_representative",
         "applicant_phone",
         "applicant_email",
-        "applicant_address",
         "result_delivery",
-        "result_address",
     )
-    return {name: getattr(dossier, name) for name in names}
+    initial = {name: getattr(dossier, name) for name in names}
+    for prefix in ("applicant", "result"):
+        initial.update(
+            address_initial(
+                prefix,
+                text=getattr(dossier, f"{prefix}_address"),
+                province=getattr(dossier, f"{prefix}_province"),
+                commune=getattr(dossier, f"{prefix}_commune"),
+                street=getattr(dossier, f"{prefix}_street"),
+            )
+        )
+    return initial
 
 
 class ApplicantForm(forms.Form):
@@ -104,19 +128,17 @@ class ApplicantForm(forms.Form):
             help_text=_("The agency writes to this address about the dossier."),
             widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         )
-        f["applicant_address"] = f.pop("applicant_address")  # after the email, as on the profile
+        for name in ("applicant_province", "applicant_commune", "applicant_street"):
+            f[name] = f.pop(name)  # after the email, as on the profile
         f["result_delivery"] = forms.ChoiceField(
             label=_("How do you want to receive the result?"),
             choices=delivery_choices(procedure),
             widget=forms.RadioSelect,
         )
-        f["result_address"] = forms.CharField(
-            label=_("Postal address for the result"),
-            max_length=255,
-            required=False,
-            validators=[validators.validate_plain_text],
-            help_text=_("Only when the result is sent by post."),
-        )
+        f.update(address_fields("result", label=_("Postal address for the result"), required=False))
+        f["result_province"].help_text = _("Only when the result is sent by post.")
+        setup_address(self, "applicant")
+        setup_address(self, "result")
         name_fields_in_errors(self)
 
     def clean_applicant_phone(self) -> str:
@@ -130,8 +152,18 @@ class ApplicantForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("result_delivery") == ResultDelivery.POST and not (data.get("result_address") or "").strip():
-            self.add_error("result_address", _("Give the address where the result should be posted."))
+        clean_address(self, "applicant", text_name="applicant_address")
+        if data.get("result_delivery") == ResultDelivery.POST:
+            for part, message in (
+                ("province", _("Choose the province or city where the result should be posted.")),
+                ("commune", _("Choose the commune, ward or special zone where the result should be posted.")),
+                ("street", _("Give the house number and street (or village) where the result should be posted.")),
+            ):
+                if not data.get(f"result_{part}") and f"result_{part}" not in self.errors:
+                    self.add_error(f"result_{part}", message)
+            clean_address(self, "result", text_name="result_address")
+        else:
+            data.update(result_province="", result_commune="", result_street="", result_address="")
         return data
 
     def applicant_data(self) -> dict:

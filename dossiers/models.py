@@ -66,7 +66,16 @@ class Dossier(models.Model):
     applicant_representative = models.CharField(_("legal representative"), max_length=100, blank=True)
     applicant_phone = models.CharField(_("phone"), max_length=15, blank=True)
     applicant_email = models.EmailField(_("email"), blank=True)
+    # Addresses: province and commune codes (core.admin_units) and the street line, and the full
+    # address composed from them when the step was saved (what the agency receives, frozen with the
+    # dossier); ``*_legacy`` keeps a text of the old three tiers that ``convert_addresses`` rewrote.
     applicant_address = models.CharField(_("address"), max_length=255, blank=True)
+    applicant_province = models.CharField(_("province or city"), max_length=2, blank=True)
+    applicant_commune = models.CharField(_("commune, ward or special zone"), max_length=5, blank=True)
+    applicant_street = models.CharField(_("house number, street or village"), max_length=255, blank=True)
+    applicant_address_legacy = models.CharField(
+        _("address before 1 July 2025"), max_length=255, blank=True, editable=False
+    )
 
     # Electronic declaration form (step 2): {FormField.key: JSON value}, validated against the
     # procedure's FormFields by dossiers.eform.
@@ -76,6 +85,12 @@ class Dossier(models.Model):
         _("how to receive the result"), max_length=20, choices=ResultDelivery.choices, default=ResultDelivery.COUNTER
     )
     result_address = models.CharField(_("postal address for the result"), max_length=255, blank=True)
+    result_province = models.CharField(_("province or city"), max_length=2, blank=True)
+    result_commune = models.CharField(_("commune, ward or special zone"), max_length=5, blank=True)
+    result_street = models.CharField(_("house number, street or village"), max_length=255, blank=True)
+    result_address_legacy = models.CharField(
+        _("postal address before 1 July 2025"), max_length=255, blank=True, editable=False
+    )
     # A result sent by post: the number the post office gave, recorded by the officer at finishing.
     postal_tracking_number = models.CharField(_("postal tracking number"), max_length=40, blank=True)
 

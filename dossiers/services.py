@@ -59,8 +59,14 @@ APPLICANT_FIELDS = (
     "applicant_phone",
     "applicant_email",
     "applicant_address",
+    "applicant_province",
+    "applicant_commune",
+    "applicant_street",
     "result_delivery",
     "result_address",
+    "result_province",
+    "result_commune",
+    "result_street",
 )
 
 
@@ -92,7 +98,7 @@ def _apply_applicant(dossier: Dossier, data: dict) -> None:
             value = data[name]
             setattr(dossier, name, value if value is not None or name == "applicant_date_of_birth" else "")
     if dossier.result_delivery != "post":
-        dossier.result_address = ""
+        dossier.result_address = dossier.result_province = dossier.result_commune = dossier.result_street = ""
 
 
 def dossier_create_draft(*, owner: User, procedure: Procedure, applicant: dict) -> Dossier:

@@ -56,13 +56,22 @@ def has_typed_input(dossier: Dossier, step: str) -> bool:
 
 def applicant_problems(dossier: Dossier) -> list[Problem]:
     step = WizardStep.APPLICANT
-    required = [dossier.applicant_name, dossier.applicant_id_number, dossier.applicant_phone, dossier.applicant_address]
+    # The address from the lists (province and commune codes): one stored only as text, from
+    # before the lists, is to be chosen again.
+    required = [
+        dossier.applicant_name,
+        dossier.applicant_id_number,
+        dossier.applicant_phone,
+        dossier.applicant_address,
+        dossier.applicant_province,
+        dossier.applicant_commune,
+    ]
     problems = []
     if has_typed_input(dossier, step):
         problems.append(Problem(step, _("Correct the applicant information: some values you typed are not valid.")))
     elif not all(required) or WizardStep.APPLICANT not in (dossier.steps_done or []):
         problems.append(Problem(step, _("Complete the applicant information.")))
-    if dossier.result_delivery == ResultDelivery.POST and not dossier.result_address:
+    if dossier.result_delivery == ResultDelivery.POST and not (dossier.result_address and dossier.result_commune):
         problems.append(Problem(step, _("Give the postal address where the result should be sent.")))
     return problems
 

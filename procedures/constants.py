@@ -3,11 +3,15 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AgencyLevel(models.TextChoices):
-    MINISTRY = "ministry", _("Ministry")
-    PROVINCE = "province", _("Province")
-    DEPARTMENT = "department", _("Department")
-    DISTRICT = "district", _("District")
-    COMMUNE = "commune", _("Commune")
+    """The tiers of government since 1 July 2025 (Resolution 202/2025/QH15 and the amended Law on
+    Local Government): central (ministries and sectors), province (its People's Committee and its
+    departments), commune (communes, wards and special zones). The district tier is abolished;
+    migration 0010 moved the district agencies of existing catalogues."""
+
+    MINISTRY = "ministry", _("Central: ministry or sector")
+    PROVINCE = "province", _("Province: People's Committee")
+    DEPARTMENT = "department", _("Province: department")
+    COMMUNE = "commune", _("Commune, ward or special zone")
 
 
 class ServiceLevel(models.TextChoices):

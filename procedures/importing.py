@@ -274,7 +274,9 @@ class Importer:
         code = str(raw.get("code") or "").strip()
         errors: list[str] = []
         level = str(raw.get("level") or "").strip()
-        if level not in AgencyLevel.values:
+        if level == "district":
+            errors.append(_("level: the district tier was abolished on 1 July 2025; use “commune” or “province”."))
+        elif level not in AgencyLevel.values:
             errors.append(_("level: must be one of %(values)s.") % {"values": ", ".join(AgencyLevel.values)})
         active = _bool(raw.get("active", raw.get("is_active")), "active", errors, True)
         if errors:

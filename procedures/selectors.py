@@ -133,7 +133,7 @@ def catalogue_synonyms(*, version: int) -> dict[str, str]:
 
 
 def catalogue_meta() -> CatalogueMeta:
-    """The agency tree (ministry → department → district → commune, active agencies only) and the
+    """The agency tree (ministry → province → department → commune, active agencies only) and the
     fields, cached together (two cache reads, two queries when cold)."""
     version = catalogue_version()
 
@@ -277,7 +277,7 @@ class CatalogueResult:
         return _ranked_procedures(self.plan, self.filters, offset, limit)
 
     def _by_name(self) -> QuerySet[Procedure]:
-        procedures = Procedure.objects.published().filter(self.filters).order_by("name", "pk")
+        procedures = Procedure.objects.published().filter(self.filters).order_by("name_sort", "pk")
         return procedures.select_related("agency", "field").only(*LIST_COLUMNS)
 
 
@@ -406,8 +406,9 @@ def agency_page(*, code: str) -> tuple[Agency, list[Procedure], list[Agency]]:
     """An active agency, its own published procedures ordered by field then name, and its active
     sub-agencies (3 queries)."""
     agency = Agency.objects.select_related("parent").get(code=code, is_active=True)
-    procedures = list(
-        Procedure.objects.published().filter(agency=agency).select_related("field").order_by("field__name", "name")
+    procedures = sorted(
+        Procedure.objects.published().filter(agency=agency).select_related("field"),
+        key=lambda p: (vietnamese_key(p.field.name), p.name_sort),
     )
-    children = list(agency.children.filter(is_active=True).order_by("name"))
+    children = sorted(agency.children.filter(is_active=True), key=lambda a: vietnamese_key(a.name))
     return agency, procedures, children

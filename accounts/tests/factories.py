@@ -23,7 +23,10 @@ class UserFactory(factory.django.DjangoModelFactory):
     gender = Gender.MALE
     citizen_id = factory.Sequence(lambda n: f"0012{n:08d}")
     phone = "0912345678"
-    address = "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội"
+    address = "Số 1 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    address_province = "01"
+    address_commune = "00070"
+    address_street = "Số 1 Tràng Tiền"
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):

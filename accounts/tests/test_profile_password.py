@@ -33,7 +33,9 @@ def test_personal_profile_shows_and_edits_own_fields(client):
             "gender": "male",
             "citizen_id": "001090000111",
             "phone": "0987.654.321",
-            "address": "1 Đinh Tiên Hoàng, Hà Nội",
+            "address_province": "01",
+            "address_commune": "00070",
+            "address_street": "1 Đinh Tiên Hoàng",
             "language": "en",
         },
     )
@@ -42,6 +44,7 @@ def test_personal_profile_shows_and_edits_own_fields(client):
     assert user.full_name == "Nguyễn Văn Bình"
     assert user.citizen_id == "001090000111"
     assert user.phone == "0987654321"
+    assert user.address == "1 Đinh Tiên Hoàng, Phường Hoàn Kiếm, Thành phố Hà Nội"
     assert user.language == "en"
     assert "Đã lưu thông tin cá nhân" in client.get(PROFILE).content.decode()
 
@@ -58,7 +61,9 @@ def test_organisation_edits_its_own_fields(client):
             "tax_code": "0312345678",
             "legal_representative": "Phạm Văn Cường",
             "phone": "0283 822 1111",
-            "address": "10 Lê Lợi, Quận 1, TP Hồ Chí Minh",
+            "address_province": "79",
+            "address_commune": "26740",
+            "address_street": "10 Lê Lợi",
             "language": "vi",
         },
     )
@@ -67,6 +72,7 @@ def test_organisation_edits_its_own_fields(client):
     assert user.organisation_name == "Hợp tác xã Bình Minh"
     assert user.tax_code == "0312345678"
     assert user.display_name == "Hợp tác xã Bình Minh"
+    assert user.address == "10 Lê Lợi, Phường Sài Gòn, Thành phố Hồ Chí Minh"
 
 
 def test_profile_errors_keep_input(client):
@@ -80,7 +86,9 @@ def test_profile_errors_keep_input(client):
             "gender": "female",
             "citizen_id": "abc",
             "phone": "0912345678",
-            "address": "Huế",
+            "address_province": "46",
+            "address_commune": "",
+            "address_street": "5 Lê Lợi",
             "language": "vi",
         },
     )

@@ -24,7 +24,6 @@ def personal_data(captcha_ok, **over):
         "gender": "female",
         "citizen_id": "001192012345",
         "phone": "0912 345 678",
-        "address": "12 Hàng Bài, Hoàn Kiếm, Hà Nội",
         "email": "hoa@example.vn",
         "password1": STRONG,
         "password2": STRONG,
@@ -41,7 +40,6 @@ def org_data(captcha_ok, **over):
         "tax_code": "0101234567-001",
         "legal_representative": "Lê Văn Minh",
         "phone": "+84243825555",
-        "address": "5 Lý Thái Tổ, Hoàn Kiếm, Hà Nội",
         "email": "saomai@example.vn",
         "password1": STRONG,
         "password2": STRONG,
@@ -57,6 +55,7 @@ def activation_link(message) -> str:
 
 def test_signup_page_shows_personal_fields_captcha_and_reset(client):
     html = client.get(SIGNUP).content.decode()
+    assert 'name="address_province"' not in html  # asked on the profile and the first dossier
     assert "Số CCCD" in html or "CCCD" in html
     assert 'name="citizen_id"' in html
     assert 'name="tax_code"' not in html
@@ -199,7 +198,6 @@ def test_wrong_captcha_keeps_typed_values(client, captcha_ok):
     html = response.content.decode()
     assert 'value="Nguyễn Thị Hoa"' in html
     assert 'value="hoa@example.vn"' in html
-    assert 'value="12 Hàng Bài, Hoàn Kiếm, Hà Nội"' in html
 
 
 def test_tampered_account_type_falls_back_to_personal(client, captcha_ok):

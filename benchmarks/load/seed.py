@@ -45,7 +45,9 @@ APPLICANT = {
     "applicant_gender": "male",
     "applicant_phone": "0912345678",
     "applicant_email": "thu.tai@example.vn",
-    "applicant_address": "1 Tràng Tiền, Hà Nội",
+    "applicant_province": "01",  # Thành phố Hà Nội
+    "applicant_commune": "00070",  # Phường Hoàn Kiếm
+    "applicant_street": "1 Tràng Tiền",
     "result_delivery": "counter",
 }
 # Status mix of the seeded dossiers and the history each status implies (action, from, to).
@@ -160,7 +162,10 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
                     tax_code=f"01{n:08d}" if organisation else "",
                     legal_representative="Trần Thị Bình" if organisation else "",
                     phone="0912345678",
-                    address="Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội",
+                    address="Số 1 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội",
+                    address_province="01",
+                    address_commune="00070",
+                    address_street="Số 1 Tràng Tiền",
                 )
             )
         users = User.objects.bulk_create(users, batch_size=2000)
@@ -183,7 +188,9 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
             "current_step, steps_done, typed_input, supplement_request, supplement_requested_at, supplement_due, "
             "supplement_documents, supplement_fields, "
             "processing_days, created_at, updated_at, sent_at, received_at, due_date, finished_at, timeliness, "
-            "apology_count, postal_tracking_number, reception_late"
+            "apology_count, postal_tracking_number, reception_late, "
+            "applicant_province, applicant_commune, applicant_street, applicant_address_legacy, "
+            "result_province, result_commune, result_street, result_address_legacy"
         )
         history_columns = "dossier_id, actor_id, action, from_status, to_status, created_at, note, internal_note"
         codes: set[str] = set()
@@ -267,6 +274,14 @@ def seed_people_and_dossiers(log, *, dossiers=DOSSIERS, citizens=CITIZENS, organ
                             0,
                             "",
                             False,
+                            owner.address_province,
+                            owner.address_commune,
+                            owner.address_street,
+                            "",
+                            "",
+                            "",
+                            "",
+                            "",
                         )
                     )
                     if status == "finished" and rng.random() < 0.3:

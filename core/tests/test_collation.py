@@ -1,4 +1,4 @@
-from core.collation import vietnamese_key
+from core.collation import vietnamese_key, vietnamese_sort_key
 
 
 def test_vietnamese_alphabetical_order():
@@ -26,4 +26,27 @@ def test_tones_only_break_ties_in_dictionary_order():
         "má",
         "mạ",
         "mai",
+    ]
+
+
+def test_the_sort_key_string_sorts_as_the_key():
+    names = [
+        "Đo đạc",
+        "Đăng ký khai sinh",
+        "Dán tem",
+        "Đăng ký",
+        "Da",
+        "da",
+        "dà",
+        "Ân Thi",
+        "An",
+        "Ăn uống",
+        "Z",
+        "1 thủ tục",
+    ]
+    assert sorted(names, key=vietnamese_sort_key) == sorted(names, key=vietnamese_key)
+    assert sorted(["Đo đạc", "Đăng ký kết hôn", "Dán tem"], key=vietnamese_sort_key) == [
+        "Dán tem",
+        "Đăng ký kết hôn",
+        "Đo đạc",
     ]

@@ -130,7 +130,10 @@ class DossierFactory(factory.django.DjangoModelFactory):
     applicant_type = factory.LazyAttribute(lambda o: o.owner.account_type)
     applicant_phone = "0912345678"
     applicant_email = factory.LazyAttribute(lambda o: o.owner.email)
-    applicant_address = "Số 1 Tràng Tiền, Hoàn Kiếm, Hà Nội"
+    applicant_address = "Số 1 Tràng Tiền, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    applicant_province = "01"
+    applicant_commune = "00070"
+    applicant_street = "Số 1 Tràng Tiền"
     steps_done = factory.LazyFunction(lambda: [WizardStep.APPLICANT.value])
     status = DossierStatus.DRAFT
 

@@ -38,7 +38,7 @@ def action_url(dossier, name) -> str:
 @pytest.fixture
 def other_agency_dossier(db):
     """A dossier of another agency, with a file and a history."""
-    procedure = DossierProcedureFactory(agency=AgencyFactory(code="UBND-KHAC", name="UBND Quận Khác"))
+    procedure = DossierProcedureFactory(agency=AgencyFactory(code="UBND-KHAC", name="UBND Phường Khác"))
     dossier = DossierFactory(procedure=procedure, sent=True, applicant_name="Người Của Cơ Quan Khác")
     AttachmentFactory(dossier=dossier)
     return dossier

@@ -33,9 +33,13 @@ def applicant_post(**overrides):
         "applicant_gender": "female",
         "applicant_phone": "0912 345 678",
         "applicant_email": "hoa@example.vn",
-        "applicant_address": "12 Lý Thái Tổ, Hà Nội",
+        "applicant_province": "01",
+        "applicant_commune": "00070",
+        "applicant_street": "12 Lý Thái Tổ",
         "result_delivery": "counter",
-        "result_address": "",
+        "result_province": "",
+        "result_commune": "",
+        "result_street": "",
         "action": "next",
     }
     data.update(overrides)
@@ -118,7 +122,7 @@ def test_step_one_errors_are_shown_beside_the_field_and_input_kept(citizen_clien
     html = response.content.decode()
     assert response.status_code == 200
     assert "Số CCCD phải gồm đúng 12 chữ số." in html
-    assert "Cho biết địa chỉ gửi kết quả qua bưu điện." in html
+    assert "Chọn tỉnh, thành phố nơi gửi kết quả qua bưu điện." in html
     assert 'value="12345"' in html
     assert "&lt;b&gt;Hoa&lt;/b&gt;" in html
     assert Dossier.objects.count() == 0
@@ -370,10 +374,17 @@ def test_save_on_a_step_stays_on_it_with_a_message(citizen_client, citizen, proc
 
 def test_save_on_the_applicant_step_of_a_draft(citizen_client, citizen, procedure):
     draft = DossierFactory(owner=citizen, procedure=procedure)
-    response = citizen_client.post(step_url(draft, "applicant"), applicant_post(action="save", applicant_address="Mới"))
+    response = citizen_client.post(
+        step_url(draft, "applicant"), applicant_post(action="save", applicant_street="Số 9 Hàng Bạc")
+    )
     assert response["Location"] == step_url(draft, "applicant")
     draft.refresh_from_db()
-    assert draft.applicant_address == "Mới"
+    assert draft.applicant_address == "Số 9 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
+    assert (draft.applicant_province, draft.applicant_commune, draft.applicant_street) == (
+        "01",
+        "00070",
+        "Số 9 Hàng Bạc",
+    )
 
 
 def test_a_stranger_cannot_remove_a_file_through_their_own_draft(citizen_client, citizen, procedure, stranger):
@@ -468,3 +479,12 @@ def test_send_then_success_page(
     # Editing is over: the wizard sends the user to the detail page.
     after = citizen_client.get(step_url(ready_draft, WizardStep.APPLICANT))
     assert after["Location"] == reverse("dossiers:detail", args=[ready_draft.code])
+
+
+def test_the_review_puts_the_declaration_and_send_before_the_full_dossier(citizen_client, ready_draft):
+    """On a phone the whole dossier is screens long: a short summary, then the declaration and
+    "Gửi đi", then everything in full with the links to change it."""
+    html = citizen_client.get(step_url(ready_draft, "review")).content.decode()
+    assert "Đã đính kèm" in html and "Xem toàn bộ nội dung hồ sơ" in html
+    assert html.index('name="declaration"') < html.index('value="send"') < html.index('id="dossier-content"')
+    assert html.index('id="dossier-content"') < html.index("Sửa thông tin người nộp")

@@ -50,11 +50,11 @@ def test_back_with_invalid_answers_keeps_them_marked_and_does_not_block(citizen_
 
 def test_the_step_buttons_save_the_applicant_step_even_when_it_is_invalid(citizen_client, citizen, procedure):
     draft = DossierFactory(owner=citizen, procedure=procedure, steps_done=["applicant"])
-    typed = applicant_post(action="", goto="attachments", applicant_phone="12", applicant_address="Số 5 Tràng Tiền")
+    typed = applicant_post(action="", goto="attachments", applicant_phone="12", applicant_street="Số 5 Tràng Tiền")
     response = citizen_client.post(step_url(draft, WizardStep.APPLICANT), typed)
     assert response["Location"] == step_url(draft, WizardStep.ATTACHMENTS)
     draft.refresh_from_db()
-    assert draft.typed_input["applicant"]["applicant_address"] == ["Số 5 Tràng Tiền"]
+    assert draft.typed_input["applicant"]["applicant_street"] == ["Số 5 Tràng Tiền"]
     assert "applicant" not in draft.steps_done  # not complete until corrected
     html = citizen_client.get(step_url(draft, WizardStep.APPLICANT)).content.decode()
     assert 'value="Số 5 Tràng Tiền"' in html and 'value="12"' in html

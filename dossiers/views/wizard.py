@@ -292,11 +292,13 @@ class ReviewStepView(StepView):
         dossier = self.object
         if problems is None:
             problems = wizard.send_problems(dossier)
+        slots = self.slots()
         return super().get_context_data(
             problems=problems,
             problem_urls={p.step: step_url(dossier, p.step) for p in problems},
             answers=display_answers(wizard.form_fields_of(dossier), dossier.form_data),
-            slots=self.slots(),
+            slots=slots,
+            file_count=sum(len(slot.files) for slot in slots),
             **kwargs,
         )
 

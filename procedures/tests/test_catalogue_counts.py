@@ -21,7 +21,7 @@ def catalogue():
     ministry = AgencyFactory(code="BO", name="Bộ Tư pháp", level=AgencyLevel.MINISTRY)
     department = AgencyFactory(code="SO", name="Sở Tư pháp", parent=ministry)
     province = AgencyFactory(code="TINH", name="UBND tỉnh", level=AgencyLevel.PROVINCE)
-    district = AgencyFactory(code="HUYEN", name="UBND huyện", level=AgencyLevel.DISTRICT, parent=province)
+    district = AgencyFactory(code="XA", name="UBND xã", level=AgencyLevel.COMMUNE, parent=province)
     civil = FieldFactory(code="ho-tich", name="Hộ tịch")
     building = FieldFactory(code="xay-dung", name="Xây dựng")
     other = FieldFactory(code="khac", name="Khác")
@@ -90,7 +90,7 @@ COMBINATIONS = [
     ("dang ky", "", "", ""),
     ("dang ky", "TINH", "", ServiceLevel.FULL_ONLINE),
     ("khai sinh", "BO", "ho-tich", ServiceLevel.PARTIAL_ONLINE),
-    ("cap", "HUYEN", "xay-dung", ""),
+    ("cap", "XA", "xay-dung", ""),
     ("dang ki khai sin", "", "", ""),  # typo: the close names
     ("dang ki khai sin", "BO", "", ServiceLevel.FULL_ONLINE),
 ]

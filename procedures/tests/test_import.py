@@ -141,7 +141,7 @@ def test_dry_run_reports_without_writing(tmp_path, refs):
 def test_json_with_agencies_fields_and_nested_items(tmp_path):
     payload = {
         "agencies": [
-            {"code": "SO-CON", "name": "Phòng Tư pháp", "level": "district", "parent": "UB-TINH"},
+            {"code": "SO-CON", "name": "Sở Tư pháp", "level": "department", "parent": "UB-TINH"},
             {"code": "UB-TINH", "name": "UBND tỉnh", "level": "province", "parent": None},
         ],
         "fields": [{"code": "ho-tich", "name": "Hộ tịch"}],

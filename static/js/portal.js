@@ -54,4 +54,23 @@
     };
     schedule();
   }
+
+  // Addresses: the commune list follows the province (without this, saving the form lists the
+  // communes of the province chosen; accounts.forms.address_fields).
+  document.querySelectorAll("select[data-province]").forEach(function (province) {
+    var commune = province.form && province.form.elements[province.getAttribute("data-province")];
+    if (!commune) { return; }
+    province.addEventListener("change", function () {
+      var url = commune.getAttribute("data-communes-url") + "?province=" + encodeURIComponent(province.value);
+      var placeholder = commune.getAttribute("data-placeholder");
+      fetch(url, { headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          var previous = commune.value;
+          commune.length = 0;
+          commune.add(new Option(placeholder, ""));
+          data.communes.forEach(function (c) { commune.add(new Option(c.name, c.code, false, c.code === previous)); });
+        });
+    });
+  });
 })();

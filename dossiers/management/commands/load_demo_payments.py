@@ -15,7 +15,7 @@ DEMO_ACCOUNTS = {
         "account_number": "0011004455667",
         "account_name": "SO TU PHAP HA NOI",
     },
-    "UBND-Q-CAUGIAY": {"provider": ProviderCode.SIMULATOR},
+    "UBND-PHUONG-CAUGIAY": {"provider": ProviderCode.SIMULATOR},
 }
 
 

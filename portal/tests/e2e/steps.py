@@ -23,7 +23,10 @@ class Person:
     birth: str = "4/3/1992"  # typed as Vietnamese write it: the 4th of March
     citizen_id: str = "001192012345"
     phone: str = "0912 345 678"
-    address: str = "12 Hàng Bài, Hoàn Kiếm, Hà Nội"
+    province: str = "Thành phố Hà Nội"
+    commune: str = "Phường Hoàn Kiếm"
+    street: str = "12 Hàng Bài"
+    address: str = "12 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội"  # as the portal composes it
     password: str = "Hoa-mat-khau-rat-manh-91"
     new_password: str = "Hoa-mat-khau-moi-2025"
 
@@ -108,8 +111,17 @@ def fill_person_signup(page: Page, person: Person) -> None:
     page.locator("input[name=gender][value=female]").check()
     page.locator("input[name=citizen_id]").fill(person.citizen_id)
     page.locator("input[name=phone]").fill(person.phone)
-    page.locator("input[name=address]").fill(person.address)
     fill_passwords_and_captcha(page, person.email, person.password)
+
+
+def choose_address(page: Page, prefix: str, *, province: str, commune: str, street: str) -> None:
+    """An address from the lists: the province, then (the script fills the list) the commune, then
+    the street line."""
+    page.locator(f"#id_{prefix}_province").select_option(label=province)
+    communes = page.locator(f"#id_{prefix}_commune")
+    expect(communes.locator("option", has_text=commune)).to_have_count(1)
+    communes.select_option(label=commune)
+    page.locator(f"#id_{prefix}_street").fill(street)
 
 
 def activate(page: Page, portal: LivePortal, email: str) -> None:

@@ -19,6 +19,7 @@ from .steps import (
     RESET_LINK,
     Person,
     activate,
+    choose_address,
     expect_logged_in_as,
     expect_logged_out,
     fill_passwords_and_captcha,
@@ -41,7 +42,6 @@ class Organisation:
     tax_code: str = "0101234567"
     representative: str = "Trần Quốc Bảo"
     phone: str = "024 3825 5555"
-    address: str = "5 Lý Thái Tổ, Hoàn Kiếm, Hà Nội"
     password: str = "Anh-duong-mat-khau-2024"
     new_password: str = "Anh-duong-doi-mat-khau-77"
 
@@ -78,7 +78,6 @@ def organisation_journey(page: Page, portal: LivePortal, org: Organisation) -> N
     page.get_by_label("Mã số thuế").fill(org.tax_code)
     page.get_by_label("Người đại diện theo pháp luật").fill(org.representative)
     page.locator("input[name=phone]").fill(org.phone)
-    page.locator("input[name=address]").fill(org.address)
     fill_passwords_and_captcha(page, org.email, org.password)
     submit_signup(page)
 
@@ -98,11 +97,13 @@ def organisation_journey(page: Page, portal: LivePortal, org: Organisation) -> N
     expect(heading(page)).to_have_text("Hồ sơ tổ chức")
     expect(page.get_by_label("Mã số thuế")).to_have_value(org.tax_code)
     audit(page)
-    page.get_by_label("Địa chỉ").fill("18 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội")
+    # The address from the lists (signup does not ask for it): the commune list follows the province.
+    choose_address(page, "address", province="Thành phố Hà Nội", commune="Phường Cửa Nam", street="18 Trần Hưng Đạo")
     page.get_by_label("Số điện thoại", exact=False).fill("0243 999 8888")
     page.get_by_role("button", name="Lưu", exact=True).click()
     expect(page.locator(".messages")).to_contain_text("Đã lưu thông tin của tổ chức.")
-    expect(page.get_by_label("Địa chỉ")).to_have_value("18 Trần Hưng Đạo, Hoàn Kiếm, Hà Nội")
+    expect(page.locator("#id_address_street")).to_have_value("18 Trần Hưng Đạo")
+    expect(page.locator("#id_address_commune")).to_have_value("00082")  # Phường Cửa Nam
     audit(page)
 
     # English, then back to Vietnamese, on the same page.

@@ -36,7 +36,7 @@ from accounts.models import User
 from procedures.models import Agency, Field, Procedure, RequiredDocument
 
 agency = Agency.objects.create(code="SGDDT-E2E", name="Sở Giáo dục và Đào tạo Thử nghiệm", level="department")
-Agency.objects.create(code="UBND-E2E", name="UBND Quận Thử nghiệm", level="district")
+Agency.objects.create(code="UBND-E2E", name="UBND Phường Thử nghiệm", level="commune")
 field = Field.objects.create(code="van-bang-e2e", name="Văn bằng, chứng chỉ")
 procedure = Procedure.objects.create(
     code="1.999001", name="Cấp bản sao văn bằng tốt nghiệp", agency=agency, field=field,
@@ -47,7 +47,8 @@ citizen = User.objects.get(email=%(citizen)r)
 dossier = services.dossier_create_draft(
     owner=citizen, procedure=procedure,
     applicant={"applicant_name": "Nguyễn Thị Hoa", "applicant_id_number": "001192012345",
-               "applicant_phone": "0912345678", "applicant_address": "12 Hàng Bài, Hà Nội",
+               "applicant_phone": "0912345678", "applicant_address": "12 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội",
+                   "applicant_province": "01", "applicant_commune": "00070", "applicant_street": "12 Hàng Bài",
                "result_delivery": "online"},
 )
 upload = SimpleUploadedFile("don-de-nghi.pdf", pdf_bytes(4000), content_type="application/pdf")

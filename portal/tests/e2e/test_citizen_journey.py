@@ -33,6 +33,7 @@ from .steps import (
     Person,
     activate,
     admin_login,
+    choose_address,
     create_officer,
     expect_logged_in_as,
     expected_due_date,
@@ -223,7 +224,10 @@ def fill_applicant(page: Page, person: Person) -> str:
     digits = re.sub(r"\D", "", person.phone)
     expect(page.locator("#id_applicant_phone")).to_have_value(re.compile(r"^" + r"\s?".join(digits) + "$"))
     expect(page.locator("#id_applicant_email")).to_have_value(person.email)
-    expect(page.locator("#id_applicant_address")).to_have_value(person.address)
+    # Signup does not ask for the address: chosen here from the lists (the commune list follows the
+    # province), and kept on the dossier as the full address in Vietnamese.
+    expect(page.locator("#id_applicant_commune")).to_contain_text("Chọn tỉnh, thành phố trước")
+    choose_address(page, "applicant", province=person.province, commune=person.commune, street=person.street)
     page.locator("input[name=result_delivery][value=online]").check()
     page.get_by_role("button", name="Tiếp theo").click()
     expect(page).to_have_url(re.compile(r"/dossiers/[^/]+/edit/form/$"))

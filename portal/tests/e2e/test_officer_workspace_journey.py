@@ -55,7 +55,9 @@ for n in range(5):
     dossier = services.dossier_create_draft(
         owner=citizen, procedure=procedure,
         applicant={"applicant_name": f"Trần Thị Lan {n}", "applicant_id_number": "001192012345",
-                   "applicant_phone": "0912345678", "applicant_address": "5 Hàng Gai, Hà Nội",
+                   "applicant_phone": "0912345678",
+                   "applicant_address": "5 Hàng Gai, Phường Hoàn Kiếm, Thành phố Hà Nội",
+                   "applicant_province": "01", "applicant_commune": "00070", "applicant_street": "5 Hàng Gai",
                    "result_delivery": "online"},
     )
     upload = SimpleUploadedFile("to-khai.pdf", pdf_bytes(3000 + n), content_type="application/pdf")

@@ -33,11 +33,11 @@ pytestmark = pytest.mark.e2e
 # (`load_demo_payments`): Cầu Giấy through the gateway (simulator), Sở Tư pháp by VietQR.
 GATEWAY = {
     "procedure": "2.000720",  # Đăng ký thành lập hộ kinh doanh
-    "agency": "UBND-Q-CAUGIAY",
+    "agency": "UBND-PHUONG-CAUGIAY",
     "amount": "100.000 đ",
     "answers": {
         "ten_ho_kinh_doanh": "Hộ kinh doanh Bánh cuốn Thanh Vân",
-        "dia_diem_kinh_doanh": "15 Trần Thái Tông, phường Dịch Vọng Hậu, Cầu Giấy, Hà Nội",
+        "dia_diem_kinh_doanh": "15 Trần Thái Tông, phường Cầu Giấy, Hà Nội",
         "nganh_nghe": "Dịch vụ ăn uống",
         "von_kinh_doanh": "200000000",
         "email_lien_he": "thanh.van@example.vn",
@@ -89,7 +89,10 @@ def citizen_with_drafts(live_portal: LivePortal):
         full_name="Trần Thanh Vân",
         citizen_id="001192088888",
         phone="0912345678",
-        address="12 Hàng Bài, phường Hoàn Kiếm, Hà Nội",
+        address="12 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội",
+        address_province="01",
+        address_commune="00070",
+        address_street="12 Hàng Bài",
     )
     codes = {"gateway": draft_code(GATEWAY["agency"]), "vietqr": draft_code(VIETQR["agency"])}
     drafts = [

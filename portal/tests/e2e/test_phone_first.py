@@ -38,6 +38,20 @@ dossier("SGDDT-HN-261206-PROG33", in_progress=True)
 asked = dossier("SGDDT-HN-261206-BOSUNG", supplement_requested=True)
 AttachmentFactory(dossier=asked, document=documents[0], name="don-de-nghi-cap-ban-sao.pdf")
 AttachmentFactory(dossier=asked, document=documents[1], name="anh-cccd-mat-truoc.png")
+ready = dossier(
+    "SGDDT-HN-261206-READY1",
+    steps_done=["applicant", "form", "attachments"],
+    form_data={
+        "loai_van_bang": "Bằng tốt nghiệp trung học phổ thông",
+        "ho_ten_nguoi_duoc_cap": "Nguyễn Thị Hoa",
+        "ngay_sinh_nguoi_duoc_cap": "1992-03-04",
+        "nam_tot_nghiep": "2010",
+        "truong_hoi_dong_thi": "THPT Chu Văn An, Hà Nội",
+        "so_ban_sao": "2",
+    },
+)
+AttachmentFactory(dossier=ready, document=documents[0], name="don-de-nghi-cap-ban-sao.pdf")
+AttachmentFactory(dossier=ready, document=documents[1], name="anh-cccd.png")
 done = dossier("SGDDT-HN-261206-KETQUA", finished=True)
 AttachmentFactory(dossier=done, document=documents[0], name="don-de-nghi-cap-ban-sao.pdf")
 AttachmentFactory(dossier=done, kind=AttachmentKind.RESULT, name="ban-sao-bang-tot-nghiep-THPT.pdf")
@@ -65,7 +79,10 @@ def citizen_with_dossiers(live_portal: LivePortal):
         full_name="Nguyễn Thị Hoa",
         citizen_id="001192099999",
         phone="0912345678",
-        address="12 Hàng Bài, phường Hoàn Kiếm, Hà Nội",
+        address="12 Hàng Bài, Phường Hoàn Kiếm, Thành phố Hà Nội",
+        address_province="01",
+        address_commune="00070",
+        address_street="12 Hàng Bài",
     )
     live_portal.shell(SETUP % {"email": email, "procedure": PROCEDURE})
     return email, password
@@ -103,7 +120,7 @@ def test_citizen_pages_fit_a_360px_phone(mobile_page: Page, citizen_with_dossier
 
     # "Hồ sơ đã đăng ký": cards with their actions as buttons; tabs only where there is something.
     cards = page.locator("li.dossier-card")
-    expect(cards).to_have_count(5)
+    expect(cards).to_have_count(6)
     expect(page.locator(".pill-tabs")).not_to_contain_text("(0)")
     draft = cards.filter(has_text="SGDDT-HN-261206-DRAFT1")
     for action in ("Sửa", "Gửi đi", "Xóa"):
@@ -144,7 +161,17 @@ def test_citizen_pages_fit_a_360px_phone(mobile_page: Page, citizen_with_dossier
     check_page(page, "23-wizard-attachments", page.locator("section.slot input[type=file]"))
     page.goto("/dossiers/SGDDT-HN-261206-DRAFT1/edit/review/")
     check_wizard_head(page)
-    check_page(page, "24-wizard-review", page.locator(".error-summary a").first)  # what to fix, at the top
+    check_page(page, "24-wizard-review-to-fix", page.locator(".error-summary a").first)  # what to fix, at the top
+    # A dossier ready to send: a short summary, then the declaration and "Gửi đi" within the first
+    # two screens (the whole dossier, with its links to change it, comes after them).
+    page.goto("/dossiers/SGDDT-HN-261206-READY1/edit/review/")
+    check_wizard_head(page)
+    expect(page.locator(".error-summary")).to_have_count(0)
+    assert_within_screens(page, page.locator("input[name=declaration]"))
+    check_page(page, "24-wizard-review", page.get_by_role("button", name="Gửi đi"))
+    assert screens_down(page, page.get_by_role("button", name="Gửi đi")) < screens_down(
+        page, page.locator("#dossier-content")
+    )
 
     # The lookup's answer comes into view with the focus.
     page.goto("/lookup/?code=SGDDT-HN-261206-KETQUA")
