@@ -223,7 +223,9 @@ def address_initial(prefix: str, *, text: str, province: str, commune: str, stre
         if found is not None:
             province, commune, street = found.province_code, found.commune_code, found.street
         else:
-            street = text[:200]
+            # Whole, even past the field's 200 characters: saving then asks the citizen to shorten
+            # it, next to the field, instead of dropping the end unseen.
+            street = text
     return {f"{prefix}_province": province, f"{prefix}_commune": commune, f"{prefix}_street": street}
 
 

@@ -82,6 +82,13 @@ class Payment(models.Model):
         blank=True,
         help_text=_("Set while the gateway has not answered the refund request."),
     )
+    refund_sent_at = models.DateTimeField(
+        _("refund request sent at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set, before it is sent, while a refund request may be at the gateway without an answer."),
+    )
     refund_error = models.TextField(_("refund problem"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

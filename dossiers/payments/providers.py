@@ -9,7 +9,10 @@ secret come from the environment (``PAYMENT_VNPAY_*`` settings).
   statement (``manage.py import_bank_statement``), so it has no notification or query of its own.
 
 Refunds: a gateway provider (``refunds_online``) is asked through VNPAY's refund API and answers
-with a signed ``RefundAnswer`` (``GatewayUnavailable`` when it does not answer: the task retries).
+with a signed ``RefundAnswer``. Without an answer the two cases differ: ``GatewayUnavailable``
+when the request never reached the gateway (no connection: the task sends it again), and
+``GatewayOutcomeUnknown`` when it may have (a read timeout, a broken answer: sending it again
+could refund twice, so staff check the gateway's merchant portal first).
 A VietQR payment is refunded by a bank transfer staff make outside the portal and record.
 """
 
@@ -24,6 +27,7 @@ from zoneinfo import ZoneInfo
 import requests
 from django.conf import settings
 from django.utils import timezone
+from urllib3.exceptions import NewConnectionError
 
 from core import vietqr, vnpay
 
@@ -39,7 +43,13 @@ class InvalidSignature(Exception):
 
 
 class GatewayUnavailable(Exception):
-    """The gateway did not answer (timeout, connection refused, not JSON): try again later."""
+    """The request never reached the gateway (connection refused or not made in time): safe to
+    send again later."""
+
+
+class GatewayOutcomeUnknown(Exception):
+    """The request may have reached the gateway, but no usable answer came back (read timeout,
+    connection broken mid-way, an HTTP error, not JSON): what the gateway did is unknown."""
 
 
 @dataclass(frozen=True)
@@ -160,17 +170,36 @@ class VnpayProvider(Provider):
         }
         return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.QUERY_REQUEST_FIELDS, self.secret)}
 
-    def send(self, body: dict) -> dict | None:
-        """POST one merchant_webapi request (querydr, refund); None when the gateway does not answer."""
+    def post(self, body: dict) -> dict:
+        """POST one merchant_webapi request (querydr, refund) and return the gateway's answer."""
         try:
             response = requests.post(self.api_url, json=body, timeout=settings.PAYMENT_GATEWAY_HTTP_TIMEOUT)
+        except requests.ConnectTimeout as exc:
+            raise GatewayUnavailable(self.api_url) from exc
+        except requests.ConnectionError as exc:
+            reason = getattr(exc.args[0], "reason", None) if exc.args else None
+            if isinstance(reason, NewConnectionError):  # refused or unresolvable: nothing was sent
+                raise GatewayUnavailable(self.api_url) from exc
+            raise GatewayOutcomeUnknown(self.api_url) from exc
+        except requests.RequestException as exc:
+            raise GatewayOutcomeUnknown(self.api_url) from exc
+        try:
             response.raise_for_status()
             answer = response.json()
-        except (requests.RequestException, ValueError):
+        except (requests.RequestException, ValueError) as exc:
+            raise GatewayOutcomeUnknown(self.api_url) from exc
+        if not isinstance(answer, dict):
+            raise GatewayOutcomeUnknown(self.api_url)
+        return answer
+
+    def send(self, body: dict) -> dict | None:
+        """``post``, for a status query: None when no answer came (a query is simply asked later)."""
+        try:
+            return self.post(body)
+        except (GatewayUnavailable, GatewayOutcomeUnknown):
             command, txn_ref = body.get("vnp_Command"), body.get("vnp_TxnRef")
             logger.warning("VNPAY %s for %s got no answer", command, txn_ref, exc_info=True)
             return None
-        return answer if isinstance(answer, dict) else None
 
     def query_status(self, payment: Payment) -> Outcome | None:
         answer = self.send(self.query_request(payment))
@@ -202,9 +231,7 @@ class VnpayProvider(Provider):
         return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, self.secret)}
 
     def refund(self, payment: Payment, *, amount: int, created_by: str) -> RefundAnswer:
-        answer = self.send(self.refund_request(payment, amount=amount, created_by=created_by))
-        if answer is None:
-            raise GatewayUnavailable(payment.txn_ref)
+        answer = self.post(self.refund_request(payment, amount=amount, created_by=created_by))
         if not vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, self.secret):
             raise InvalidSignature("refund answer does not verify")
         code = str(answer.get("vnp_ResponseCode", ""))
@@ -222,7 +249,7 @@ class SimulatorProvider(VnpayProvider):
 
     code = ProviderCode.SIMULATOR
 
-    def send(self, body: dict) -> dict | None:
+    def post(self, body: dict) -> dict:
         from . import simulator
 
         return simulator.merchant_webapi(body)

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -182,6 +182,12 @@ def _refund_provider(payment: Payment) -> providers.Provider | None:
         return None
 
 
+REFUND_OUTCOME_UNKNOWN = gettext_noop(
+    "The refund request may have reached the payment gateway, but no signed answer came back: check this "
+    "refund on the gateway's merchant portal before asking again."
+)
+
+
 def payment_refund(*, payment: Payment, user: User, note: str, amount: int | None = None) -> Payment:
     """The officer refunds a paid fee after the dossier was refused, rejected or withdrawn.
 
@@ -198,6 +204,8 @@ def payment_refund(*, payment: Payment, user: User, note: str, amount: int | Non
 
     def apply(locked: Payment) -> None:
         _refund_check(user, locked)
+        if amount is not None and not 0 < amount <= (locked.paid_amount or 0):
+            raise PaymentError(_("The refund cannot be more than the amount paid."))
         locked.refund_amount = amount or locked.paid_amount
         locked.refund_note = gettext("Refunded outside the portal: %(note)s") % {"note": note}
 
@@ -236,13 +244,27 @@ def _refund_request(*, payment: Payment, user: User, note: str, amount: int | No
 def refund_send(*, payment_id: int, created_by: str) -> str:
     """Ask the gateway for the refund an officer requested (the task ``request_refund``).
 
-    Returns "refunded" (the gateway refunded: the payment moves), "refused" (the gateway said no,
-    or answered without its signature: the reason is kept for staff, who may ask again) or
-    "skipped" (nothing asked any more). Raises ``GatewayUnavailable`` when the gateway is silent:
-    the problem is shown to staff and the task tries again."""
+    Returns "refunded" (the gateway refunded: the payment moves), "refused" (the gateway said no:
+    the reason is kept for staff, who may ask again), "unknown" (the request may have reached the
+    gateway but no signed answer came back) or "skipped" (nothing asked any more). Raises
+    ``GatewayUnavailable`` when the request never reached the gateway: the task sends it again.
+
+    Why the mark ``refund_sent_at``, committed before the request leaves: a task delivered twice
+    (a worker lost after sending, a broker redelivering) must never send a second refund of the
+    same fee. A request sent without a signed answer is left for staff to check on the gateway's
+    merchant portal, never sent again by itself."""
+    with transaction.atomic():
+        locked = workflow.lock(payment_id)
+        if locked.status != PaymentStatus.PAID or locked.refund_requested_at is None:
+            return "skipped"
+        in_doubt = locked.refund_sent_at is not None
+        if not in_doubt:
+            locked.refund_sent_at = timezone.now()
+            locked.save(update_fields=["refund_sent_at", "updated_at"])
+    if in_doubt:
+        refund_problem(payment_id=payment_id, error=gettext(REFUND_OUTCOME_UNKNOWN))
+        return "unknown"
     payment = Payment.objects.select_related("dossier").get(pk=payment_id)
-    if payment.status != PaymentStatus.PAID or payment.refund_requested_at is None:
-        return "skipped"
     provider = _refund_provider(payment)
     if provider is None or not provider.refunds_online:
         refund_problem(payment_id=payment_id, error=gettext("This payment provider is not available for refunds."))
@@ -256,9 +278,9 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
             keep_asking=True,
         )
         raise
-    except providers.InvalidSignature:
-        refund_problem(payment_id=payment_id, error=gettext("The gateway's answer had an invalid signature."))
-        return "refused"
+    except (providers.GatewayOutcomeUnknown, providers.InvalidSignature):
+        refund_problem(payment_id=payment_id, error=gettext(REFUND_OUTCOME_UNKNOWN))
+        return "unknown"
     if not answer.refunded:
         refund_problem(
             payment_id=payment_id,
@@ -269,7 +291,7 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
         return "refused"
 
     def apply(locked: Payment) -> None:
-        locked.refund_requested_at, locked.refund_error = None, ""
+        locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
 
     workflow.transition(
         "refund",
@@ -292,6 +314,8 @@ def refund_problem(*, payment_id: int, error: str, data: dict | None = None, kee
     if locked.status != PaymentStatus.PAID:
         return
     locked.refund_error = error
+    # Not sent, or answered: no request is in doubt at the gateway any more.
+    locked.refund_sent_at = None
     if not keep_asking:
         locked.refund_requested_at = None
     locked.save()

@@ -135,7 +135,6 @@ def test_convert_addresses_apply_writes_codes_and_keeps_the_original_text():
     old = "12 Hàng Bạc, Phường Hàng Bạc, Quận Hoàn Kiếm, Hà Nội"
     user = UserFactory(address=old, address_province="", address_commune="", address_street="")
     dossier = DossierFactory(
-        sent=True,
         applicant_address="10 Lê Lợi, Phường Bến Nghé, Quận 1, TP Hồ Chí Minh",
         applicant_province="",
         applicant_commune="",
@@ -145,8 +144,10 @@ def test_convert_addresses_apply_writes_codes_and_keeps_the_original_text():
     )
     untouched = DossierFactory()  # already has its codes
     before = (untouched.applicant_address, untouched.applicant_address_legacy)
+    sent = DossierFactory(sent=True, applicant_address=old, applicant_province="", applicant_commune="")
     out = convert("--apply")
-    assert "dossier applicant_address: converted 1" in out and "dossier result_address: converted 1" in out
+    assert "draft dossier applicant_address: converted 1" in out
+    assert "draft dossier result_address: converted 1" in out
     user.refresh_from_db()
     assert user.address == "12 Hàng Bạc, Phường Hoàn Kiếm, Thành phố Hà Nội"
     assert (user.address_province, user.address_commune, user.address_street) == (HA_NOI, HOAN_KIEM, "12 Hàng Bạc")
@@ -157,6 +158,8 @@ def test_convert_addresses_apply_writes_codes_and_keeps_the_original_text():
     assert dossier.result_commune == HOAN_KIEM and dossier.result_address_legacy == old
     untouched.refresh_from_db()
     assert (untouched.applicant_address, untouched.applicant_address_legacy) == before
+    sent.refresh_from_db()  # a sent dossier keeps the address the agency received
+    assert (sent.applicant_address, sent.applicant_commune, sent.applicant_address_legacy) == (old, "", "")
     assert "converted 0" in convert("--apply")  # a second run has nothing left to do
 
 

@@ -617,7 +617,7 @@ def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
 
     def down(*args, **kwargs):
         calls.append(kwargs["json"])
-        raise requests.ConnectionError("gateway down")
+        raise requests.ConnectTimeout("gateway down")  # no connection: nothing reached the gateway
 
     monkeypatch.setattr(requests, "post", down)  # the gateway is outside the machine
     from dossiers.tasks import REFUND_RETRIES, request_refund
@@ -639,6 +639,51 @@ def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
     payment = refreshed(paid_and_refused.dossier)
     assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
     assert "không phản hồi" in payment.refund_error
+    assert payment.refund_sent_at is None
+
+
+def test_a_refund_that_may_have_reached_the_gateway_is_never_sent_again(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, settings
+):
+    Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
+    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+    calls = []
+
+    def no_answer(*args, **kwargs):
+        calls.append(kwargs["json"])
+        raise requests.ReadTimeout("sent, no answer")  # the gateway may have refunded
+
+    monkeypatch.setattr(requests, "post", no_answer)  # the gateway is outside the machine
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+
+    assert len(calls) == 1  # not retried
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID
+    assert payment.refund_requested_at is None and payment.refund_sent_at is None
+    assert "merchant" in payment.refund_error or "cổng thanh toán" in payment.refund_error
+
+
+def test_a_refund_task_delivered_twice_does_not_refund_twice(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    sent = []
+    real = simulator.refund
+    monkeypatch.setattr(simulator, "refund", lambda body: sent.append(body) or real(body))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    # A first worker marked the request sent and was lost before the answer was saved.
+    Payment.objects.filter(pk=paid_and_refused.pk).update(refund_sent_at=timezone.now())
+    for callback in callbacks:
+        callback()
+    assert services.refund_send(payment_id=paid_and_refused.pk, created_by="x") == "skipped"
+
+    assert sent == []
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.PAID and payment.refund_error
+    assert payment.refund_requested_at is None and payment.refund_sent_at is None
 
 
 def test_a_refund_answer_without_the_gateways_signature_refunds_nothing(
@@ -680,6 +725,8 @@ def test_a_vietqr_refund_is_recorded_by_staff_with_the_transfer_reference(vietqr
     workflow.dossier_refuse(dossier=vietqr_dossier, user=agency_officer, reason="Không thuộc thẩm quyền")
     with pytest.raises(PaymentError):
         services.payment_refund(payment=payment, user=agency_officer, note=" ")
+    with pytest.raises(PaymentError):  # more than was paid
+        services.payment_refund(payment=payment, user=agency_officer, note="CK FT777", amount=150001)
     services.payment_refund(payment=payment, user=agency_officer, note="CK hoàn trả FT777 ngày 07/12")
     payment = refreshed(vietqr_dossier)
     assert payment.status == PaymentStatus.REFUNDED and "FT777" in payment.refund_note

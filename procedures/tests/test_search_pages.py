@@ -74,7 +74,7 @@ def test_a_search_with_results_and_its_openings_are_counted_without_splitting_th
     assert (counted.query, counted.searches, counted.opens) == ("khai sinh", 2, 0)  # no numbers kept
     # The result links count an opening, then lead to the procedure's one address.
     opened = reverse("procedures:from_search", args=[procedure.code]) + "?q=khai%20sinh"
-    assert f'href="{opened}" data-direct="{detail}"' in html
+    assert f'href="{opened}" rel="nofollow" data-direct="{detail}"' in html
     response = client.get(opened)
     assert response.status_code == 302 and response["Location"] == detail
     assert "no-store" in response["Cache-Control"]

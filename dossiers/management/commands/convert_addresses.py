@@ -1,6 +1,8 @@
 """Convert addresses stored as free text (the old three tiers: ward, district, province) to the
-two tiers in force since 1 July 2025, with official codes: profiles, and each dossier's applicant
-and postal addresses.
+two tiers in force since 1 July 2025, with official codes: profiles, and the applicant and postal
+addresses of draft dossiers. A sent dossier is left as it was sent: its address is part of what the
+agency received (receipts and result PDFs show it), and a guess of the package's for a divided ward
+must not rewrite it afterwards.
 
 A dry run by default: it says what it would change and lists what it cannot read. With --apply it
 writes; the text as it was stays in the ``*_legacy`` column. Rows that already have codes are left
@@ -12,6 +14,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import PROFILE_ADDRESS, StoredAddress, address_convert
+from dossiers.constants import DossierStatus
 from dossiers.models import Dossier
 
 BATCH = 500
@@ -21,7 +24,7 @@ RESULT = StoredAddress(text="result_address", prefix="result", legacy="result_ad
 
 class Command(BaseCommand):
     help = (
-        "Convert free-text addresses (profiles, dossiers) to the provinces and communes in force since "
+        "Convert free-text addresses (profiles, draft dossiers) to the provinces and communes in force since "
         "1 July 2025. A dry run unless --apply; lists what it cannot convert."
     )
 
@@ -31,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, apply: bool = False, **options):
         targets = [
             ("user", User.objects.all(), [PROFILE_ADDRESS]),
-            ("dossier", Dossier.objects.all(), [APPLICANT, RESULT]),
+            ("draft dossier", Dossier.objects.filter(status=DossierStatus.DRAFT), [APPLICANT, RESULT]),
         ]
         failed = 0
         for label, queryset, addresses in targets:
