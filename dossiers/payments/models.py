@@ -71,6 +71,10 @@ class Payment(models.Model):
     attempt = models.PositiveSmallIntegerField(_("attempts"), default=0, editable=False)
     attempted_at = models.DateTimeField(_("last attempt at"), null=True, blank=True, editable=False)
     provider_transaction = models.CharField(_("provider's transaction number"), max_length=64, blank=True)
+    # The gateway order that was paid, and when it was created: a late confirmation may pay an
+    # earlier attempt than the current one, and a refund must name the order that was paid.
+    paid_order_ref = models.CharField(_("paid gateway order"), max_length=40, blank=True, editable=False)
+    paid_order_at = models.DateTimeField(_("paid gateway order created at"), null=True, blank=True, editable=False)
     paid_amount = models.PositiveBigIntegerField(_("amount paid (VND)"), null=True, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     receipt_number = models.CharField(_("receipt number"), max_length=30, blank=True, editable=False)
@@ -134,6 +138,23 @@ class Payment(models.Model):
     def txn_ref(self) -> str:
         """The gateway's order reference for the current attempt."""
         return f"{self.reference}{self.attempt:02d}"
+
+    def order_created_at(self, txn_ref: str) -> datetime.datetime | None:
+        """When the gateway order ``txn_ref`` was created (its ``vnp_CreateDate``): the current
+        attempt's time, or an earlier attempt's from the history row written when it began."""
+        if txn_ref == self.txn_ref:
+            return self.attempted_at
+        began = self.events.filter(dedupe_key=f"order:{txn_ref}").first()
+        if began is None or "order_at" not in began.data:
+            return None
+        return datetime.datetime.fromisoformat(began.data["order_at"])
+
+    @property
+    def refund_order(self) -> tuple[str, datetime.datetime]:
+        """The order a refund names: the one paid, else the current attempt's."""
+        if self.paid_order_ref:
+            return self.paid_order_ref, self.paid_order_at or self.attempted_at or self.created_at
+        return self.txn_ref, self.attempted_at or self.created_at
 
 
 class PaymentEvent(models.Model):

@@ -212,17 +212,18 @@ class VnpayProvider(Provider):
         return self._outcome(answer)
 
     def refund_request(self, payment: Payment, *, amount: int, created_by: str) -> dict:
+        order_ref, order_at = payment.refund_order
         body = {
             "vnp_RequestId": uuid.uuid4().hex,
             "vnp_Version": vnpay.VERSION,
             "vnp_Command": "refund",
             "vnp_TmnCode": self.tmn_code,
             "vnp_TransactionType": vnpay.REFUND_FULL if amount == payment.paid_amount else vnpay.REFUND_PARTIAL,
-            "vnp_TxnRef": payment.txn_ref,
+            "vnp_TxnRef": order_ref,
             "vnp_Amount": str(amount * 100),
             "vnp_TransactionNo": payment.provider_transaction,
-            # The order's vnp_CreateDate, as VNPAY asks.
-            "vnp_TransactionDate": _vn_time(payment.attempted_at or payment.created_at),
+            # The paid order's vnp_CreateDate, as VNPAY asks.
+            "vnp_TransactionDate": _vn_time(order_at),
             "vnp_CreateBy": created_by[:255],
             "vnp_CreateDate": _vn_time(timezone.now()),
             "vnp_IpAddr": "127.0.0.1",
@@ -236,7 +237,7 @@ class VnpayProvider(Provider):
             raise InvalidSignature("refund answer does not verify")
         code = str(answer.get("vnp_ResponseCode", ""))
         return RefundAnswer(
-            refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.txn_ref,
+            refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.refund_order[0],
             code=code,
             message=str(answer.get("vnp_Message", "")),
             transaction_no=str(answer.get("vnp_TransactionNo", "")),

@@ -361,6 +361,8 @@ def payment_begin(*, payment: Payment, user: User, return_url: str, client_ip: s
             source=EventSource.CITIZEN,
             actor=user,
             note=gettext("Sent to the payment gateway (order %(ref)s).") % {"ref": locked.txn_ref},
+            data={"order": locked.txn_ref, "order_at": locked.attempted_at.isoformat()},
+            dedupe_key=f"order:{locked.txn_ref}",
         )
     return provider.begin(locked, return_url=return_url, client_ip=client_ip)
 
@@ -423,6 +425,7 @@ def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str,
             data=outcome.data,
             dedupe_key=dedupe_key,
             note=gettext("Payment confirmed."),
+            order_ref=outcome.txn_ref,
         )
         return vnpay.RSP_OK
     if outcome.failed and payment.status == PaymentStatus.PENDING and outcome.txn_ref == payment.txn_ref:

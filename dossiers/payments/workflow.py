@@ -138,15 +138,19 @@ def pay(
     data: dict | None = None,
     dedupe_key: str = "",
     note: str = "",
+    order_ref: str = "",
 ) -> tuple[Payment, bool]:
     """Unpaid → paid, on proof only: the caller has verified the signature or the bank line and
-    that ``amount`` is the amount due. Gives the receipt its number and queues the email."""
+    that ``amount`` is the amount due. Gives the receipt its number and queues the email.
+    ``order_ref``: the gateway order paid, kept for a refund."""
     from . import services  # the receipt number and the email live with the other writes
 
     def apply(locked: Payment) -> None:
         locked.paid_amount = amount
         locked.paid_at = timezone.now()
         locked.provider_transaction = transaction_no[:64]
+        if order_ref:
+            locked.paid_order_ref, locked.paid_order_at = order_ref[:40], locked.order_created_at(order_ref)
         locked.receipt_number = services.receipt_number(locked)
 
     payment, moved = transition(

@@ -579,6 +579,25 @@ def test_a_gateway_refund_is_sent_after_commit_and_refunded_only_on_its_answer(
     assert request_refund.delay(payment.pk, agency_officer.email).get() == "skipped"
 
 
+def test_a_late_confirmation_of_an_earlier_order_is_refunded_under_that_order(
+    sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
+):
+    first = begin_with_simulator(citizen_client, sent_with_fee)
+    # The first order was left open past the gateway's time; the citizen starts a second one.
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(hours=1))
+    second = begin_with_simulator(citizen_client, sent_with_fee)
+    assert second["vnp_TxnRef"] != first["vnp_TxnRef"]
+    play(citizen_client, first, "pay")  # then the first one's payment is confirmed
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PAID
+    assert (payment.paid_order_ref, payment.txn_ref) == (first["vnp_TxnRef"], second["vnp_TxnRef"])
+    assert timezone.localtime(payment.paid_order_at).strftime("%Y%m%d%H%M%S") == first["vnp_CreateDate"]
+    workflow.dossier_refuse(dossier=sent_with_fee, user=agency_officer, reason="Không thuộc thẩm quyền")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=payment, user=agency_officer, note="Hoàn phí")
+    assert refreshed(sent_with_fee).status == PaymentStatus.REFUNDED  # the gateway found the paid order
+
+
 def test_a_partial_refund_is_asked_as_such(paid_and_refused, agency_officer, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn một phần", amount=50000)
