@@ -14,6 +14,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
 
 from core.decorators import cache_page_for_anonymous
+from core.ratelimit import over_limit
 
 from . import selectors, services
 from .forms import ProcedureSearchForm
@@ -128,7 +129,10 @@ class SearchResultOpenedView(View):
     def _counted(self, request, response: HttpResponse, code: str) -> HttpResponse:
         if not selectors.procedure_is_published(code=code):
             raise Http404
-        services.search_result_opened(q=request.GET.get("q", "")[: ProcedureSearchForm.Q_MAX_LENGTH])
+        # Beyond its rate a client still reaches the procedure; its openings are no longer counted,
+        # so a script cannot make a query look useful to the staff.
+        if not over_limit(request, group="search_open"):
+            services.search_result_opened(q=request.GET.get("q", "")[: ProcedureSearchForm.Q_MAX_LENGTH])
         add_never_cache_headers(response)
         return response
 

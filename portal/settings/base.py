@@ -446,6 +446,7 @@ RATE_LIMITS = {
     "confirm_email": "1/3m",  # activation emails per address, outside signup
     "lookup": f"{env.int('LOOKUP_RATE_LIMIT', default=10)}/m",  # public lookups per client address
     "verify": f"{env.int('VERIFY_RATE_LIMIT', default=10)}/m",  # result verifications per client address
+    "search_open": "30/m",  # search results opened that are counted, per client address (beyond: not counted)
 }
 
 # --- Public statistics ----------------------------------------------------------------------

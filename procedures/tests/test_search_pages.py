@@ -96,6 +96,18 @@ def test_a_search_with_results_and_its_openings_are_counted_without_splitting_th
     assert SearchedQuery.objects.count() == 1 and MissedQuery.objects.get().query == "qwxz"
 
 
+def test_openings_beyond_the_rate_still_lead_to_the_procedure_but_are_not_counted(client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search_open": "2/m"}
+    procedure = ProcedureFactory(name="Đăng ký khai sinh")
+    client.get(LIST, {"q": "khai sinh"})
+    opened = reverse("procedures:from_search", args=[procedure.code]) + "?q=khai%20sinh"
+    for _ in range(4):
+        response = client.get(opened)
+        assert response.status_code == 302 and response["Location"] == procedure.get_absolute_url()
+    assert client.post(opened).status_code == 204
+    assert SearchedQuery.objects.get().opens == 2
+
+
 def test_a_bot_cannot_fill_the_counted_queries(client, settings):
     settings.SEARCH_STATS_NEW_PER_HOUR = 2
     ProcedureFactory(name="Đăng ký khai sinh")
