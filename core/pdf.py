@@ -24,6 +24,18 @@ def nfc(text) -> str:
     return unicodedata.normalize("NFC", str(text if text is not None else ""))
 
 
+def label_rows(pdf: FPDF, rows, *, width: float, label_width: float) -> None:
+    """Two columns, a bold label and its value (each may wrap; "—" for an empty value), one row
+    under the other: the layout every receipt of the portal uses."""
+    for label, value in rows:
+        pdf.set_font(SANS, "B", 10)
+        y = pdf.get_y()
+        pdf.multi_cell(label_width, 6, nfc(label), new_x="RIGHT", new_y="TOP")
+        pdf.set_font(SANS, "", 10)
+        pdf.multi_cell(width - label_width, 6, nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_y(max(pdf.get_y(), y + 6) + 1)
+
+
 def document(*, title: str = "", creator: str = "", created: datetime | None = None) -> FPDF:
     """An A4 document (millimetres) with the fonts registered as ``SANS`` and ``MONO``.
     ``created``: the creation date written into the file (default: now); a fixed one makes the

@@ -40,7 +40,13 @@ from .constants import PERM_PROCESS, PERM_RECEIVE, AttachmentKind, DossierStatus
 from .eform import display_answers
 from .forms import TRANSITION_FORMS, BulkAssignForm, ReceiveForm, RevokeResultForm, build_slots
 from .models import AgencyMembership, AgencyReason, Dossier, Holiday, Result
-from .permissions import agency_permissions, has_agency_permission, is_back_office_user, staff_agency_ids
+from .permissions import (
+    agency_permissions,
+    back_office_may,
+    has_agency_permission,
+    is_back_office_user,
+    staff_agency_ids,
+)
 
 # --- Helpers cached on the request: each is one query at most per page ----------------------
 
@@ -251,7 +257,7 @@ class DossierAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         user = request.user
-        if not is_back_office_user(user) or not (user.is_superuser or user.has_perm("dossiers.view_dossier")):
+        if not back_office_may(user):
             return False
         return obj is None or self._in_scope(request, obj)
 
@@ -268,12 +274,10 @@ class DossierAdmin(admin.ModelAdmin):
         return False
 
     def has_receive_permission(self, request):
-        user = request.user
-        return is_back_office_user(user) and (user.is_superuser or user.has_perm(f"dossiers.{PERM_RECEIVE}"))
+        return back_office_may(request.user, PERM_RECEIVE)
 
     def has_process_permission(self, request):
-        user = request.user
-        return is_back_office_user(user) and (user.is_superuser or user.has_perm(f"dossiers.{PERM_PROCESS}"))
+        return back_office_may(request.user, PERM_PROCESS)
 
     def get_list_display(self, request):
         ids = _scope_agency_ids(request)
@@ -755,8 +759,7 @@ class ResultAdmin(admin.ModelAdmin):
         return selectors.results_for_staff(request.user)
 
     def has_view_permission(self, request, obj=None):
-        user = request.user
-        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+        return back_office_may(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

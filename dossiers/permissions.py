@@ -28,6 +28,12 @@ def is_back_office_user(user) -> bool:
     return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_staff)
 
 
+def back_office_may(user, codename: str = "view_dossier") -> bool:
+    """A staff user who holds ``dossiers.<codename>`` through one of their agencies (a superuser
+    always): the gate of every back-office list and action, before each agency's own scope."""
+    return is_back_office_user(user) and (user.is_superuser or user.has_perm(f"dossiers.{codename}"))
+
+
 def staff_agency_ids(user: User) -> QuerySet:
     """The ids of the agencies ``user`` works for, as a subquery (no query of its own)."""
     return AgencyMembership.objects.filter(user=user).values("agency_id")

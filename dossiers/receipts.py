@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from core.pdf import SANS, document, nfc
+from core.pdf import SANS, document, label_rows, nfc
 
 from .constants import AttachmentKind
 from .eform import display_answers
@@ -90,14 +90,7 @@ def receipt_pdf(dossier: Dossier, *, lookup_url: str) -> bytes:
     )
     pdf.ln(4)
 
-    label_width = 55
-    for label, value in receipt_rows(dossier):
-        pdf.set_font(SANS, "B", 10)
-        y = pdf.get_y()
-        pdf.multi_cell(label_width, 6, nfc(label), new_x="RIGHT", new_y="TOP")
-        pdf.set_font(SANS, "", 10)
-        pdf.multi_cell(width - label_width, 6, nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 6) + 1)
+    label_rows(pdf, receipt_rows(dossier), width=width, label_width=55)
 
     documents = receipt_documents(dossier)
     pdf.ln(2)

@@ -12,7 +12,7 @@ from core.money import vnd
 
 from .. import selectors
 from ..constants import PERM_RECEIVE
-from ..permissions import has_agency_permission, is_back_office_user, staff_agency_ids
+from ..permissions import back_office_may, has_agency_permission, staff_agency_ids
 from . import services
 from .constants import REFUND_DOSSIER_STATUSES, UNPAID_STATUSES, PaymentStatus
 from .models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
@@ -146,8 +146,7 @@ class PaymentAdmin(admin.ModelAdmin):
         )
 
     def has_view_permission(self, request, obj=None):
-        user = request.user
-        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+        return back_office_may(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)
@@ -226,8 +225,7 @@ class BankStatementLineAdmin(admin.ModelAdmin):
         return lines.filter(agency__in=staff_agency_ids(request.user))
 
     def has_view_permission(self, request, obj=None):
-        user = request.user
-        return is_back_office_user(user) and (user.is_superuser or user.has_perm("dossiers.view_dossier"))
+        return back_office_may(request.user)
 
     def has_module_permission(self, request):
         return self.has_view_permission(request)

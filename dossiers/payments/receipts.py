@@ -8,7 +8,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.money import vnd, vnd_in_words
-from core.pdf import SANS, document, nfc
+from core.pdf import SANS, document, label_rows, nfc
 
 from ..receipts import qr_png
 from .models import Payment
@@ -52,14 +52,7 @@ def receipt_pdf(payment: Payment, *, verify_url: str) -> bytes:
     pdf.set_font(SANS, "B", 15)
     pdf.cell(width, 8, nfc(_("ELECTRONIC RECEIPT OF FEES")), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    label_width = 50
-    for label, value in receipt_rows(payment):
-        pdf.set_font(SANS, "B", 10)
-        y = pdf.get_y()
-        pdf.multi_cell(label_width, 6, nfc(label), new_x="RIGHT", new_y="TOP")
-        pdf.set_font(SANS, "", 10)
-        pdf.multi_cell(width - label_width, 6, nfc(value or "—"), align="L", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_y(max(pdf.get_y(), y + 6) + 1)
+    label_rows(pdf, receipt_rows(payment), width=width, label_width=50)
     pdf.ln(4)
     pdf.set_font(SANS, "", 9)
     pdf.multi_cell(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from dossiers import deadlines, selectors
 from dossiers.constants import Queue
 from dossiers.models import AgencyMembership
-from dossiers.permissions import is_back_office_user
+from dossiers.permissions import back_office_may
 
 register = template.Library()
 
@@ -30,7 +30,7 @@ def officer_queues(context) -> dict | None:
     """The queues of the requesting officer, or None for someone without the dossier list."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    if not is_back_office_user(user) or not (user.is_superuser or user.has_perm("dossiers.view_dossier")):
+    if not back_office_may(user):
         return None
     cutoff = deadlines.due_soon_cutoff()
     counts = selectors.queue_counts(user=user, cutoff=cutoff)
