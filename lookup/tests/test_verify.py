@@ -90,7 +90,7 @@ def test_a_wrong_captcha_reveals_nothing(client, result):
     assert result.sha256 not in html and result.agency.name not in html
 
 
-@override_settings(RATE_LIMITS={"verify": "2/m"})
+@override_settings(RATE_LIMITS={"verify": "2/d"})
 def test_verifications_are_rate_limited(client, captcha_ok, result):
     for _ in range(2):
         assert verify(client, result.code, captcha_ok).status_code == 200

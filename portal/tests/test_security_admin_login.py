@@ -75,7 +75,7 @@ def test_failures_at_the_admins_door_count_at_the_citizens_door(client):
 
 
 def test_too_many_admin_login_attempts_from_one_address_get_the_429_page(client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "3/m", "login_failed_ip": None}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "login": "3/d", "login_failed_ip": None}
     officer = UserFactory(staff=True)
     statuses = [admin_login(client, officer.email, PASSWORD).status_code for _ in range(4)]
     assert statuses[:3] == [302, 302, 302]

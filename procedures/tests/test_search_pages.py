@@ -97,7 +97,7 @@ def test_a_search_with_results_and_its_openings_are_counted_without_splitting_th
 
 
 def test_openings_beyond_the_rate_still_lead_to_the_procedure_but_are_not_counted(client, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search_open": "2/m"}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "search_open": "2/d"}
     procedure = ProcedureFactory(name="Đăng ký khai sinh")
     client.get(LIST, {"q": "khai sinh"})
     opened = reverse("procedures:from_search", args=[procedure.code]) + "?q=khai%20sinh"
