@@ -104,8 +104,7 @@ def test_bad_codes_get_a_message_never_a_500_nor_raw_html(client, captcha_ok, co
     assert "error-summary" in html
 
 
-def test_eleventh_quick_lookup_is_limited(client, captcha_ok, sent_dossier, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "lookup": "10/d"}
+def test_eleventh_quick_lookup_is_limited(client, captcha_ok, sent_dossier):
     statuses = [look_up(client, sent_dossier.code, captcha_ok).status_code for _ in range(10)]
     assert statuses == [200] * 10
     response = look_up(client, sent_dossier.code, captcha_ok)
