@@ -16,7 +16,7 @@ A query goes through ``plan()`` before it is run:
    giấy, hồ sơ…) weigh little: they only rank, they do not decide what matches.
 4. **Typos**: a word of three letters or more that no document has is replaced by the words of
    the documents one wrong, missing, extra or swapped letter away (``SearchWord``, the vocabulary,
-   one query with ``levenshtein_less_equal`` from fuzzystrmatch plus the swaps written out);
+   read once per catalogue version and searched in memory);
    a word with no close spelling is left out. The view then offers the corrected query.
 
 Then a procedure matches when it holds every meaningful word anywhere, or one of them in its
@@ -44,11 +44,9 @@ words two edits reach other real words ("thuong", "truong", "chuong").
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import reduce
 from itertools import combinations, pairwise
 
 from django.contrib.postgres.aggregates import StringAgg
@@ -60,7 +58,6 @@ from django.db.models import (
     F,
     FloatField,
     Func,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -69,7 +66,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Concat, Left, Length, Lower, StrIndex
-from django.db.models.lookups import GreaterThan, LessThanOrEqual
+from django.db.models.lookups import GreaterThan
 
 from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, SearchWord
 from .normalise import normalise
@@ -82,6 +79,7 @@ TYPO_MIN_LENGTH = 3  # shorter words are one letter away from too many others
 STOP_WEIGHT = 0.15
 NAME_POINTS, BODY_POINTS, PAIR_POINTS, ACCENT_POINTS = 2.0, 1.0, 1.0, 0.3
 _WORD = re.compile(r"[a-z0-9]+")
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a vocabulary word is made of (_WORD)
 _NUMBER = re.compile(r"[0-9]+")
 DOCUMENT_COLUMNS = ("search_vector", "name_vector", "search_name", "search_name_written")
 
@@ -239,48 +237,44 @@ def _doubled(word: str) -> list[int]:
     return [i for i in range(1, len(word)) if word[i] == word[i - 1]]
 
 
-def _vocabulary(words: list[str], correctable: list[str]) -> tuple[set[str], dict[str, list[str]]]:
-    """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
-    one edit away (one query)."""
-    distances = {
-        f"d{index}": Func(
-            F("word"), Value(word), Value(1), function="levenshtein_less_equal", output_field=IntegerField()
-        )
-        for index, word in enumerate(correctable)
+def _one_edit(word: str) -> set[str]:
+    """Every string one deleted, replaced or inserted letter away from ``word`` (the vocabulary's
+    letters: see ``refresh``)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    return {
+        *(head + tail[1:] for head, tail in splits if tail),
+        *(head + letter + tail[1:] for head, tail in splits if tail for letter in ALPHABET),
+        *(head + letter + tail for head, tail in splits for letter in ALPHABET),
     }
-    swaps = {swap: word for word in correctable for swap in _swaps(word) if swap != word}
-    # The length test skips most of the list before a distance is computed.
-    near = [
-        Q(length__range=(len(word) - 1, len(word) + 1)) & LessThanOrEqual(distances[f"d{index}"], 1)
-        for index, word in enumerate(correctable)
-    ]
-    rows = list(
-        SearchWord.objects.annotate(length=Length("word"), **distances)
-        .filter(reduce(operator.or_, near, Q(word__in=[*words, *swaps])))
-        .order_by("word")
-        .values_list("word", *distances)
-    )
-    known = {row[0] for row in rows}
-    close: dict[str, list[str]] = {word: [] for word in correctable}
-    for row in rows:
-        if row[0] in swaps:
-            close[swaps[row[0]]].append(row[0])
-    for index, word in enumerate(correctable):
+
+
+def _vocabulary(
+    words: list[str], correctable: list[str], vocabulary: frozenset[str]
+) -> tuple[set[str], dict[str, list[str]]]:
+    """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
+    one edit away. In memory: the vocabulary is a few thousand short words (Vietnamese syllables
+    written without accents), and the ~500 strings one edit from a word are looked up in a set
+    faster than PostgreSQL answered the same question with ``levenshtein_less_equal`` (1–4 ms of
+    SQL per search, docs/benchmarks/catalogue.md)."""
+    known = {word for word in words if word in vocabulary}
+    close: dict[str, list[str]] = {}
+    for word in (word for word in correctable if word not in known):
         # The likeliest slip first: two letters typed in the wrong order ("hno" → "hon"), a key
         # pressed twice ("xee" → "xe"), a letter left out (unaccented Vietnamese: "sin" for
         # "sinh"), then a wrong or an extra letter. Only the likeliest kind found is kept: "ho"
         # and "nho" are one letter from "hno" too, and would bring half the catalogue.
-        if not close[word]:
-            near_words = [row[0] for row in rows if row[index + 1] <= 1]
-            doubled = [w for w in near_words if any(word[:i] + word[i + 1 :] == w for i in _doubled(word))]
-            longer = [w for w in near_words if len(w) > len(word)]
-            close[word] = doubled or longer or near_words
+        swapped = sorted({swap for swap in _swaps(word) if swap != word and swap in vocabulary})
+        near = sorted(candidate for candidate in _one_edit(word) - {word} if candidate in vocabulary)
+        doubled = [w for w in near if any(word[:i] + word[i + 1 :] == w for i in _doubled(word))]
+        longer = [w for w in near if len(w) > len(word)]
+        close[word] = swapped or doubled or longer or near
     return known, close
 
 
-def plan(q: str, synonyms: dict[str, str], *, prefix: bool = False) -> Plan:
-    """The query ``q`` as it will be searched (see the module): one query to the vocabulary.
-    With ``prefix`` (autocomplete), the last word typed may be the start of a word."""
+def plan(q: str, synonyms: dict[str, str], vocabulary: frozenset[str], *, prefix: bool = False) -> Plan:
+    """The query ``q`` as it will be searched (see the module), from the synonym dictionary and
+    the vocabulary (``SearchWord``), no query. With ``prefix`` (autocomplete), the last word typed
+    may be the start of a word."""
     typed = normalise(q).split()[:MAX_WORDS]
     if not typed:
         return Plan(terms=(), pairs=(), accented=())
@@ -302,7 +296,7 @@ def plan(q: str, synonyms: dict[str, str], *, prefix: bool = False) -> Plan:
         for word, (_weight, by_user, _stop) in unique.items()
         if by_user and len(word) >= TYPO_MIN_LENGTH and not _NUMBER.fullmatch(word)
     ]
-    known, close = _vocabulary(list(unique), correctable) if unique else (set(), {})
+    known, close = _vocabulary(list(unique), correctable, vocabulary)
     terms: dict[str, Term] = {}
     for word, (weight, _by_user, stop) in unique.items():
         if word in known:

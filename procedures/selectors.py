@@ -17,7 +17,7 @@ from django.db.models import Count, Q, QuerySet
 from core.collation import vietnamese_key
 
 from . import search
-from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, Synonym
+from .models import Agency, Field, Procedure, RequiredDocument, SearchEntry, SearchWord, Synonym
 from .normalise import normalise
 
 CACHE_VERSION_KEY = "procedures:catalogue-version"
@@ -120,6 +120,10 @@ class CatalogueMeta:
     def synonyms(self) -> dict[str, str]:
         return catalogue_synonyms(version=self.version)
 
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return catalogue_vocabulary(version=self.version)
+
 
 def catalogue_synonyms(*, version: int) -> dict[str, str]:
     """The synonym dictionary, normalised (everyday words → official words), read when a search
@@ -130,6 +134,14 @@ def catalogue_synonyms(*, version: int) -> dict[str, str]:
         return {key: normalise(meaning) for key, meaning in Synonym.objects.values_list("key", "meaning")}
 
     return _cached("synonyms", build, version=version)
+
+
+def catalogue_vocabulary(*, version: int) -> frozenset[str]:
+    """Every word of the search documents (``SearchWord``), which typos are corrected against, read
+    when a search needs it and cached per catalogue version (one query when cold). Cached as one
+    string: a few thousand words unpickle as a string several times faster than as a set."""
+    words = _cached("vocabulary", lambda: " ".join(SearchWord.objects.values_list("word", flat=True)), version=version)
+    return frozenset(words.split())
 
 
 def catalogue_meta() -> CatalogueMeta:
@@ -173,11 +185,10 @@ def _cube(entries: QuerySet[SearchEntry]) -> Cube:
     )
 
 
-def _search(q: str, synonyms: dict[str, str]) -> tuple[search.Plan, Cube]:
-    """The query as searched (one query to the vocabulary) and its matches counted by agency,
-    field and level (one query; one more for each level of tolerance that finds nothing, at most
-    three, see ``search.tiers``)."""
-    the_plan = search.plan(q, synonyms)
+def _search(q: str, meta: CatalogueMeta) -> tuple[search.Plan, Cube]:
+    """The query as searched and its matches counted by agency, field and level (one query; one
+    more for each level of tolerance that finds nothing, at most three, see ``search.tiers``)."""
+    the_plan = search.plan(q, meta.synonyms, meta.vocabulary)
     if not the_plan.terms:
         return the_plan, []
     for tier in search.tiers(the_plan):
@@ -313,17 +324,16 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
     """Published procedures for the list page: filtered, searched, counted per filter, ordered.
 
     Queries when nothing is cached: the agency tree and the fields, and with a keyword the
-    synonyms (cached per catalogue version, computed ahead by ``tasks.catalogue_warm`` after a
-    change); with a keyword,
-    the vocabulary look-up and the matches counted by agency, field and level (one query each,
-    cached per keyword and catalogue version: every filter's counts are added up from them; one
-    more when nothing matches the usual way, see ``search``); and ``rows()`` (two queries: the
-    ranked ids, the page's procedures).
+    synonyms and the vocabulary (cached per catalogue version, computed ahead by
+    ``tasks.catalogue_warm`` after a change); with a keyword, the matches counted by agency, field
+    and level (one query, cached per keyword and catalogue version: every filter's counts are
+    added up from it; one more for each level of tolerance that finds nothing, see
+    ``search.tiers``); and ``rows()`` (two queries: the ranked ids, the page's procedures).
     """
     meta = meta or catalogue_meta()
     words = _typed(query.q)
     if words:
-        the_plan, cube = _cached("search", lambda: _search(query.q, meta.synonyms), words, version=meta.version)
+        the_plan, cube = _cached("search", lambda: _search(query.q, meta), words, version=meta.version)
     else:
         the_plan = search.Plan(terms=(), pairs=(), accented=())
         cube = _cached("list", lambda: _cube(SearchEntry.objects.filter(is_published=True)), version=meta.version)
@@ -345,14 +355,16 @@ def procedure_catalogue(*, query: CatalogueQuery, meta: CatalogueMeta | None = N
 
 def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
     """Autocomplete: the first results of the same search as the list page, the last word taken
-    as the start of a word (three queries when cold: the vocabulary, the ranked ids, the rows, and
-    one more for each level of tolerance that finds nothing; the plan is cached per keyword and
-    catalogue version)."""
+    as the start of a word (two queries when cold: the ranked ids, the rows, and one more for
+    each level of tolerance that finds nothing; the plan is cached per keyword and catalogue
+    version)."""
     meta = catalogue_meta()
     words = _typed(q)
     if not words:
         return []
-    the_plan = _cached("suggest", lambda: search.plan(q, meta.synonyms, prefix=True), words, version=meta.version)
+    the_plan = _cached(
+        "suggest", lambda: search.plan(q, meta.synonyms, meta.vocabulary, prefix=True), words, version=meta.version
+    )
     if not the_plan.terms:
         return []
     for tier in search.tiers(the_plan)[:-1]:  # widened while nothing is found (one query each)
@@ -364,11 +376,12 @@ def procedure_suggestions(*, q: str, limit: int = 8) -> list[Procedure]:
 
 def catalogue_warm() -> None:
     """Compute what every visitor of a new catalogue version needs (the agency tree, the fields,
-    the synonyms, the counts of the plain list, which the agency page reads too) before the first
-    one asks."""
+    the synonyms and the vocabulary, the counts of the plain list, which the agency page reads
+    too) before the first one asks."""
     meta = catalogue_meta()
     procedure_catalogue(query=CatalogueQuery(), meta=meta)
     catalogue_synonyms(version=meta.version)
+    catalogue_vocabulary(version=meta.version)
 
 
 def procedure_detail(*, code: str) -> Procedure:
