@@ -1,7 +1,9 @@
+from html import escape
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.urls import reverse_lazy
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .constants import ServiceLevel
@@ -19,18 +21,20 @@ class OptionsSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         final = {**self.build_attrs(self.attrs, attrs), "name": name}
-        attributes = format_html_join(
-            "",
-            ' {}="{}"',
-            ((key, val) for key, val in final.items() if val is not None and val is not False and val is not True),
-        ) + format_html_join("", " {}", ((key,) for key, val in final.items() if val is True))
-        chosen = "" if value is None else str(value)
-        options = format_html_join(
-            "\n",
-            '<option value="{}"{}>{}</option>',
-            ((option, " selected" if str(option) == chosen else "", label) for option, label in self.choices),
+        attributes = "".join(
+            f' {key}="{escape(str(val))}"' if val is not True else f" {key}"
+            for key, val in final.items()
+            if val is not None and val is not False
         )
-        return format_html("<select{}>\n{}\n</select>", attributes, options)
+        chosen = "" if value is None else str(value)
+        # html.escape: django.utils.html.escape calls it too, behind a lazy-string check that cost
+        # more than the escaping on ~250 options.
+        options = "\n".join(
+            f'<option value="{escape(str(option))}"{" selected" if str(option) == chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for option, label in self.choices
+        )
+        return mark_safe(f"<select{attributes}>\n{options}\n</select>")  # noqa: S308 - every value escaped above
 
 
 class ProcedureSearchForm(forms.Form):
