@@ -333,9 +333,8 @@ def main() -> None:
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_bench")
     os.environ.setdefault("CACHE_KEY_PREFIX", "bench-catalogue")
     ensure_database(os.environ["DATABASE_URL"])
-    import django
+    import portal.wsgi  # noqa: F401 - the process starts as a gunicorn worker does (settings, URLconf, gc.freeze)
 
-    django.setup()
     populate()
     from procedures.models import Procedure
 
