@@ -24,8 +24,8 @@ name (a GIN look-up each), so an extra word never empties the result; only when 
 that way does the search take any procedure holding any word (``Plan.broad``). Results are
 ordered by ``score``: each word found in the name counts twice its weight, found elsewhere once;
 two words typed side by side and found side by side in the name add a point (``khai tử`` over
-``tử``… ``khai``); a word typed with its accents and found so in the name adds a little (``đồ``
-above ``độ``). Then the shortest name, then by name.
+``tử``… ``khai``); a meaningful word typed with its accents and found so in the name adds a
+little (``đồ`` above ``độ``). Then the shortest name, then by name.
 
 Why not ``SearchRank`` (measured again on 2026-12-06, docs/benchmarks/catalogue.md, "SearchRank
 and trigrams"): ``ts_rank`` cannot weigh one query word less than another (stop words), and the
@@ -314,7 +314,14 @@ def plan(q: str, synonyms: dict[str, str], vocabulary: frozenset[str], *, prefix
         if first in terms and second in terms and first != second and not (terms[first].stop or terms[second].stop)
     }
     written = " ".join(re.sub(r"[\W_]+", " ", q.lower()).split()[:MAX_WORDS]).split()
-    accented = tuple(dict.fromkeys(word for word in written if normalise(word) != word and normalise(word) in terms))
+    # Accents count for the words that say what is asked for: a stop word's ("hồ" of "hồ sơ") say nothing.
+    accented = tuple(
+        dict.fromkeys(
+            word
+            for word in written
+            if normalise(word) != word and normalise(word) in terms and not terms[normalise(word)].stop
+        )
+    )
     return Plan(terms=tuple(terms.values()), pairs=tuple(sorted(pairs)), accented=accented)
 
 
