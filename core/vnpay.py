@@ -18,6 +18,10 @@ from collections.abc import Mapping
 
 VERSION = "2.1.0"
 SUCCESS = "00"
+# vnp_TransactionStatus in the answer to a refund request whose vnp_ResponseCode is 00: the refund
+# is made (00), being processed by VNPAY (05) or sent to the bank (06); anything else (09: the
+# refund is refused) is not a refund.
+REFUND_ACCEPTED = frozenset({"00", "05", "06"})
 # IPN answers the merchant returns (the gateway retries on anything but 00 and 02).
 RSP_OK = {"RspCode": "00", "Message": "Confirm Success"}
 RSP_NOT_FOUND = {"RspCode": "01", "Message": "Order not found"}

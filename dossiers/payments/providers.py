@@ -236,6 +236,9 @@ class VnpayProvider(Provider):
         if not vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, self.secret):
             raise InvalidSignature("refund answer does not verify")
         code = str(answer.get("vnp_ResponseCode", ""))
+        status = str(answer.get("vnp_TransactionStatus", ""))
+        if code == vnpay.SUCCESS and status not in vnpay.REFUND_ACCEPTED:
+            code = status or "?"  # the request was answered, the refund was not made: its status says why
         return RefundAnswer(
             refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.refund_order[0],
             code=code,

@@ -718,6 +718,34 @@ def test_a_refund_answer_without_the_gateways_signature_refunds_nothing(
     assert payment.status == PaymentStatus.PAID and payment.refund_error
 
 
+@pytest.mark.parametrize(
+    ("status", "refunded"),
+    [("00", True), ("05", True), ("06", True), ("09", False), ("", False)],
+)
+def test_a_refund_counts_only_when_the_gateway_says_it_is_made_or_under_way(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, status, refunded
+):
+    """VNPAY answers 00 to a refund request it handled; its transaction status says what became of
+    the refund: made (00), being processed (05), sent to the bank (06), refused (09)."""
+    from dossiers.payments import simulator
+
+    real = simulator.refund
+
+    def answered(body: dict) -> dict:
+        answer = {**real(body), "vnp_TransactionStatus": status}
+        return {**answer, "vnp_SecureHash": vnpay.sign_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, SECRET)}
+
+    monkeypatch.setattr(simulator, "refund", answered)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    if refunded:
+        assert payment.status == PaymentStatus.REFUNDED and not payment.refund_error
+    else:
+        assert payment.status == PaymentStatus.PAID and payment.refund_requested_at is None
+        assert f"({status or '?'}:" in payment.refund_error
+
+
 def test_the_simulator_refuses_a_forged_an_unknown_or_a_too_large_refund(paid_and_refused):
     from dossiers.payments import providers as payment_providers
     from dossiers.payments import simulator
