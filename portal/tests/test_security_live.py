@@ -76,6 +76,7 @@ def live(tmp_path_factory):
             database_url=_database_url(),
             redis_url=redis_server.url,
         )
+        portal.env["LIVE_RATES_PER_DAY"] = "1"  # production's counts, no window to roll over mid-test
         try:
             portal.start()
             yield portal, redis_server
