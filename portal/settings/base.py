@@ -102,12 +102,6 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 # portal restart.
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The planner's price of a random page read, for data in memory or on SSD (1.1, the usual value;
-# PostgreSQL's default of 4 prices spinning disks). At 4 it scanned all 10,000 search entries
-# (11 ms) rather than read the GIN indexes (2 ms) for a search matching 15 % of them
-# (docs/benchmarks/catalogue.md). Set per connection, so the embedded server gets it too.
-_options = DATABASES["default"].setdefault("OPTIONS", {})
-_options["options"] = f"-c random_page_cost=1.1 {_options.get('options', '')}".strip()
 
 # --- Cache -------------------------------------------------------------------------------------
 # Rate limits must be shared by every web process: Redis whenever there is more than one.
