@@ -189,9 +189,10 @@ class SearchWord(models.Model):
     """One distinct word of the search documents (names, descriptions, documents, agencies): the
     vocabulary the search corrects misspelt words against (``search``).
 
-    Why a list: a query word missing from it can match nothing, so it is looked up here (a
-    primary-key probe) and its close spellings found among a few thousand short words, instead of
-    comparing the whole query to every name letter by letter. Filled by ``search.refresh`` for the
+    Why a list: a query word missing from it can match nothing, so it is looked up here and its
+    close spellings found among a few thousand short words (read once per catalogue version and
+    searched in memory, ``search.Vocabulary``), instead of comparing the whole query to every name
+    letter by letter. Filled by ``search.refresh`` for the
     procedures it refreshes; a word is never removed (a word no document has any more only stays
     uncorrected: the search finds nothing for it, as it would for any word). Numbers are left out.
     """

@@ -27,19 +27,20 @@ two words typed side by side and found side by side in the name add a point (``k
 ``tử``… ``khai``); a meaningful word typed with its accents and found so in the name adds a
 little (``đồ`` above ``độ``). Then the shortest name, then by name.
 
-Why not ``SearchRank`` (measured again on 2026-12-06, docs/benchmarks/catalogue.md, "SearchRank
-and trigrams"): ``ts_rank`` cannot weigh one query word less than another (stop words), and the
-stored vector of everything is stripped of positions and weights. Per word, ``SearchRank`` over
-the name weighted A and the rest (weights D..A from 0.1/0.2/0.4/1 to 1/1/1/1) in place of the
-name and body points lost the relevance set's top-1 (86–92 % against 97 %); as the tie-breaker
-inside equal scores (over the name, normalised by its length) it kept 97 % / 100 % but made the
-ranking's SQL 5–20 % slower (and reordered 7 of the benchmark's 23 first pages, for no gain the
-set can see): not adopted. Why not trigram similarity for typos: ``TrigramWordSimilarity`` of a short misspelt word
+Why not ``SearchRank`` (measured again on 2026-12-06, docs/benchmarks/catalogue.md, "SearchRank and
+trigrams"): ``ts_rank`` cannot weigh one query word less than another (stop words), and the stored
+vector of everything is stripped of positions and weights. Per word, ``SearchRank`` over the name
+weighted A and the rest (weights D..A from 0.1/0.2/0.4/1 to 1/1/1/1) in place of the name and body
+points lost the relevance set's top-1 (86–92 % against 97 %); as the tie-breaker inside equal
+scores (over the name, normalised by its length) it kept 97 % / 100 % but made the ranking's SQL
+5–20 % slower (and reordered 7 of the benchmark's 23 first pages, for no gain the set can see): not
+adopted. Why not trigram similarity for typos: ``TrigramWordSimilarity`` of a short misspelt word
 and the right one is under the usual 0.3 threshold ("hno"/"hon" 0.25), and the rule this module
-keeps (one edit for every word of three letters or more) already costs one query for all the
-words; a two-edit pass for words of seven letters or more would never fire (Vietnamese syllables
-are at most seven letters: no word of the vocabulary has seven, ten have six) and on six-letter
-words two edits reach other real words ("thuong", "truong", "chuong").
+keeps (one edit for every word of three letters or more) costs no query at all (the vocabulary is
+read once per catalogue version, ``Vocabulary``); a two-edit pass for words of seven letters or
+more would never fire (Vietnamese syllables are at most seven letters: no word of the vocabulary
+has seven, ten have six) and on six-letter words two edits reach other real words ("thuong",
+"truong", "chuong").
 """
 
 from __future__ import annotations
@@ -79,7 +80,6 @@ TYPO_MIN_LENGTH = 3  # shorter words are one letter away from too many others
 STOP_WEIGHT = 0.15
 NAME_POINTS, BODY_POINTS, PAIR_POINTS, ACCENT_POINTS = 2.0, 1.0, 1.0, 0.3
 _WORD = re.compile(r"[a-z0-9]+")
-ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"  # what a vocabulary word is made of (_WORD)
 _NUMBER = re.compile(r"[0-9]+")
 DOCUMENT_COLUMNS = ("search_vector", "name_vector", "search_name", "search_name_written")
 
@@ -127,7 +127,7 @@ class Plan:
 
     terms: tuple[Term, ...]
     pairs: tuple[tuple[int, int], ...]  # terms typed side by side (indices into terms)
-    accented: tuple[str, ...]  # words typed with accents, lower case, as typed
+    accented: tuple[str, ...]  # meaningful words typed with accents, lower case, as typed
     need: int = 0  # how many meaningful words a name must hold (0: all; see ``tiers``)
     broad: bool = False  # nothing matched the usual way: any document holding any word
 
@@ -138,6 +138,21 @@ class Plan:
     @property
     def meaningful(self) -> tuple[Term, ...]:
         return tuple(term for term in self.terms if not term.stop) or self.terms
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The words of the search documents (``SearchWord``), which misspelt words are corrected
+    against; kept as one space-separated string in the cache (``selectors.catalogue_vocabulary``)."""
+
+    words: frozenset[str]
+    letters: str  # every letter the words are made of: what a slip may have typed instead
+    longest: int
+
+    @classmethod
+    def of(cls, text: str) -> Vocabulary:
+        words = frozenset(text.split())
+        return cls(words=words, letters="".join(sorted(set(text) - {" "})), longest=max(map(len, words), default=0))
 
 
 def _name(model, column: str) -> Subquery:
@@ -237,41 +252,42 @@ def _doubled(word: str) -> list[int]:
     return [i for i in range(1, len(word)) if word[i] == word[i - 1]]
 
 
-def _one_edit(word: str) -> set[str]:
-    """Every string one deleted, replaced or inserted letter away from ``word`` (the vocabulary's
-    letters: see ``refresh``)."""
+def _one_edit(word: str, letters: str) -> set[str]:
+    """Every string one deleted, replaced or inserted letter (of ``letters``) away from ``word``."""
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
     return {
         *(head + tail[1:] for head, tail in splits if tail),
-        *(head + letter + tail[1:] for head, tail in splits if tail for letter in ALPHABET),
-        *(head + letter + tail for head, tail in splits for letter in ALPHABET),
+        *(head + letter + tail[1:] for head, tail in splits if tail for letter in letters),
+        *(head + letter + tail for head, tail in splits for letter in letters),
     }
 
 
 def _vocabulary(
-    words: list[str], correctable: list[str], vocabulary: frozenset[str]
+    words: list[str], correctable: list[str], vocabulary: Vocabulary
 ) -> tuple[set[str], dict[str, list[str]]]:
     """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
     one edit away. In memory: the vocabulary is a few thousand short words (Vietnamese syllables
     written without accents), and the ~500 strings one edit from a word are looked up in a set
     faster than PostgreSQL answered the same question with ``levenshtein_less_equal`` (1–4 ms of
     SQL per search, docs/benchmarks/catalogue.md)."""
-    known = {word for word in words if word in vocabulary}
+    known = {word for word in words if word in vocabulary.words}
     close: dict[str, list[str]] = {}
-    for word in (word for word in correctable if word not in known):
+    # A word longer than any in the vocabulary but one has no close spelling (and a pasted
+    # 200-letter "word" would make 14,000 strings to look up).
+    for word in (w for w in correctable if w not in known and len(w) <= vocabulary.longest + 1):
         # The likeliest slip first: two letters typed in the wrong order ("hno" → "hon"), a key
         # pressed twice ("xee" → "xe"), a letter left out (unaccented Vietnamese: "sin" for
         # "sinh"), then a wrong or an extra letter. Only the likeliest kind found is kept: "ho"
         # and "nho" are one letter from "hno" too, and would bring half the catalogue.
-        swapped = sorted({swap for swap in _swaps(word) if swap != word and swap in vocabulary})
-        near = sorted(candidate for candidate in _one_edit(word) - {word} if candidate in vocabulary)
+        swapped = sorted({swap for swap in _swaps(word) if swap != word and swap in vocabulary.words})
+        near = sorted(w for w in _one_edit(word, vocabulary.letters) - {word} if w in vocabulary.words)
         doubled = [w for w in near if any(word[:i] + word[i + 1 :] == w for i in _doubled(word))]
         longer = [w for w in near if len(w) > len(word)]
         close[word] = swapped or doubled or longer or near
     return known, close
 
 
-def plan(q: str, synonyms: dict[str, str], vocabulary: frozenset[str], *, prefix: bool = False) -> Plan:
+def plan(q: str, synonyms: dict[str, str], vocabulary: Vocabulary, *, prefix: bool = False) -> Plan:
     """The query ``q`` as it will be searched (see the module), from the synonym dictionary and
     the vocabulary (``SearchWord``), no query. With ``prefix`` (autocomplete), the last word typed
     may be the start of a word."""
@@ -314,14 +330,10 @@ def plan(q: str, synonyms: dict[str, str], vocabulary: frozenset[str], *, prefix
         if first in terms and second in terms and first != second and not (terms[first].stop or terms[second].stop)
     }
     written = " ".join(re.sub(r"[\W_]+", " ", q.lower()).split()[:MAX_WORDS]).split()
-    # Accents count for the words that say what is asked for: a stop word's ("hồ" of "hồ sơ") say nothing.
-    accented = tuple(
-        dict.fromkeys(
-            word
-            for word in written
-            if normalise(word) != word and normalise(word) in terms and not terms[normalise(word)].stop
-        )
-    )
+    # Accents count for the words that say what is asked for (a stop word's, "hồ" of "hồ sơ", say
+    # nothing), unless the query is only such words.
+    asked = {term.typed for term in terms.values() if not term.stop} or set(terms)
+    accented = tuple(dict.fromkeys(word for word in written if normalise(word) != word and normalise(word) in asked))
     return Plan(terms=tuple(terms.values()), pairs=tuple(sorted(pairs)), accented=accented)
 
 
@@ -359,7 +371,9 @@ def matches(the_plan: Plan, via: str = "") -> Q:
     )
     if all(term.stop for term in meaningful):  # only words such as "thủ tục cấp giấy": they are everywhere
         return in_name
-    return Q(**{f"{via}search_vector": _query(_all(meaningful))}) | in_name
+    anywhere = Q(**{f"{via}search_vector": _query(_all(meaningful))})
+    # A name holding every word is a document holding every word (the name is part of it).
+    return anywhere if need == len(meaningful) else anywhere | in_name
 
 
 def _in_name(column: str, word: str) -> GreaterThan:

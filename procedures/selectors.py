@@ -121,7 +121,7 @@ class CatalogueMeta:
         return catalogue_synonyms(version=self.version)
 
     @cached_property
-    def vocabulary(self) -> frozenset[str]:
+    def vocabulary(self) -> search.Vocabulary:
         return catalogue_vocabulary(version=self.version)
 
 
@@ -136,12 +136,12 @@ def catalogue_synonyms(*, version: int) -> dict[str, str]:
     return _cached("synonyms", build, version=version)
 
 
-def catalogue_vocabulary(*, version: int) -> frozenset[str]:
+def catalogue_vocabulary(*, version: int) -> search.Vocabulary:
     """Every word of the search documents (``SearchWord``), which typos are corrected against, read
     when a search needs it and cached per catalogue version (one query when cold). Cached as one
     string: a few thousand words unpickle as a string several times faster than as a set."""
-    words = _cached("vocabulary", lambda: " ".join(SearchWord.objects.values_list("word", flat=True)), version=version)
-    return frozenset(words.split())
+    text = _cached("vocabulary", lambda: " ".join(SearchWord.objects.values_list("word", flat=True)), version=version)
+    return search.Vocabulary.of(text)
 
 
 def catalogue_meta() -> CatalogueMeta:

@@ -162,8 +162,8 @@ def test_every_procedure_has_its_entry_after_an_import(demo_catalogue):
 
 
 def test_after_a_catalogue_change_the_plain_list_is_ready(client, catalogue, django_capture_on_commit_callbacks):
-    """The warm-up that follows a change computes the agency tree, the fields and the plain list's
-    counts, so its first visitor pays only for the page's rows."""
+    """The warm-up that follows a change computes the agency tree, the fields, the synonyms, the
+    vocabulary and the plain list's counts, so its first visitor pays only for the page's rows."""
     with django_capture_on_commit_callbacks(execute=True):
         services.catalogue_changed()
     with CaptureQueriesContext(connection) as ctx:
