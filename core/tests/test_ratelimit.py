@@ -1,6 +1,5 @@
 import pytest
 import redis
-from django.conf import settings
 from django.test import RequestFactory
 
 from core.ratelimit import client_ip, over_limit
