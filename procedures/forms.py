@@ -17,12 +17,12 @@ class OptionsSelect(forms.Select):
     filter has ~220 options (every agency of the tree, with its count), and Django renders each
     option through two templates (``select_option.html`` and its ``attrs.html``), which was half of
     a cold catalogue page's time (docs/benchmarks/catalogue.md). Same markup; flat choices only,
-    one value. The options are ``options`` (value, label), set by the form once their counts are
-    known: ``choices`` would normalise the ~250 pairs again on every page."""
+    one value. The options are ``labelled_options`` (value, label), set by the form once their
+    counts are known: ``choices`` would normalise the ~250 pairs again on every page."""
 
     def __init__(self, attrs=None) -> None:
         super().__init__(attrs)
-        self.options: list[tuple[str, str]] = []
+        self.labelled_options: list[tuple[str, str]] = []
 
     def render(self, name, value, attrs=None, renderer=None):
         final = {**self.build_attrs(self.attrs, attrs), "name": name}
@@ -37,7 +37,7 @@ class OptionsSelect(forms.Select):
         options = "\n".join(
             f'<option value="{escape(str(option))}"{" selected" if str(option) == chosen else ""}>'
             f"{escape(str(label))}</option>"
-            for option, label in self.options
+            for option, label in self.labelled_options
         )
         return mark_safe(f"<select{attributes}>\n{options}\n</select>")  # noqa: S308 - every value escaped above
 
@@ -106,13 +106,13 @@ class ProcedureSearchForm(forms.Form):
             return f"{name} ({counts[group].get(key, 0)})"
 
         indent = "\u00a0\u00a0\u00a0"
-        self.fields["agency"].widget.options = [("", _("All agencies"))] + [
+        self.fields["agency"].widget.labelled_options = [("", _("All agencies"))] + [
             (node.code, indent * node.depth + label(node.name, "agency", node.code)) for node in self.tree.nodes
         ]
-        self.fields["field"].widget.options = [("", _("All fields"))] + [
+        self.fields["field"].widget.labelled_options = [("", _("All fields"))] + [
             (code, label(name, "field", code)) for _pk, code, name in self.field_names
         ]
-        self.fields["level"].widget.options = [("", _("All service levels"))] + [
+        self.fields["level"].widget.labelled_options = [("", _("All service levels"))] + [
             (value, label(str(name), "level", value)) for value, name in ServiceLevel.choices
         ]
 

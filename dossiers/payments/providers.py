@@ -235,14 +235,15 @@ class VnpayProvider(Provider):
         answer = self.post(self.refund_request(payment, amount=amount, created_by=created_by))
         if not vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, self.secret):
             raise InvalidSignature("refund answer does not verify")
-        code = str(answer.get("vnp_ResponseCode", ""))
+        code, message = str(answer.get("vnp_ResponseCode", "")), str(answer.get("vnp_Message", ""))
         status = str(answer.get("vnp_TransactionStatus", ""))
         if code == vnpay.SUCCESS and status not in vnpay.REFUND_ACCEPTED:
-            code = status or "?"  # the request was answered, the refund was not made: its status says why
+            # The request was answered, the refund was not made: its status says why.
+            code, message = status or "?", vnpay.REFUND_NOT_MADE.get(status, "Refund not made")
         return RefundAnswer(
             refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.refund_order[0],
             code=code,
-            message=str(answer.get("vnp_Message", "")),
+            message=message,
             transaction_no=str(answer.get("vnp_TransactionNo", "")),
             data={k: str(v) for k, v in answer.items() if k != "vnp_SecureHash"},
         )
