@@ -82,9 +82,9 @@ class ProcedureListView(TemplateView):
 
     def render_to_response(self, context, **response_kwargs):
         response = super().render_to_response(context, **response_kwargs)
-        if context["missed"]:
-            # Counted every time (``procedure_list``): never stored by the page cache nor nginx.
-            add_never_cache_headers(response)
+        # Kept with the page in the page cache (a response's own attributes are pickled with it),
+        # so a cached page still says whether its search found nothing (``procedure_list``).
+        response.search_missed = context["missed"]
         return response
 
 
@@ -92,11 +92,17 @@ _procedure_list_page = ProcedureListView.as_view()
 
 
 def procedure_list(request: HttpRequest) -> HttpResponse:
-    """/procedures/ (``ProcedureListView``), with each search counted for the staff before the
-    page cache answers (``services.search_record``), with or without results: every first page of
-    results (a filter chosen shows a new first page; the next pages of a list are not counted
-    again). A page from the cache always had results: a page without any is never stored."""
+    """/procedures/ (``ProcedureListView``), with each search counted for the staff around the
+    page cache (``services.search_record``), with or without results: every first page of results
+    (a filter chosen shows a new first page; the next pages of a list are not counted again).
+
+    A search that found nothing is kept in the page cache like any other, but marked for nginx
+    and browsers not to keep (``no-store``): each miss reaches this view and is counted, which is
+    what the staff's list of misses is for."""
     response = _procedure_list_page(request)
+    missed = getattr(response, "search_missed", False)
+    if missed:
+        add_never_cache_headers(response)
     q = request.GET.get("q", "")
     if (
         request.method == "GET"
@@ -105,8 +111,7 @@ def procedure_list(request: HttpRequest) -> HttpResponse:
         and len(q) <= ProcedureSearchForm.Q_MAX_LENGTH
         and "page" not in request.GET
     ):
-        context = getattr(response, "context_data", None) or {}
-        services.search_record(q=q, found=not context.get("missed", False))
+        services.search_record(q=q, found=not missed)
     return response
 
 
