@@ -143,16 +143,16 @@ class Plan:
 @dataclass(frozen=True)
 class Vocabulary:
     """The words of the search documents (``SearchWord``), which misspelt words are corrected
-    against; kept as one space-separated string in the cache (``selectors.catalogue_vocabulary``)."""
+    against; cached per catalogue version (``selectors.catalogue_vocabulary``)."""
 
     words: frozenset[str]
     letters: str  # every letter the words are made of: what a slip may have typed instead
     longest: int
 
     @classmethod
-    def of(cls, text: str) -> Vocabulary:
-        words = frozenset(text.split())
-        return cls(words=words, letters="".join(sorted(set(text) - {" "})), longest=max(map(len, words), default=0))
+    def of(cls, words: Iterable[str]) -> Vocabulary:
+        words = frozenset(words)
+        return cls(words=words, letters="".join(sorted(set("".join(words)))), longest=max(map(len, words), default=0))
 
 
 def _name(model, column: str) -> Subquery:
@@ -268,12 +268,12 @@ def _vocabulary(
     """Which of ``words`` some document has, and for each of ``correctable`` the vocabulary words
     one edit away. In memory: the vocabulary is a few thousand short words (Vietnamese syllables
     written without accents), and the ~500 strings one edit from a word are looked up in a set
-    faster than PostgreSQL answered the same question with ``levenshtein_less_equal`` (1–4 ms of
-    SQL per search, docs/benchmarks/catalogue.md)."""
+    faster than PostgreSQL answered the same question with ``levenshtein_less_equal`` (0.6–3.5 ms
+    of SQL per search, docs/benchmarks/catalogue.md)."""
     known = {word for word in words if word in vocabulary.words}
     close: dict[str, list[str]] = {}
-    # A word longer than any in the vocabulary but one has no close spelling (and a pasted
-    # 200-letter "word" would make 14,000 strings to look up).
+    # A word two letters longer than the longest of the vocabulary has no close spelling (and a
+    # pasted 200-letter "word" would make 14,000 strings to look up).
     for word in (w for w in correctable if w not in known and len(w) <= vocabulary.longest + 1):
         # The likeliest slip first: two letters typed in the wrong order ("hno" → "hon"), a key
         # pressed twice ("xee" → "xe"), a letter left out (unaccented Vietnamese: "sin" for

@@ -138,10 +138,13 @@ def catalogue_synonyms(*, version: int) -> dict[str, str]:
 
 def catalogue_vocabulary(*, version: int) -> search.Vocabulary:
     """Every word of the search documents (``SearchWord``), which typos are corrected against, read
-    when a search needs it and cached per catalogue version (one query when cold). Cached as one
-    string: a few thousand words unpickle as a string several times faster than as a set."""
-    text = _cached("vocabulary", lambda: " ".join(SearchWord.objects.values_list("word", flat=True)), version=version)
-    return search.Vocabulary.of(text)
+    when a search needs it and cached per catalogue version (one query when cold; 5,000 words
+    unpickle in ~0.5 ms)."""
+
+    def build() -> search.Vocabulary:
+        return search.Vocabulary.of(SearchWord.objects.values_list("word", flat=True))
+
+    return _cached("vocabulary-set", build, version=version)  # not "vocabulary": a string there once
 
 
 def catalogue_meta() -> CatalogueMeta:

@@ -160,14 +160,14 @@ def test_name_words_are_listed_for_the_typo_pass():
 def test_a_misspelt_word_is_corrected_by_the_likeliest_kind_of_slip_first():
     """Two letters swapped, then a key pressed twice, then a letter left out, then any one edit:
     only the likeliest kind found is kept, its words in alphabetical order."""
-    vocabulary = search.Vocabulary.of("hon ho nho xe xem sinh sing song ket")
+    vocabulary = search.Vocabulary.of(["hon", "ho", "nho", "xe", "xem", "sinh", "sing", "song", "ket"])
     known, close = search._vocabulary(["ket", "hno", "xee", "sin", "sonk"], ["hno", "xee", "sin", "sonk"], vocabulary)
     assert known == {"ket"}
     assert close == {"hno": ["hon", "nho"], "xee": ["xe"], "sin": ["sing", "sinh"], "sonk": ["song"]}
 
 
 def test_corrections_use_the_letters_of_the_vocabulary_and_skip_words_longer_than_any_in_it():
-    vocabulary = search.Vocabulary.of("pho phở")
+    vocabulary = search.Vocabulary.of(["pho", "phở"])
     _known, close = search._vocabulary(["phơ"], ["phơ"], vocabulary)
     assert close == {"phơ": ["pho", "phở"]}
     _known, close = search._vocabulary(["x" * 200], ["x" * 200], vocabulary)
