@@ -165,7 +165,12 @@ def open_action(page: Page, name: str) -> None:
 
 
 def submit_action(page: Page, name: str) -> None:
-    page.locator(f"#action-{name} form [type=submit].default").click()
+    """Send the action's form from the keyboard (focus, Enter), as a keyboard user does: a click
+    by coordinates was once lost when the PDF previews above resized the page under it (CI,
+    2026-12-07: no POST reached the server)."""
+    button = page.locator(f"#action-{name} form [type=submit].default")
+    button.focus()
+    button.press("Enter")
     expect(page.locator(".messagelist")).to_contain_text("đã thực hiện cho hồ sơ")
     audit(page)
 
