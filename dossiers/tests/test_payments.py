@@ -539,6 +539,26 @@ def paid_and_refused(sent_with_fee, citizen_client, agency_officer) -> Payment:
     return refreshed(sent_with_fee)
 
 
+@pytest.fixture
+def vnpay_refund_fails_with(paid_and_refused, monkeypatch, settings):
+    """The refused dossier's fee as paid through VNPAY, whose refund call raises the error given
+    (the gateway is outside the machine); returns the bodies sent to it."""
+
+    def fail_with(error: Exception) -> list[dict]:
+        Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
+        settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
+        calls: list[dict] = []
+
+        def post(*args, **kwargs):
+            calls.append(kwargs["json"])
+            raise error
+
+        monkeypatch.setattr(requests, "post", post)
+        return calls
+
+    return fail_with
+
+
 def test_a_refund_is_asked_only_for_a_paid_fee_of_a_refused_dossier(
     sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
 ):
@@ -628,17 +648,10 @@ def test_a_refund_the_gateway_refuses_stays_visible_to_staff_and_can_be_asked_ag
 
 
 def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
-    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, settings
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, vnpay_refund_fails_with
 ):
-    Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
-    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
-    calls = []
-
-    def down(*args, **kwargs):
-        calls.append(kwargs["json"])
-        raise requests.ConnectTimeout("gateway down")  # no connection: nothing reached the gateway
-
-    monkeypatch.setattr(requests, "post", down)  # the gateway is outside the machine
+    # No connection: nothing reached the gateway.
+    calls = vnpay_refund_fails_with(requests.ConnectTimeout("gateway down"))
     from dossiers.tasks import REFUND_RETRIES, request_refund
 
     # Run eagerly, each retry is run at once, as a worker would after its delay.
@@ -662,17 +675,9 @@ def test_a_silent_gateway_is_asked_again_then_the_problem_is_left_for_staff(
 
 
 def test_a_refund_that_may_have_reached_the_gateway_is_never_sent_again(
-    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch, settings
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, vnpay_refund_fails_with
 ):
-    Payment.objects.filter(pk=paid_and_refused.pk).update(provider=ProviderCode.VNPAY)
-    settings.PAYMENT_VNPAY_TMN_CODE, settings.PAYMENT_VNPAY_HASH_SECRET = "TMN", "secret"
-    calls = []
-
-    def no_answer(*args, **kwargs):
-        calls.append(kwargs["json"])
-        raise requests.ReadTimeout("sent, no answer")  # the gateway may have refunded
-
-    monkeypatch.setattr(requests, "post", no_answer)  # the gateway is outside the machine
+    calls = vnpay_refund_fails_with(requests.ReadTimeout("sent, no answer"))  # the gateway may have refunded
     with django_capture_on_commit_callbacks(execute=True):
         services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
 
