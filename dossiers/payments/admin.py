@@ -1,11 +1,13 @@
 """The back office for fees: payments (with their history, a filter unpaid / paid / to refund, and
-the officer's changes: amount with a reason, waive, refund), the bank statement lines that did
-not simply match, and each agency's provider and bank account. Officers see their agencies' only.
+the officer's changes: amount with a reason, waive, refund), the duplicate payments refunded
+through the gateway (and asked again when it did not), the bank statement lines that did not
+simply match, and each agency's provider and bank account. Officers see their agencies' only.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from core.money import vnd
@@ -15,7 +17,7 @@ from ..constants import PERM_RECEIVE
 from ..permissions import back_office_may, has_agency_permission, staff_agency_ids
 from . import services
 from .constants import REFUND_DOSSIER_STATUSES, UNPAID_STATUSES, PaymentStatus
-from .models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
+from .models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment, PaymentEvent
 from .workflow import PaymentError
 
 
@@ -131,6 +133,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "refund_amount",
         "refund_requested_at",
         "refund_error",
+        "duplicates_list",
     )
     fieldsets = (
         (None, {"fields": readonly_fields}),
@@ -170,8 +173,6 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("dossier"))
     def dossier_link(self, obj: Payment) -> str:
-        from django.urls import reverse
-
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:dossiers_dossier_change", args=[obj.dossier_id]), obj.dossier.code
         )
@@ -183,6 +184,26 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description=_("amount (VND)"), ordering="amount")
     def amount_vnd(self, obj: Payment) -> str:
         return vnd(obj.amount)
+
+    @admin.display(description=_("duplicate payments"))
+    def duplicates_list(self, obj: Payment) -> str:
+        """Money taken twice for this fee, and where its refund stands (``DuplicatePaymentAdmin``)."""
+        return (
+            format_html_join(
+                "",
+                '<p><a href="{}">{}</a>: {}, {}</p>',
+                (
+                    (
+                        reverse("admin:dossiers_duplicatepayment_change", args=[d.pk]),
+                        d.order_ref,
+                        vnd(d.amount),
+                        d.refund_status,
+                    )
+                    for d in obj.duplicates.all()
+                ),
+            )
+            or "—"
+        )
 
     def save_model(self, request, obj, form, change):
         """The officer's action, through the payment services (never a direct save)."""
@@ -207,6 +228,97 @@ class PaymentAdmin(admin.ModelAdmin):
                 services.payment_renew(payment=obj, user=request.user)
         except PaymentError as exc:
             messages.error(request, exc.message)
+
+
+class DuplicateRefundFilter(admin.SimpleListFilter):
+    title = _("refund")
+    parameter_name = "refund"
+
+    def lookups(self, request, model_admin):
+        return [("asked", _("Refund asked")), ("problem", _("Refund problem")), ("refunded", _("Refunded"))]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "asked":
+            return queryset.filter(refunded_at__isnull=True, refund_requested_at__isnull=False)
+        if value == "problem":
+            return queryset.filter(refunded_at__isnull=True, refund_requested_at__isnull=True)
+        if value == "refunded":
+            return queryset.filter(refunded_at__isnull=False)
+        return queryset
+
+
+@admin.register(DuplicatePayment)
+class DuplicatePaymentAdmin(admin.ModelAdmin):
+    """Money taken twice for one fee, refunded through the gateway by the portal itself; staff act
+    on the ones it did not refund ("Refund problem"): check the gateway's merchant portal when the
+    reason says so, then ask again."""
+
+    list_display = ("order_ref", "dossier_code", "amount_vnd", "received_at", "status", "refund_error")
+    list_filter = (DuplicateRefundFilter, "provider")
+    search_fields = ("order_ref", "transaction_no", "payment__reference", "payment__dossier__code")
+    list_select_related = ("payment__dossier",)
+    readonly_fields = (
+        "payment",
+        "provider",
+        "order_ref",
+        "order_at",
+        "transaction_no",
+        "amount",
+        "received_at",
+        "refund_requested_at",
+        "refunded_at",
+        "refund_transaction",
+        "refund_error",
+    )
+    actions = ["refund_again"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(payment__dossier__in=selectors.dossiers_for_staff(request.user))
+            .select_related("payment__dossier")
+        )
+
+    def has_view_permission(self, request, obj=None):
+        return back_office_may(request.user)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("dossier"), ordering="payment__dossier__code")
+    def dossier_code(self, obj: DuplicatePayment) -> str:
+        return obj.payment.dossier.code
+
+    @admin.display(description=_("amount (VND)"), ordering="amount")
+    def amount_vnd(self, obj: DuplicatePayment) -> str:
+        return vnd(obj.amount)
+
+    @admin.display(description=_("refund"))
+    def status(self, obj: DuplicatePayment) -> str:
+        return obj.refund_status
+
+    @admin.action(description=_("Ask the payment gateway again for the refund"))
+    def refund_again(self, request, queryset):
+        asked = 0
+        for duplicate in queryset:
+            try:
+                services.duplicate_refund_again(duplicate=duplicate, user=request.user)
+                asked += 1
+            except PaymentError as exc:
+                messages.error(request, f"{duplicate.order_ref}: {exc.message}")
+        if asked:
+            messages.info(request, _("Refunds asked from the payment gateway: %(count)s.") % {"count": asked})
 
 
 @admin.register(BankStatementLine)

@@ -1,6 +1,7 @@
 """Payment models; imported by ``dossiers.models`` so Django finds them in the dossiers app."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
@@ -39,6 +40,19 @@ class AgencyPaymentAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency} — {self.get_provider_display()}"
+
+
+@dataclass(frozen=True)
+class RefundOrder:
+    """A gateway refund: the paid order it names (its reference, creation time and transaction),
+    what that order took, and how much goes back."""
+
+    order_ref: str
+    order_at: datetime.datetime
+    transaction_no: str
+    paid: int
+    amount: int
+    dossier_code: str
 
 
 class Payment(models.Model):
@@ -149,12 +163,73 @@ class Payment(models.Model):
             return None
         return datetime.datetime.fromisoformat(began.data["order_at"])
 
-    @property
-    def refund_order(self) -> tuple[str, datetime.datetime]:
-        """The order a refund names: the one paid, else the current attempt's."""
+    def refund_order(self, amount: int) -> RefundOrder:
+        """What a refund of ``amount`` names at the gateway: the order paid, else the current
+        attempt's."""
         if self.paid_order_ref:
-            return self.paid_order_ref, self.paid_order_at or self.attempted_at or self.created_at
-        return self.txn_ref, self.attempted_at or self.created_at
+            order_ref, order_at = self.paid_order_ref, self.paid_order_at or self.attempted_at or self.created_at
+        else:
+            order_ref, order_at = self.txn_ref, self.attempted_at or self.created_at
+        return RefundOrder(
+            order_ref=order_ref,
+            order_at=order_at,
+            transaction_no=self.provider_transaction,
+            paid=self.paid_amount or 0,
+            amount=amount,
+            dossier_code=self.dossier.code,
+        )
+
+
+class DuplicatePayment(models.Model):
+    """A gateway payment taken for a fee already settled (the citizen paid a second order, or an
+    earlier order's payment was confirmed late): money taken twice. It is refunded through the
+    gateway without waiting for an officer (``services.duplicate_received``); staff see the ones
+    the gateway did not refund and ask again.
+
+    ``refund_sent_at`` is committed before the request leaves, as for a fee's refund: a request
+    that may have reached the gateway is never sent again by itself."""
+
+    payment = models.ForeignKey(Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="duplicates")
+    provider = models.CharField(_("payment provider"), max_length=20, choices=ProviderCode.choices)
+    order_ref = models.CharField(_("gateway order"), max_length=40)
+    order_at = models.DateTimeField(_("gateway order created at"), null=True, blank=True)
+    transaction_no = models.CharField(_("provider's transaction number"), max_length=64)
+    amount = models.PositiveBigIntegerField(_("amount (VND)"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    refund_requested_at = models.DateTimeField(_("refund asked at"), null=True, blank=True, editable=False)
+    refund_sent_at = models.DateTimeField(_("refund request sent at"), null=True, blank=True, editable=False)
+    refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True, editable=False)
+    refund_transaction = models.CharField(_("refund transaction"), max_length=64, blank=True, editable=False)
+    refund_error = models.TextField(_("refund problem"), blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("duplicate payment")
+        verbose_name_plural = _("duplicate payments")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "transaction_no"], name="duplicate_payment_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_ref} ({self.transaction_no})"
+
+    @property
+    def refund_status(self) -> str:
+        if self.refunded_at:
+            return _("Refunded")
+        if self.refund_requested_at:
+            return _("Refund asked from the payment gateway")
+        return _("Refund problem") if self.refund_error else _("To refund")
+
+    def refund_order(self) -> RefundOrder:
+        return RefundOrder(
+            order_ref=self.order_ref,
+            order_at=self.order_at or self.received_at,
+            transaction_no=self.transaction_no,
+            paid=self.amount,
+            amount=self.amount,
+            dossier_code=self.payment.dossier.code,
+        )
 
 
 class PaymentEvent(models.Model):

@@ -32,7 +32,7 @@ from urllib3.exceptions import NewConnectionError
 from core import vietqr, vnpay
 
 from .constants import ProviderCode
-from .models import Payment
+from .models import Payment, RefundOrder
 
 logger = logging.getLogger(__name__)
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -98,8 +98,8 @@ class Provider:
         """The gateway's signed answer about the current order; None when it does not answer."""
         return None
 
-    def refund(self, payment: Payment, *, amount: int, created_by: str) -> RefundAnswer:
-        """Ask the gateway to pay ``amount`` back; raises ``GatewayUnavailable`` when it does not
+    def refund(self, order: RefundOrder, *, created_by: str) -> RefundAnswer:
+        """Ask the gateway to pay ``order.amount`` back; raises ``GatewayUnavailable`` when it does not
         answer and ``InvalidSignature`` when its answer is not signed by it."""
         raise NotImplementedError
 
@@ -211,28 +211,27 @@ class VnpayProvider(Provider):
             return None  # the gateway does not know the order (yet): nothing to conclude
         return self._outcome(answer)
 
-    def refund_request(self, payment: Payment, *, amount: int, created_by: str) -> dict:
-        order_ref, order_at = payment.refund_order
+    def refund_request(self, order: RefundOrder, *, created_by: str) -> dict:
         body = {
             "vnp_RequestId": uuid.uuid4().hex,
             "vnp_Version": vnpay.VERSION,
             "vnp_Command": "refund",
             "vnp_TmnCode": self.tmn_code,
-            "vnp_TransactionType": vnpay.REFUND_FULL if amount == payment.paid_amount else vnpay.REFUND_PARTIAL,
-            "vnp_TxnRef": order_ref,
-            "vnp_Amount": str(amount * 100),
-            "vnp_TransactionNo": payment.provider_transaction,
+            "vnp_TransactionType": vnpay.REFUND_FULL if order.amount == order.paid else vnpay.REFUND_PARTIAL,
+            "vnp_TxnRef": order.order_ref,
+            "vnp_Amount": str(order.amount * 100),
+            "vnp_TransactionNo": order.transaction_no,
             # The paid order's vnp_CreateDate, as VNPAY asks.
-            "vnp_TransactionDate": _vn_time(order_at),
+            "vnp_TransactionDate": _vn_time(order.order_at),
             "vnp_CreateBy": created_by[:255],
             "vnp_CreateDate": _vn_time(timezone.now()),
             "vnp_IpAddr": "127.0.0.1",
-            "vnp_OrderInfo": f"Hoan phi ho so {payment.dossier.code}",
+            "vnp_OrderInfo": f"Hoan phi ho so {order.dossier_code}",
         }
         return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, self.secret)}
 
-    def refund(self, payment: Payment, *, amount: int, created_by: str) -> RefundAnswer:
-        answer = self.post(self.refund_request(payment, amount=amount, created_by=created_by))
+    def refund(self, order: RefundOrder, *, created_by: str) -> RefundAnswer:
+        answer = self.post(self.refund_request(order, created_by=created_by))
         if not vnpay.verify_pipe(answer, vnpay.REFUND_RESPONSE_FIELDS, self.secret):
             raise InvalidSignature("refund answer does not verify")
         code, message = str(answer.get("vnp_ResponseCode", "")), str(answer.get("vnp_Message", ""))
@@ -241,7 +240,7 @@ class VnpayProvider(Provider):
             # The request was answered, the refund was not made: its status says why.
             code, message = status or "?", vnpay.REFUND_NOT_MADE.get(status, "Refund not made")
         return RefundAnswer(
-            refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == payment.refund_order[0],
+            refunded=code == vnpay.SUCCESS and answer.get("vnp_TxnRef") == order.order_ref,
             code=code,
             message=message,
             transaction_no=str(answer.get("vnp_TransactionNo", "")),

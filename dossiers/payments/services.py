@@ -40,7 +40,7 @@ from .constants import (
     PaymentStatus,
     StatementMatch,
 )
-from .models import AgencyPaymentAccount, BankStatementLine, Payment
+from .models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment
 from .workflow import PaymentError
 
 logger = logging.getLogger(__name__)
@@ -241,6 +241,53 @@ def _refund_request(*, payment: Payment, user: User, note: str, amount: int | No
     return locked
 
 
+def _claim_refund(queryset, pk: int, asked) -> str:
+    """Mark a refund request sent, in its own committed transaction, before it leaves: "send",
+    "skipped" (nothing asked any more: ``asked(row)`` is false) or "in doubt" (marked sent by an
+    earlier run: a task delivered twice, a worker lost after sending). A request that may have
+    reached the gateway is never sent again by itself: the gateway must never refund twice."""
+    with transaction.atomic():
+        locked = queryset.select_for_update(of=("self",)).get(pk=pk)
+        if not asked(locked):
+            return "skipped"
+        if locked.refund_sent_at is not None:
+            return "in doubt"
+        locked.refund_sent_at = timezone.now()
+        locked.save()
+    return "send"
+
+
+def _refund_answer(provider_code: str, order, *, created_by: str, problem) -> providers.RefundAnswer | str:
+    """The gateway's answer to a refund it made, or why it did not ("refused", "unknown"), once
+    ``problem(error=…)`` has kept the reason for staff. Raises ``GatewayUnavailable`` when the
+    request never reached the gateway: the task asks again."""
+    try:
+        provider = providers.get(provider_code)
+    except LookupError:
+        provider = None
+    if provider is None or not provider.refunds_online:
+        problem(error=gettext("This payment provider is not available for refunds."))
+        return "refused"
+    try:
+        answer = provider.refund(order, created_by=created_by)
+    except providers.GatewayUnavailable:
+        problem(
+            error=gettext("The payment gateway did not answer the refund request; it is asked again."), keep_asking=True
+        )
+        raise
+    except (providers.GatewayOutcomeUnknown, providers.InvalidSignature):
+        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
+        return "unknown"
+    if not answer.refunded:
+        problem(
+            error=gettext("The payment gateway refused the refund (%(code)s: %(message)s).")
+            % {"code": answer.code, "message": answer.message},
+            data=answer.data,
+        )
+        return "refused"
+    return answer
+
+
 def refund_send(*, payment_id: int, created_by: str) -> str:
     """Ask the gateway for the refund an officer requested (the task ``request_refund``).
 
@@ -248,47 +295,24 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
     the reason is kept for staff, who may ask again), "unknown" (the request may have reached the
     gateway but no signed answer came back) or "skipped" (nothing asked any more). Raises
     ``GatewayUnavailable`` when the request never reached the gateway: the task sends it again.
+    The request is marked sent before it leaves (``_claim_refund``)."""
 
-    Why the mark ``refund_sent_at``, committed before the request leaves: a task delivered twice
-    (a worker lost after sending, a broker redelivering) must never send a second refund of the
-    same fee. A request sent without a signed answer is left for staff to check on the gateway's
-    merchant portal, never sent again by itself."""
-    with transaction.atomic():
-        locked = workflow.lock(payment_id)
-        if locked.status != PaymentStatus.PAID or locked.refund_requested_at is None:
-            return "skipped"
-        in_doubt = locked.refund_sent_at is not None
-        if not in_doubt:
-            locked.refund_sent_at = timezone.now()
-            locked.save(update_fields=["refund_sent_at", "updated_at"])
-    if in_doubt:
-        refund_problem(payment_id=payment_id, error=gettext(REFUND_OUTCOME_UNKNOWN))
+    def problem(**kwargs) -> None:
+        refund_problem(payment_id=payment_id, **kwargs)
+
+    claim = _claim_refund(
+        Payment.objects, payment_id, lambda p: p.status == PaymentStatus.PAID and p.refund_requested_at is not None
+    )
+    if claim == "skipped":
+        return "skipped"
+    if claim == "in doubt":
+        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
         return "unknown"
     payment = Payment.objects.select_related("dossier").get(pk=payment_id)
-    provider = _refund_provider(payment)
-    if provider is None or not provider.refunds_online:
-        refund_problem(payment_id=payment_id, error=gettext("This payment provider is not available for refunds."))
-        return "refused"
-    try:
-        answer = provider.refund(payment, amount=payment.refund_amount or payment.paid_amount, created_by=created_by)
-    except providers.GatewayUnavailable:
-        refund_problem(
-            payment_id=payment_id,
-            error=gettext("The payment gateway did not answer the refund request; it is asked again."),
-            keep_asking=True,
-        )
-        raise
-    except (providers.GatewayOutcomeUnknown, providers.InvalidSignature):
-        refund_problem(payment_id=payment_id, error=gettext(REFUND_OUTCOME_UNKNOWN))
-        return "unknown"
-    if not answer.refunded:
-        refund_problem(
-            payment_id=payment_id,
-            error=gettext("The payment gateway refused the refund (%(code)s: %(message)s).")
-            % {"code": answer.code, "message": answer.message},
-            data=answer.data,
-        )
-        return "refused"
+    order = payment.refund_order(payment.refund_amount or payment.paid_amount)
+    answer = _refund_answer(payment.provider, order, created_by=created_by, problem=problem)
+    if isinstance(answer, str):
+        return answer
 
     def apply(locked: Payment) -> None:
         locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
@@ -320,6 +344,132 @@ def refund_problem(*, payment_id: int, error: str, data: dict | None = None, kee
         locked.refund_requested_at = None
     locked.save()
     workflow.record(locked, source=EventSource.REFUND, note=error, data=data)
+
+
+# --- Duplicate payments -----------------------------------------------------------------------
+
+DUPLICATE_REFUND_BY = "cong-dich-vu-cong"  # vnp_CreateBy of a refund nobody had to ask for
+
+
+def duplicate_received(*, payment: Payment, outcome: providers.Outcome, source: str, data: dict) -> DuplicatePayment:
+    """A gateway payment for a fee already settled: kept once (a notification and a status query
+    may both report it), said in the payment's history, and refunded through the gateway after
+    this commits (``request_duplicate_refund``): nobody has to decide that money taken twice goes
+    back. The caller holds the payment's lock."""
+    duplicate, created = DuplicatePayment.objects.get_or_create(
+        provider=payment.provider,
+        transaction_no=outcome.transaction_no,
+        defaults={
+            "payment": payment,
+            "order_ref": outcome.txn_ref[:40],
+            "order_at": payment.order_created_at(outcome.txn_ref),
+            "amount": outcome.amount,
+            "refund_requested_at": timezone.now(),
+        },
+    )
+    if created:
+        logger.error("Duplicate payment %s for the settled payment %s", outcome.transaction_no, payment.pk)
+        workflow.record(
+            payment,
+            source=source,
+            data=data,
+            dedupe_key=f"duplicate:{outcome.transaction_no}"[:100],
+            note=gettext(
+                "A second payment (transaction %(number)s, %(amount)s VND) was received for this settled fee; "
+                "it is refunded through the payment gateway."
+            )
+            % {"number": outcome.transaction_no, "amount": outcome.amount},
+        )
+        _enqueue_duplicate_refund(duplicate.pk, DUPLICATE_REFUND_BY)
+    return duplicate
+
+
+def _enqueue_duplicate_refund(duplicate_id: int, created_by: str) -> None:
+    from ..tasks import request_duplicate_refund
+
+    transaction.on_commit(lambda: request_duplicate_refund.delay(duplicate_id, created_by))
+
+
+def _lock_duplicate(duplicate_id: int) -> DuplicatePayment:
+    return DuplicatePayment.objects.select_for_update(of=("self",)).select_related("payment").get(pk=duplicate_id)
+
+
+@transaction.atomic
+def duplicate_refund_again(*, duplicate: DuplicatePayment, user: User) -> DuplicatePayment:
+    """An officer of the agency asks the gateway again for a duplicate payment's refund it did
+    not make (refused, or unanswered after the task's last try). Not while a request is under way,
+    nor once refunded."""
+    locked = _lock_duplicate(duplicate.pk)
+    _officer_check(user, locked.payment)
+    if locked.refunded_at is not None:
+        raise PaymentError(_("This duplicate payment is already refunded."))
+    if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
+        raise PaymentError(_("A refund of this duplicate payment has already been asked from the payment gateway."))
+    locked.refund_requested_at, locked.refund_error = timezone.now(), ""
+    locked.save()
+    workflow.record(
+        locked.payment,
+        source=EventSource.OFFICER,
+        actor=user,
+        note=gettext("Refund of the duplicate payment %(number)s asked again from the payment gateway.")
+        % {"number": locked.transaction_no},
+    )
+    _enqueue_duplicate_refund(locked.pk, user.email)
+    return locked
+
+
+def duplicate_refund_send(*, duplicate_id: int, created_by: str) -> str:
+    """Ask the gateway to refund a duplicate payment in full (the task ``request_duplicate_refund``):
+    the same answers and the same care as ``refund_send``; the payment itself does not move."""
+
+    def problem(**kwargs) -> None:
+        duplicate_refund_problem(duplicate_id=duplicate_id, **kwargs)
+
+    claim = _claim_refund(
+        DuplicatePayment.objects,
+        duplicate_id,
+        lambda d: d.refunded_at is None and d.refund_requested_at is not None,
+    )
+    if claim == "skipped":
+        return "skipped"
+    if claim == "in doubt":
+        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
+        return "unknown"
+    duplicate = DuplicatePayment.objects.select_related("payment__dossier").get(pk=duplicate_id)
+    answer = _refund_answer(duplicate.provider, duplicate.refund_order(), created_by=created_by, problem=problem)
+    if isinstance(answer, str):
+        return answer
+    with transaction.atomic():
+        locked = _lock_duplicate(duplicate_id)
+        locked.refunded_at, locked.refund_transaction = timezone.now(), answer.transaction_no[:64]
+        locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
+        locked.save()
+        workflow.record(
+            locked.payment,
+            source=EventSource.REFUND,
+            data=answer.data,
+            dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
+            note=gettext("The payment gateway refunded the duplicate payment %(number)s: %(amount)s VND.")
+            % {"number": locked.transaction_no, "amount": locked.amount},
+        )
+    return "refunded"
+
+
+@transaction.atomic
+def duplicate_refund_problem(
+    *, duplicate_id: int, error: str, data: dict | None = None, keep_asking: bool = False
+) -> None:
+    """A duplicate payment's refund the gateway did not make: the reason for staff (admin) and in
+    the payment's history; unless the task asks again, an officer may ask anew."""
+    locked = _lock_duplicate(duplicate_id)
+    if locked.refunded_at is not None:
+        return
+    locked.refund_error = error
+    locked.refund_sent_at = None
+    if not keep_asking:
+        locked.refund_requested_at = None
+    locked.save()
+    workflow.record(locked.payment, source=EventSource.REFUND, note=error, data=data)
 
 
 @transaction.atomic
@@ -402,20 +552,18 @@ def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str,
             return vnpay.RSP_BAD_AMOUNT
         if payment.status not in workflow.MOVES["pay"].sources:
             # Paid already (a notification twice, or the query came first): harmless, recorded once.
-            # Another transaction than the one that paid is money taken twice: said for staff.
-            second = outcome.transaction_no and payment.provider_transaction not in ("", outcome.transaction_no)
-            if second:
-                logger.error("Second payment %s for the settled payment %s", outcome.transaction_no, payment.pk)
-            workflow.record(
-                payment,
-                source=source,
-                dedupe_key=dedupe_key,
-                data=outcome.data,
-                note=gettext("A second payment (transaction %(number)s) was received for this settled fee: refund it.")
-                % {"number": outcome.transaction_no}
-                if second
-                else gettext("Confirmation received again; nothing changed."),
-            )
+            # Another transaction than the one that paid (or any, for a waived fee) is money taken
+            # twice: refunded.
+            if outcome.transaction_no and outcome.transaction_no != payment.provider_transaction:
+                duplicate_received(payment=payment, outcome=outcome, source=source, data=outcome.data)
+            else:
+                workflow.record(
+                    payment,
+                    source=source,
+                    dedupe_key=dedupe_key,
+                    data=outcome.data,
+                    note=gettext("Confirmation received again; nothing changed."),
+                )
             return vnpay.RSP_ALREADY
         workflow.pay(
             payment_id=payment.pk,

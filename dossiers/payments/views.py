@@ -45,6 +45,7 @@ class PaymentView(LoginRequiredMixin, ScopedObjectMixin, TemplateView):
         return super().get_context_data(
             payment=payment,
             events=list(payment.events.all()),
+            duplicates=list(payment.duplicates.all()),
             qr_payload=qr_payload,
             qr=qr_svg(qr_payload, title=_("VietQR code of the transfer")) if qr_payload else "",
             statuses=PaymentStatus,

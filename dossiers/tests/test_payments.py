@@ -17,7 +17,7 @@ from core import vietqr, vnpay
 from dossiers import workflow
 from dossiers.payments import providers, services
 from dossiers.payments.constants import PaymentStatus, ProviderCode, StatementMatch
-from dossiers.payments.models import AgencyPaymentAccount, BankStatementLine, Payment, PaymentEvent
+from dossiers.payments.models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment, PaymentEvent
 from dossiers.payments.workflow import PaymentError
 from dossiers.tests.conftest import complete_draft
 from dossiers.tests.factories import DossierFactory, officer
@@ -212,17 +212,140 @@ def test_no_second_order_while_the_gateway_may_still_take_the_first(sent_with_fe
     assert refreshed(sent_with_fee).attempt == 2
 
 
-def test_a_second_transaction_for_a_settled_fee_is_flagged_for_staff(sent_with_fee, citizen_client):
+@pytest.fixture
+def paid_twice(sent_with_fee, citizen_client):
+    """The citizen paid a first order whose confirmation is late, then a second one once the first
+    had expired: returns the first order's notification, still to come."""
     from dossiers.payments import simulator
 
-    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
-    first = simulator.order(refreshed(sent_with_fee).txn_ref)
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    play(citizen_client, query, "late")
+    first = simulator.order(query["vnp_TxnRef"])
     Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")  # paid again
-    assert services.notification_handle(provider_code="simulator", params=first).response["RspCode"] == "02"
+    return first
+
+
+def test_a_second_payment_for_a_settled_fee_is_refunded_through_the_gateway(
+    sent_with_fee, citizen_client, paid_twice, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = services.notification_handle(provider_code="simulator", params=paid_twice)
+    assert answer.response["RspCode"] == "02"  # the gateway is told it was settled already
     payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PAID and payment.provider_transaction != paid_twice["vnp_TransactionNo"]
     assert payment.events.filter(to_status=PaymentStatus.PAID).count() == 1
-    assert payment.events.filter(note__contains=first["vnp_TransactionNo"]).exists()
+    duplicate = DuplicatePayment.objects.get(payment=payment)
+    assert (duplicate.order_ref, duplicate.transaction_no) == (
+        paid_twice["vnp_TxnRef"],
+        paid_twice["vnp_TransactionNo"],
+    )
+    assert duplicate.amount == 150000 and duplicate.refunded_at and duplicate.refund_transaction
+    # The refund names the first order as created (VNPAY's vnp_TransactionDate), not the second.
+    began = payment.events.get(dedupe_key=f"order:{duplicate.order_ref}").data["order_at"]
+    assert duplicate.order_at.isoformat() == began and duplicate.order_at < payment.attempted_at
+    assert simulator.cache.get(simulator._refunded_key(duplicate.order_ref)) == 15000000  # that order, in full
+    assert simulator.cache.get(simulator._refunded_key(payment.paid_order_ref), 0) == 0  # not the fee's
+    notes = " ".join(payment.events.values_list("note", flat=True))
+    assert paid_twice["vnp_TransactionNo"] in notes and "hoàn" in notes.lower()
+    page = citizen_client.get(reverse("dossiers:payment", args=[sent_with_fee.code])).content.decode()
+    assert "Thanh toán nhận hai lần" in page and f"hoàn lại ngày {timezone.localdate():%d/%m/%Y}" in page
+
+
+def test_a_second_payment_reported_twice_is_refunded_once(
+    sent_with_fee, paid_twice, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    sent = []
+    real = simulator.refund
+    monkeypatch.setattr(simulator, "refund", lambda body: sent.append(body) or real(body))
+    for _ in range(2):  # the notification, then the same fact again (a retry, or the status query)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.notification_handle(provider_code="simulator", params=paid_twice)
+    assert DuplicatePayment.objects.count() == 1 and len(sent) == 1
+    # A redelivered task changes nothing either.
+    from dossiers.tasks import request_duplicate_refund
+
+    assert request_duplicate_refund.delay(DuplicatePayment.objects.get().pk, "x").get() == "skipped"
+    assert len(sent) == 1
+
+
+def test_a_payment_for_a_waived_fee_is_refunded(
+    sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    play(citizen_client, query, "late")  # paid, the confirmation late
+    services.payment_waive(payment=refreshed(sent_with_fee), user=agency_officer, reason="Miễn phí theo quy định")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=simulator.order(query["vnp_TxnRef"]))
+    assert refreshed(sent_with_fee).status == PaymentStatus.WAIVED
+    assert DuplicatePayment.objects.get().refunded_at is not None
+
+
+def test_a_duplicate_refund_the_gateway_refuses_is_left_for_the_agency_to_ask_again(
+    sent_with_fee, paid_twice, agency_officer, django_capture_on_commit_callbacks, client
+):
+    from dossiers.payments import simulator
+
+    simulator.cache.delete(simulator._key(paid_twice["vnp_TxnRef"]))  # the gateway no longer knows that order
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=paid_twice)
+    duplicate = DuplicatePayment.objects.get()
+    assert duplicate.refunded_at is None and duplicate.refund_requested_at is None and duplicate.refund_sent_at is None
+    assert "91" in duplicate.refund_error
+    client.login(email=agency_officer.email, password=PASSWORD)
+    listing = client.get(reverse("admin:dossiers_duplicatepayment_changelist"), {"refund": "problem"})
+    assert duplicate.order_ref in listing.content.decode()
+    # Another agency's officer neither sees it nor may ask; this agency's may, and the gateway now refunds.
+    outsider = officer(DossierFactory().agency)
+    with pytest.raises(PaymentError):
+        services.duplicate_refund_again(duplicate=duplicate, user=outsider)
+    outsider_client = Client()
+    outsider_client.login(email=outsider.email, password=PASSWORD)
+    change = reverse("admin:dossiers_duplicatepayment_change", args=[duplicate.pk])
+    assert outsider_client.get(change).status_code in (302, 404)
+    assert (
+        duplicate.order_ref
+        not in outsider_client.get(reverse("admin:dossiers_duplicatepayment_changelist")).content.decode()
+    )
+    assert duplicate.order_ref in client.get(change).content.decode()
+    simulator.cache.set(simulator._key(paid_twice["vnp_TxnRef"]), paid_twice, 3600)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:dossiers_duplicatepayment_changelist"),
+            {"action": "refund_again", "_selected_action": [duplicate.pk]},
+            follow=True,
+        )
+    assert response.status_code == 200
+    duplicate.refresh_from_db()
+    assert duplicate.refunded_at is not None and not duplicate.refund_error
+    with pytest.raises(PaymentError):  # refunded: nothing left to ask
+        services.duplicate_refund_again(duplicate=duplicate, user=agency_officer)
+
+
+def test_a_duplicate_refund_that_may_have_reached_the_gateway_is_never_sent_again(
+    sent_with_fee, paid_twice, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    sent = []
+    monkeypatch.setattr(simulator, "refund", lambda body: sent.append(body))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.notification_handle(provider_code="simulator", params=paid_twice)
+    duplicate = DuplicatePayment.objects.get()
+    # A first worker marked the request sent and was lost before the answer was saved.
+    DuplicatePayment.objects.filter(pk=duplicate.pk).update(refund_sent_at=timezone.now())
+    for callback in callbacks:
+        callback()
+    assert sent == []
+    duplicate.refresh_from_db()
+    assert duplicate.refunded_at is None and duplicate.refund_sent_at is None
+    assert "merchant" in duplicate.refund_error or "cổng thanh toán" in duplicate.refund_error
 
 
 def test_a_late_notification_is_found_by_the_status_query_of_beat(sent_with_fee, citizen_client):
@@ -756,11 +879,11 @@ def test_the_simulator_refuses_a_forged_an_unknown_or_a_too_large_refund(paid_an
     from dossiers.payments import simulator
 
     provider = payment_providers.get(ProviderCode.SIMULATOR)
-    body = provider.refund_request(paid_and_refused, amount=150000, created_by="can.bo@example.vn")
+    body = provider.refund_request(paid_and_refused.refund_order(150000), created_by="can.bo@example.vn")
     assert simulator.refund({**body, "vnp_Amount": "1"})["vnp_ResponseCode"] == "97"  # signature broken
-    too_much = provider.refund_request(paid_and_refused, amount=150001, created_by="can.bo@example.vn")
+    too_much = provider.refund_request(paid_and_refused.refund_order(150001), created_by="can.bo@example.vn")
     assert simulator.refund(too_much)["vnp_ResponseCode"] == "93"
-    other = provider.refund_request(paid_and_refused, amount=150000, created_by="x")
+    other = provider.refund_request(paid_and_refused.refund_order(150000), created_by="x")
     other = {**other, "vnp_TransactionNo": "1"}
     other["vnp_SecureHash"] = vnpay.sign_pipe(other, vnpay.REFUND_REQUEST_FIELDS, SECRET)
     assert simulator.refund(other)["vnp_ResponseCode"] == "91"
@@ -840,11 +963,19 @@ def test_payment_page_runs_a_constant_number_of_queries(citizen, citizen_client,
     payment = PaymentFactory(dossier__owner=citizen)
     url = reverse("dossiers:payment", args=[payment.dossier.code])
     citizen_client.get(url)
-    with django_assert_num_queries(3):  # the session's user, the dossier with its payment, the history
+    # The session's user, the dossier with its payment, the history, the duplicate payments.
+    with django_assert_num_queries(4):
         assert citizen_client.get(url).status_code == 200
-    for _ in range(5):
+    for n in range(5):
         PaymentEvent.objects.create(payment=payment, source="system", to_status="pending")
-    with django_assert_num_queries(3):
+        DuplicatePayment.objects.create(
+            payment=payment,
+            provider=payment.provider,
+            order_ref=f"{payment.reference}0{n}",
+            transaction_no=str(n),
+            amount=1,
+        )
+    with django_assert_num_queries(4):
         assert citizen_client.get(url).status_code == 200
 
 
