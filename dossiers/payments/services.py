@@ -111,6 +111,15 @@ def payment_adjust(*, payment: Payment, user: User, amount: int, reason: str) ->
         raise PaymentError(_("The amount of a settled payment cannot change."))
     if amount is None or amount <= 0:
         raise PaymentError(_("The amount must be a positive number of đồng; to waive the fee, use “Waive”."))
+    if (until := locked.open_order_until) is not None:
+        # The gateway would take the old amount, which could then pay nothing: money taken for no fee.
+        raise PaymentError(
+            _(
+                "The citizen may still complete a payment of the old amount at the gateway until %(time)s; "
+                "change it after that."
+            )
+            % {"time": timezone.localtime(until).strftime("%H:%M")}
+        )
     workflow.record(
         locked,
         source=EventSource.OFFICER,

@@ -647,6 +647,22 @@ def test_the_officer_changes_the_amount_only_with_a_reason_and_waives_with_one(s
     assert PaymentEvent.objects.filter(payment=payment, actor=agency_officer).count() == 2
 
 
+def test_the_amount_does_not_change_while_the_gateway_may_still_take_the_old_one(
+    sent_with_fee, citizen_client, agency_officer
+):
+    begin_with_simulator(citizen_client, sent_with_fee)  # an order at 150,000 đồng is open
+    with pytest.raises(PaymentError) as refused:
+        services.payment_adjust(payment=refreshed(sent_with_fee), user=agency_officer, amount=100000, reason="Giảm")
+    assert "cổng thanh toán" in refused.value.message
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    assert (
+        services.payment_adjust(
+            payment=refreshed(sent_with_fee), user=agency_officer, amount=100000, reason="Giảm"
+        ).amount
+        == 100000
+    )
+
+
 def test_an_officer_of_another_agency_cannot_change_a_fee(sent_with_fee):
     from dossiers.tests.factories import AgencyFactory
 
