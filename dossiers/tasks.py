@@ -27,8 +27,9 @@ def send_officer_digests() -> int:
 def reconcile_payments() -> dict:
     """Every 5 minutes (beat ``payments-reconcile``): ask the gateway about payments still pending
     N minutes after they began (the notification is late, lost, or the worker was down when it
-    came), and mark overdue the requests past their date. Running it twice is harmless: each move
-    locks the payment row and a payment already moved is left as it is.
+    came), mark overdue the requests past their date, and send the refund requests that were saved
+    but never sent (the broker was away). Running it twice is harmless: each move locks the
+    payment row and a payment already moved is left as it is.
     """
     from .payments.services import payments_reconcile
 

@@ -267,6 +267,7 @@ class DuplicatePaymentAdmin(admin.ModelAdmin):
         "amount",
         "received_at",
         "refund_requested_at",
+        "refund_sent_at",
         "refunded_at",
         "refund_transaction",
         "refund_error",
@@ -308,7 +309,11 @@ class DuplicatePaymentAdmin(admin.ModelAdmin):
     def status(self, obj: DuplicatePayment) -> str:
         return obj.refund_status
 
-    @admin.action(description=_("Ask the payment gateway again for the refund"))
+    def has_refund_permission(self, request) -> bool:
+        """Officers who receive dossiers somewhere; the service checks the agency of each one."""
+        return back_office_may(request.user, PERM_RECEIVE)
+
+    @admin.action(description=_("Ask the payment gateway again for the refund"), permissions=["refund"])
     def refund_again(self, request, queryset):
         asked = 0
         for duplicate in queryset:

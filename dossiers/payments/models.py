@@ -52,7 +52,7 @@ class RefundOrder:
     transaction_no: str
     paid: int
     amount: int
-    dossier_code: str
+    info: str  # what the gateway's records say the refund is for (ASCII, as VNPAY asks)
 
 
 class Payment(models.Model):
@@ -176,7 +176,7 @@ class Payment(models.Model):
             transaction_no=self.provider_transaction,
             paid=self.paid_amount or 0,
             amount=amount,
-            dossier_code=self.dossier.code,
+            info=f"Hoan phi ho so {self.dossier.code}",
         )
 
 
@@ -195,7 +195,7 @@ class DuplicatePayment(models.Model):
     order_at = models.DateTimeField(_("gateway order created at"), null=True, blank=True)
     transaction_no = models.CharField(_("provider's transaction number"), max_length=64)
     amount = models.PositiveBigIntegerField(_("amount (VND)"))
-    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    received_at = models.DateTimeField(_("money received at"), auto_now_add=True)
     refund_requested_at = models.DateTimeField(_("refund asked at"), null=True, blank=True, editable=False)
     refund_sent_at = models.DateTimeField(_("refund request sent at"), null=True, blank=True, editable=False)
     refunded_at = models.DateTimeField(_("refunded at"), null=True, blank=True, editable=False)
@@ -207,7 +207,7 @@ class DuplicatePayment(models.Model):
         verbose_name_plural = _("duplicate payments")
         ordering = ["-received_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["provider", "transaction_no"], name="duplicate_payment_once"),
+            models.UniqueConstraint(fields=["payment", "transaction_no"], name="duplicate_payment_once"),
         ]
 
     def __str__(self) -> str:
@@ -222,13 +222,14 @@ class DuplicatePayment(models.Model):
         return _("Refund problem") if self.refund_error else _("To refund")
 
     def refund_order(self) -> RefundOrder:
+        """The whole of this order back (never asked without ``order_at``: the gateway needs it)."""
         return RefundOrder(
             order_ref=self.order_ref,
-            order_at=self.order_at or self.received_at,
+            order_at=self.order_at,
             transaction_no=self.transaction_no,
             paid=self.amount,
             amount=self.amount,
-            dossier_code=self.payment.dossier.code,
+            info=f"Hoan tien thanh toan trung ho so {self.payment.dossier.code}",
         )
 
 

@@ -226,7 +226,7 @@ class VnpayProvider(Provider):
             "vnp_CreateBy": created_by[:255],
             "vnp_CreateDate": _vn_time(timezone.now()),
             "vnp_IpAddr": "127.0.0.1",
-            "vnp_OrderInfo": f"Hoan phi ho so {order.dossier_code}",
+            "vnp_OrderInfo": order.info,
         }
         return {**body, "vnp_SecureHash": vnpay.sign_pipe(body, vnpay.REFUND_REQUEST_FIELDS, self.secret)}
 

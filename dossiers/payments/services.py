@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from core import vnpay
+from core.money import vnd
 from procedures.constants import ServiceLevel
 
 from .. import deadlines
@@ -184,9 +185,9 @@ def _refund_check(user: User, locked: Payment) -> None:
         raise PaymentError(workflow.MOVES["refund"].refusal)
 
 
-def _refund_provider(payment: Payment) -> providers.Provider | None:
+def _refund_provider(code: str) -> providers.Provider | None:
     try:
-        return providers.get(payment.provider)
+        return providers.get(code)
     except LookupError:
         return None
 
@@ -207,7 +208,7 @@ def payment_refund(*, payment: Payment, user: User, note: str, amount: int | Non
     note = (note or "").strip()
     if not note:
         raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
-    provider = _refund_provider(payment)
+    provider = _refund_provider(payment.provider)
     if provider is not None and provider.refunds_online:
         return _refund_request(payment=payment, user=user, note=note, amount=amount)
 
@@ -246,7 +247,8 @@ def _refund_request(*, payment: Payment, user: User, note: str, amount: int | No
         data={"amount": amount},
     )
     created_by = user.email
-    transaction.on_commit(lambda: request_refund.delay(locked.pk, created_by))
+    # robust: the request is saved; a broker away is caught up by the beat (``refunds_requeue``).
+    transaction.on_commit(lambda: request_refund.delay(locked.pk, created_by), robust=True)
     return locked
 
 
@@ -270,10 +272,7 @@ def _refund_answer(provider_code: str, order, *, created_by: str, problem) -> pr
     """The gateway's answer to a refund it made, or why it did not ("refused", "unknown"), once
     ``problem(error=…)`` has kept the reason for staff. Raises ``GatewayUnavailable`` when the
     request never reached the gateway: the task asks again."""
-    try:
-        provider = providers.get(provider_code)
-    except LookupError:
-        provider = None
+    provider = _refund_provider(provider_code)
     if provider is None or not provider.refunds_online:
         problem(error=gettext("This payment provider is not available for refunds."))
         return "refused"
@@ -357,23 +356,38 @@ def refund_problem(*, payment_id: int, error: str, data: dict | None = None, kee
 
 # --- Duplicate payments -----------------------------------------------------------------------
 
-DUPLICATE_REFUND_BY = "cong-dich-vu-cong"  # vnp_CreateBy of a refund nobody had to ask for
+PORTAL_REFUND_BY = "cong-dich-vu-cong"  # vnp_CreateBy of a refund the portal asks by itself
+ORDER_TIME_UNKNOWN = gettext_noop(
+    "The time this gateway order was created is not known, and the gateway needs it for a refund: "
+    "refund it on the gateway's merchant portal."
+)
 
 
-def duplicate_received(*, payment: Payment, outcome: providers.Outcome, source: str, data: dict) -> DuplicatePayment:
-    """A gateway payment for a fee already settled: kept once (a notification and a status query
-    may both report it), said in the payment's history, and refunded through the gateway after
-    this commits (``request_duplicate_refund``): nobody has to decide that money taken twice goes
-    back. The caller holds the payment's lock."""
+def duplicate_received(*, payment: Payment, outcome: providers.Outcome, source: str) -> DuplicatePayment | None:
+    """A payment for a fee already settled: kept once per transaction (a notification and a status
+    query may both report it), said in the payment's history, and refunded through the gateway
+    after this commits (``request_duplicate_refund``): nobody has to decide that money taken twice
+    goes back. The caller holds the payment's lock."""
+    if not outcome.transaction_no:  # nothing the gateway could refund by
+        workflow.record(
+            payment,
+            source=source,
+            data=outcome.data,
+            note=gettext("A second payment without a transaction number was reported for this settled fee: check it."),
+        )
+        logger.error("Duplicate payment without a transaction number for the settled payment %s", payment.pk)
+        return None
+    order_at = payment.order_created_at(outcome.txn_ref)
     duplicate, created = DuplicatePayment.objects.get_or_create(
-        provider=payment.provider,
+        payment=payment,
         transaction_no=outcome.transaction_no,
         defaults={
-            "payment": payment,
+            "provider": payment.provider,
             "order_ref": outcome.txn_ref[:40],
-            "order_at": payment.order_created_at(outcome.txn_ref),
+            "order_at": order_at,
             "amount": outcome.amount,
-            "refund_requested_at": timezone.now(),
+            "refund_requested_at": timezone.now() if order_at else None,
+            "refund_error": "" if order_at else gettext(ORDER_TIME_UNKNOWN),
         },
     )
     if created:
@@ -381,22 +395,25 @@ def duplicate_received(*, payment: Payment, outcome: providers.Outcome, source: 
         workflow.record(
             payment,
             source=source,
-            data=data,
+            data=outcome.data,
             dedupe_key=f"duplicate:{outcome.transaction_no}"[:100],
             note=gettext(
-                "A second payment (transaction %(number)s, %(amount)s VND) was received for this settled fee; "
+                "A second payment (transaction %(number)s, %(amount)s) was received for this settled fee; "
                 "it is refunded through the payment gateway."
             )
-            % {"number": outcome.transaction_no, "amount": outcome.amount},
+            % {"number": outcome.transaction_no, "amount": vnd(outcome.amount)},
         )
-        _enqueue_duplicate_refund(duplicate.pk, DUPLICATE_REFUND_BY)
+        if order_at:
+            _enqueue_duplicate_refund(duplicate.pk, PORTAL_REFUND_BY)
     return duplicate
 
 
 def _enqueue_duplicate_refund(duplicate_id: int, created_by: str) -> None:
     from ..tasks import request_duplicate_refund
 
-    transaction.on_commit(lambda: request_duplicate_refund.delay(duplicate_id, created_by))
+    # robust: a broker away must not turn the gateway's notification into an error once the
+    # duplicate is saved; the beat sends a request that was never sent (``refunds_requeue``).
+    transaction.on_commit(lambda: request_duplicate_refund.delay(duplicate_id, created_by), robust=True)
 
 
 def _lock_duplicate(duplicate_id: int) -> DuplicatePayment:
@@ -412,6 +429,8 @@ def duplicate_refund_again(*, duplicate: DuplicatePayment, user: User) -> Duplic
     _officer_check(user, locked.payment)
     if locked.refunded_at is not None:
         raise PaymentError(_("This duplicate payment is already refunded."))
+    if locked.order_at is None:
+        raise PaymentError(gettext(ORDER_TIME_UNKNOWN))
     if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
         raise PaymentError(_("A refund of this duplicate payment has already been asked from the payment gateway."))
     locked.refund_requested_at, locked.refund_error = timezone.now(), ""
@@ -458,8 +477,8 @@ def duplicate_refund_send(*, duplicate_id: int, created_by: str) -> str:
             source=EventSource.REFUND,
             data=answer.data,
             dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
-            note=gettext("The payment gateway refunded the duplicate payment %(number)s: %(amount)s VND.")
-            % {"number": locked.transaction_no, "amount": locked.amount},
+            note=gettext("The payment gateway refunded the duplicate payment %(number)s: %(amount)s.")
+            % {"number": locked.transaction_no, "amount": vnd(locked.amount)},
         )
     return "refunded"
 
@@ -546,9 +565,35 @@ def _dedupe_key(outcome: providers.Outcome) -> str:
     return f"gw:{outcome.txn_ref}:{outcome.transaction_no}:{result}:{outcome.amount}"[:100]
 
 
+def _another_payment(payment: Payment, outcome: providers.Outcome) -> bool:
+    """Whether a payment confirmed for a settled fee is another one than the fee's own. VNPAY pays
+    an order once: another order than the one that paid is another payment, and so is any payment
+    of a waived fee. A fee paid before the paid order was kept is told by its transaction."""
+    if payment.status == PaymentStatus.WAIVED:
+        return True
+    if payment.paid_order_ref:
+        return outcome.txn_ref != payment.paid_order_ref
+    return bool(payment.provider_transaction) and outcome.transaction_no != payment.provider_transaction
+
+
 def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str, dedupe_key: str) -> dict:
     """What a verified outcome does to the payment; the VNPAY IPN answer code it deserves."""
     if outcome.paid:
+        if payment.status not in workflow.MOVES["pay"].sources:
+            # Settled already: the fee's own payment reported again (a notification twice, or the
+            # query came first) is harmless, recorded once; any other is money taken a second time,
+            # whatever its amount, and goes back.
+            if _another_payment(payment, outcome):
+                duplicate_received(payment=payment, outcome=outcome, source=source)
+            else:
+                workflow.record(
+                    payment,
+                    source=source,
+                    dedupe_key=dedupe_key,
+                    data=outcome.data,
+                    note=gettext("Confirmation received again; nothing changed."),
+                )
+            return vnpay.RSP_ALREADY
         if outcome.amount != payment.amount:
             workflow.record(
                 payment,
@@ -559,21 +604,6 @@ def _apply_outcome(payment: Payment, outcome: providers.Outcome, *, source: str,
                 % {"got": outcome.amount, "due": payment.amount},
             )
             return vnpay.RSP_BAD_AMOUNT
-        if payment.status not in workflow.MOVES["pay"].sources:
-            # Paid already (a notification twice, or the query came first): harmless, recorded once.
-            # Another transaction than the one that paid (or any, for a waived fee) is money taken
-            # twice: refunded.
-            if outcome.transaction_no and outcome.transaction_no != payment.provider_transaction:
-                duplicate_received(payment=payment, outcome=outcome, source=source, data=outcome.data)
-            else:
-                workflow.record(
-                    payment,
-                    source=source,
-                    dedupe_key=dedupe_key,
-                    data=outcome.data,
-                    note=gettext("Confirmation received again; nothing changed."),
-                )
-            return vnpay.RSP_ALREADY
         workflow.pay(
             payment_id=payment.pk,
             amount=outcome.amount,
@@ -647,12 +677,39 @@ def payment_query(*, payment_id: int) -> Payment:
     return Payment.objects.get(pk=payment_id)
 
 
+REFUND_REQUEUE_AFTER = datetime.timedelta(hours=1)  # past the refund task's last retry (~33 minutes)
+
+
+def refunds_requeue() -> int:
+    """Beat: send again the refund requests that were saved but never sent (the task was never
+    enqueued: the broker was away at the commit, or the message was lost). A request under way,
+    sent, or in its retries is not touched; sending twice is refused by ``_claim_refund`` anyway."""
+    from ..tasks import request_duplicate_refund, request_refund
+
+    stale = timezone.now() - REFUND_REQUEUE_AFTER
+    fees = Payment.objects.filter(
+        status=PaymentStatus.PAID, refund_requested_at__lt=stale, refund_sent_at__isnull=True
+    ).values_list("pk", flat=True)
+    duplicates = DuplicatePayment.objects.filter(
+        refunded_at__isnull=True, refund_requested_at__lt=stale, refund_sent_at__isnull=True
+    ).values_list("pk", flat=True)
+    count = 0
+    for payment_id in fees[: settings.PAYMENT_QUERY_BATCH]:
+        request_refund.delay(payment_id, PORTAL_REFUND_BY)
+        count += 1
+    for duplicate_id in duplicates[: settings.PAYMENT_QUERY_BATCH]:
+        request_duplicate_refund.delay(duplicate_id, PORTAL_REFUND_BY)
+        count += 1
+    return count
+
+
 def payments_reconcile(*, older_than_minutes: int | None = None) -> dict[str, int]:
     """Beat: ask the gateway about pending orders older than N minutes (a notification late or lost),
-    and mark overdue the pending requests past their date. Safe to run twice: moves lock the row."""
+    mark overdue the pending requests past their date, and send the refund requests never sent.
+    Safe to run twice: moves lock the row."""
     minutes = settings.PAYMENT_QUERY_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
     cutoff = timezone.now() - datetime.timedelta(minutes=minutes)
-    counts = {"queried": 0, "paid": 0, "expired": 0}
+    counts = {"queried": 0, "paid": 0, "expired": 0, "refunds requeued": refunds_requeue()}
     pending = Payment.objects.filter(status=PaymentStatus.PENDING, attempt__gt=0, attempted_at__lte=cutoff)
     for payment_id in pending.values_list("pk", flat=True)[: settings.PAYMENT_QUERY_BATCH]:
         counts["queried"] += 1

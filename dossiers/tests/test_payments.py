@@ -10,6 +10,7 @@ import requests
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import OutgoingEmail
 from accounts.tests.factories import PASSWORD
@@ -251,7 +252,7 @@ def test_a_second_payment_for_a_settled_fee_is_refunded_through_the_gateway(
     notes = " ".join(payment.events.values_list("note", flat=True))
     assert paid_twice["vnp_TransactionNo"] in notes and "hoàn" in notes.lower()
     page = citizen_client.get(reverse("dossiers:payment", args=[sent_with_fee.code])).content.decode()
-    assert "Thanh toán nhận hai lần" in page and f"hoàn lại ngày {timezone.localdate():%d/%m/%Y}" in page
+    assert "Khoản thanh toán bị trùng" in page and f"hoàn lại ngày {timezone.localdate():%d/%m/%Y}" in page
 
 
 def test_a_second_payment_reported_twice_is_refunded_once(
@@ -262,7 +263,7 @@ def test_a_second_payment_reported_twice_is_refunded_once(
     sent = []
     real = simulator.refund
     monkeypatch.setattr(simulator, "refund", lambda body: sent.append(body) or real(body))
-    for _ in range(2):  # the notification, then the same fact again (a retry, or the status query)
+    for _ in range(2):  # the notification, then the same one again (the gateway retries until answered)
         with django_capture_on_commit_callbacks(execute=True):
             services.notification_handle(provider_code="simulator", params=paid_twice)
     assert DuplicatePayment.objects.count() == 1 and len(sent) == 1
@@ -271,6 +272,68 @@ def test_a_second_payment_reported_twice_is_refunded_once(
 
     assert request_duplicate_refund.delay(DuplicatePayment.objects.get().pk, "x").get() == "skipped"
     assert len(sent) == 1
+
+
+def test_a_second_payment_of_another_amount_is_refunded_too(
+    sent_with_fee, citizen_client, agency_officer, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    first = begin_with_simulator(citizen_client, sent_with_fee)
+    play(citizen_client, first, "late")  # 150,000 đồng paid, the confirmation late
+    Payment.objects.filter(dossier=sent_with_fee).update(attempted_at=timezone.now() - dt.timedelta(minutes=16))
+    services.payment_adjust(payment=refreshed(sent_with_fee), user=agency_officer, amount=100000, reason="Giảm phí")
+    play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "pay")  # 100,000 paid
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=simulator.order(first["vnp_TxnRef"]))
+    payment = refreshed(sent_with_fee)
+    assert payment.status == PaymentStatus.PAID and payment.paid_amount == 100000
+    duplicate = DuplicatePayment.objects.get(payment=payment)
+    assert duplicate.amount == 150000 and duplicate.order_ref == first["vnp_TxnRef"] and duplicate.refunded_at
+
+
+def test_the_fee_paid_reported_again_is_never_taken_for_a_second_payment(
+    sent_with_fee, citizen_client, django_capture_on_commit_callbacks
+):
+    from dossiers.payments import simulator
+
+    query = begin_with_simulator(citizen_client, sent_with_fee)
+    play(citizen_client, query, "pay")
+    # Even when the transaction number was not kept, the order it paid says it is the same payment.
+    Payment.objects.filter(dossier=sent_with_fee).update(provider_transaction="")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=simulator.order(query["vnp_TxnRef"]))
+    assert not DuplicatePayment.objects.exists()
+
+
+def test_a_refund_request_never_sent_is_sent_by_the_beat(sent_with_fee, paid_twice, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the broker was away at the commit
+        services.notification_handle(provider_code="simulator", params=paid_twice)
+    duplicate = DuplicatePayment.objects.get()
+    assert duplicate.refund_requested_at and duplicate.refunded_at is None
+    assert services.payments_reconcile()["refunds requeued"] == 0  # too early: it may be under way
+    DuplicatePayment.objects.update(refund_requested_at=timezone.now() - dt.timedelta(hours=2))
+    assert services.payments_reconcile()["refunds requeued"] == 1
+    duplicate.refresh_from_db()
+    assert duplicate.refunded_at is not None
+
+
+def test_a_duplicate_whose_order_time_is_unknown_is_left_for_staff(
+    sent_with_fee, paid_twice, agency_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    sent = []
+    monkeypatch.setattr(simulator, "refund", lambda body: sent.append(body))
+    PaymentEvent.objects.filter(dedupe_key=f"order:{paid_twice['vnp_TxnRef']}").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=paid_twice)
+    duplicate = DuplicatePayment.objects.get()
+    assert duplicate.refund_requested_at is None
+    assert duplicate.refund_error == gettext(services.ORDER_TIME_UNKNOWN)
+    with pytest.raises(PaymentError):  # the gateway could not find the order without its date
+        services.duplicate_refund_again(duplicate=duplicate, user=agency_officer)
+    assert sent == []
 
 
 def test_a_payment_for_a_waived_fee_is_refunded(
@@ -308,6 +371,13 @@ def test_a_duplicate_refund_the_gateway_refuses_is_left_for_the_agency_to_ask_ag
     outsider_client = Client()
     outsider_client.login(email=outsider.email, password=PASSWORD)
     change = reverse("admin:dossiers_duplicatepayment_change", args=[duplicate.pk])
+    processor_client = Client()  # an officer of the agency who does not receive: no action offered
+    processor_client.login(email=officer(sent_with_fee.agency, role="processor").email, password=PASSWORD)
+    assert (
+        "refund_again"
+        not in processor_client.get(reverse("admin:dossiers_duplicatepayment_changelist")).content.decode()
+    )
+    assert "refund_again" in client.get(reverse("admin:dossiers_duplicatepayment_changelist")).content.decode()
     assert outsider_client.get(change).status_code in (302, 404)
     assert (
         duplicate.order_ref
@@ -344,14 +414,19 @@ def test_a_duplicate_refund_that_may_have_reached_the_gateway_is_never_sent_agai
         callback()
     assert sent == []
     duplicate.refresh_from_db()
-    assert duplicate.refunded_at is None and duplicate.refund_sent_at is None
-    assert "merchant" in duplicate.refund_error or "cổng thanh toán" in duplicate.refund_error
+    assert duplicate.refunded_at is None and duplicate.refund_sent_at is None and duplicate.refund_requested_at is None
+    assert duplicate.refund_error == gettext(services.REFUND_OUTCOME_UNKNOWN)
 
 
 def test_a_late_notification_is_found_by_the_status_query_of_beat(sent_with_fee, citizen_client):
     play(citizen_client, begin_with_simulator(citizen_client, sent_with_fee), "late")
     assert refreshed(sent_with_fee).status == PaymentStatus.PENDING
-    assert services.payments_reconcile(older_than_minutes=0) == {"queried": 1, "paid": 1, "expired": 0}
+    assert services.payments_reconcile(older_than_minutes=0) == {
+        "queried": 1,
+        "paid": 1,
+        "expired": 0,
+        "refunds requeued": 0,
+    }
     assert refreshed(sent_with_fee).status == PaymentStatus.PAID
     # Then the late notification arrives: harmless.
     from django.core.cache import cache
