@@ -14,11 +14,14 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
@@ -41,7 +44,7 @@ from .constants import (
     PaymentStatus,
     StatementMatch,
 )
-from .models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment
+from .models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment, RefundOrder
 from .workflow import PaymentError
 
 logger = logging.getLogger(__name__)
@@ -252,7 +255,7 @@ def _refund_request(*, payment: Payment, user: User, note: str, amount: int | No
     return locked
 
 
-def _claim_refund(queryset, pk: int, asked) -> str:
+def _claim_refund(queryset: QuerySet, pk: int, asked: Callable[[Any], bool]) -> str:
     """Mark a refund request sent, in its own committed transaction, before it leaves: "send",
     "skipped" (nothing asked any more: ``asked(row)`` is false) or "in doubt" (marked sent by an
     earlier run: a task delivered twice, a worker lost after sending). A request that may have
@@ -268,7 +271,9 @@ def _claim_refund(queryset, pk: int, asked) -> str:
     return "send"
 
 
-def _refund_answer(provider_code: str, order, *, created_by: str, problem) -> providers.RefundAnswer | str:
+def _refund_answer(
+    provider_code: str, order: RefundOrder, *, created_by: str, problem: Callable[..., None]
+) -> providers.RefundAnswer | str:
     """The gateway's answer to a refund it made, or why it did not ("refused", "unknown"), once
     ``problem(error=…)`` has kept the reason for staff. Raises ``GatewayUnavailable`` when the
     request never reached the gateway: the task asks again."""
@@ -373,6 +378,7 @@ def duplicate_received(*, payment: Payment, outcome: providers.Outcome, source: 
             payment,
             source=source,
             data=outcome.data,
+            dedupe_key=f"duplicate-order:{outcome.txn_ref}"[:100],
             note=gettext("A second payment without a transaction number was reported for this settled fee: check it."),
         )
         logger.error("Duplicate payment without a transaction number for the settled payment %s", payment.pk)
