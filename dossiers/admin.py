@@ -41,6 +41,7 @@ from .eform import display_answers
 from .forms import TRANSITION_FORMS, BulkAssignForm, ReceiveForm, RevokeResultForm, build_slots
 from .models import AgencyMembership, AgencyReason, Dossier, Holiday, Result
 from .permissions import (
+    BackOfficeReadOnly,
     agency_permissions,
     back_office_may,
     has_agency_permission,
@@ -746,7 +747,7 @@ class HolidayAdmin(admin.ModelAdmin):
 
 
 @admin.register(Result)
-class ResultAdmin(admin.ModelAdmin):
+class ResultAdmin(BackOfficeReadOnly, admin.ModelAdmin):
     """The electronic results of the officer's agencies: read only, with one action, revoke."""
 
     list_display = ("code", "agency", "issued_at", "status", "revoked_at")
@@ -757,21 +758,6 @@ class ResultAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return selectors.results_for_staff(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        return back_office_may(request.user)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The result's facts and, for an officer who may process the agency's dossiers, the revoke form."""

@@ -81,3 +81,23 @@ def has_agency_permission(user: User, agency_id: int, codename: str) -> bool:
 def members_of(agency_ids) -> QuerySet[AgencyMembership]:
     """Active staff memberships of some agencies (for the officers' digest)."""
     return AgencyMembership.objects.filter(agency_id__in=agency_ids, user__is_active=True, user__is_staff=True)
+
+
+class BackOfficeReadOnly:
+    """For a ModelAdmin whose rows staff only read (its ``get_queryset`` keeps their agencies'):
+    never added, changed or deleted there; what staff do to them goes through services (actions)."""
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return back_office_may(request.user)
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -14,7 +14,7 @@ from core.money import vnd
 
 from .. import selectors
 from ..constants import PERM_RECEIVE
-from ..permissions import back_office_may, has_agency_permission, staff_agency_ids
+from ..permissions import BackOfficeReadOnly, back_office_may, has_agency_permission, staff_agency_ids
 from . import services
 from .constants import REFUND_DOSSIER_STATUSES, UNPAID_STATUSES, PaymentStatus
 from .models import AgencyPaymentAccount, BankStatementLine, DuplicatePayment, Payment, PaymentEvent
@@ -249,7 +249,7 @@ class DuplicateRefundFilter(admin.SimpleListFilter):
 
 
 @admin.register(DuplicatePayment)
-class DuplicatePaymentAdmin(admin.ModelAdmin):
+class DuplicatePaymentAdmin(BackOfficeReadOnly, admin.ModelAdmin):
     """Money taken twice for one fee, refunded through the gateway by the portal itself; staff act
     on the ones it did not refund ("Refund problem"): check the gateway's merchant portal when the
     reason says so, then ask again."""
@@ -282,21 +282,6 @@ class DuplicatePaymentAdmin(admin.ModelAdmin):
             .select_related("payment__dossier")
         )
 
-    def has_view_permission(self, request, obj=None):
-        return back_office_may(request.user)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     @admin.display(description=_("dossier"), ordering="payment__dossier__code")
     def dossier_code(self, obj: DuplicatePayment) -> str:
         return obj.payment.dossier.code
@@ -327,7 +312,7 @@ class DuplicatePaymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(BankStatementLine)
-class BankStatementLineAdmin(admin.ModelAdmin):
+class BankStatementLineAdmin(BackOfficeReadOnly, admin.ModelAdmin):
     """Imported transfers: the under-, over- and unmatched ones are what staff act on."""
 
     list_display = ("bank_transaction", "booked_on", "amount_vnd", "description", "match", "payment", "agency")
@@ -340,21 +325,6 @@ class BankStatementLineAdmin(admin.ModelAdmin):
         if request.user.is_superuser:
             return lines
         return lines.filter(agency__in=staff_agency_ids(request.user))
-
-    def has_view_permission(self, request, obj=None):
-        return back_office_may(request.user)
-
-    def has_module_permission(self, request):
-        return self.has_view_permission(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("amount (VND)"), ordering="amount")
     def amount_vnd(self, obj: BankStatementLine) -> str:

@@ -255,28 +255,35 @@ def _refund_request(*, payment: Payment, user: User, note: str, amount: int | No
     return locked
 
 
-def _claim_refund(queryset: QuerySet, pk: int, asked: Callable[[Any], bool]) -> str:
-    """Mark a refund request sent, in its own committed transaction, before it leaves: "send",
-    "skipped" (nothing asked any more: ``asked(row)`` is false) or "in doubt" (marked sent by an
-    earlier run: a task delivered twice, a worker lost after sending). A request that may have
-    reached the gateway is never sent again by itself: the gateway must never refund twice."""
+def _gateway_refund(
+    queryset: QuerySet,
+    pk: int,
+    *,
+    asked: Callable[[Any], bool],
+    order_of: Callable[[int], tuple[str, RefundOrder]],
+    created_by: str,
+    problem: Callable[..., None],
+) -> providers.RefundAnswer | str:
+    """Ask the gateway for the refund of row ``pk`` (a fee or a duplicate payment): its signed
+    answer when it refunded, else "skipped" (nothing asked any more: ``asked(row)`` is false),
+    "refused" or "unknown", once ``problem(error=…)`` has kept the reason for staff. Raises
+    ``GatewayUnavailable`` when the request never reached the gateway: the task asks again.
+
+    The request is marked sent (``refund_sent_at``), in its own committed transaction, before it
+    leaves: a task delivered twice, or a worker lost after sending, finds the mark and does not
+    send again. The gateway must never refund twice; a request in doubt is left for staff."""
     with transaction.atomic():
         locked = queryset.select_for_update(of=("self",)).get(pk=pk)
         if not asked(locked):
             return "skipped"
-        if locked.refund_sent_at is not None:
-            return "in doubt"
-        locked.refund_sent_at = timezone.now()
-        locked.save()
-    return "send"
-
-
-def _refund_answer(
-    provider_code: str, order: RefundOrder, *, created_by: str, problem: Callable[..., None]
-) -> providers.RefundAnswer | str:
-    """The gateway's answer to a refund it made, or why it did not ("refused", "unknown"), once
-    ``problem(error=…)`` has kept the reason for staff. Raises ``GatewayUnavailable`` when the
-    request never reached the gateway: the task asks again."""
+        in_doubt = locked.refund_sent_at is not None
+        if not in_doubt:
+            locked.refund_sent_at = timezone.now()
+            locked.save()
+    if in_doubt:
+        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
+        return "unknown"
+    provider_code, order = order_of(pk)
     provider = _refund_provider(provider_code)
     if provider is None or not provider.refunds_online:
         problem(error=gettext("This payment provider is not available for refunds."))
@@ -301,6 +308,11 @@ def _refund_answer(
     return answer
 
 
+def _fee_refund_order(payment_id: int) -> tuple[str, RefundOrder]:
+    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
+    return payment.provider, payment.refund_order(payment.refund_amount or payment.paid_amount)
+
+
 def refund_send(*, payment_id: int, created_by: str) -> str:
     """Ask the gateway for the refund an officer requested (the task ``request_refund``).
 
@@ -308,24 +320,18 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
     the reason is kept for staff, who may ask again), "unknown" (the request may have reached the
     gateway but no signed answer came back) or "skipped" (nothing asked any more). Raises
     ``GatewayUnavailable`` when the request never reached the gateway: the task sends it again.
-    The request is marked sent before it leaves (``_claim_refund``)."""
-
-    def problem(**kwargs) -> None:
-        refund_problem(payment_id=payment_id, **kwargs)
-
-    claim = _claim_refund(
-        Payment.objects, payment_id, lambda p: p.status == PaymentStatus.PAID and p.refund_requested_at is not None
+    The request is marked sent before it leaves (``_gateway_refund``)."""
+    answer = _gateway_refund(
+        Payment.objects,
+        payment_id,
+        asked=lambda p: p.status == PaymentStatus.PAID and p.refund_requested_at is not None,
+        order_of=_fee_refund_order,
+        created_by=created_by,
+        problem=lambda **kwargs: refund_problem(payment_id=payment_id, **kwargs),
     )
-    if claim == "skipped":
-        return "skipped"
-    if claim == "in doubt":
-        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
-        return "unknown"
-    payment = Payment.objects.select_related("dossier").get(pk=payment_id)
-    order = payment.refund_order(payment.refund_amount or payment.paid_amount)
-    answer = _refund_answer(payment.provider, order, created_by=created_by, problem=problem)
     if isinstance(answer, str):
         return answer
+    amount = Payment.objects.values_list("refund_amount", flat=True).get(pk=payment_id)
 
     def apply(locked: Payment) -> None:
         locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
@@ -337,7 +343,7 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
         data=answer.data,
         dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
         note=gettext("The payment gateway refunded %(amount)s VND (transaction %(number)s).")
-        % {"amount": payment.refund_amount, "number": answer.transaction_no},
+        % {"amount": amount, "number": answer.transaction_no},
         apply=apply,
     )
     return "refunded"
@@ -452,25 +458,22 @@ def duplicate_refund_again(*, duplicate: DuplicatePayment, user: User) -> Duplic
     return locked
 
 
+def _duplicate_refund_order(duplicate_id: int) -> tuple[str, RefundOrder]:
+    duplicate = DuplicatePayment.objects.select_related("payment__dossier").get(pk=duplicate_id)
+    return duplicate.provider, duplicate.refund_order()
+
+
 def duplicate_refund_send(*, duplicate_id: int, created_by: str) -> str:
     """Ask the gateway to refund a duplicate payment in full (the task ``request_duplicate_refund``):
     the same answers and the same care as ``refund_send``; the payment itself does not move."""
-
-    def problem(**kwargs) -> None:
-        duplicate_refund_problem(duplicate_id=duplicate_id, **kwargs)
-
-    claim = _claim_refund(
+    answer = _gateway_refund(
         DuplicatePayment.objects,
         duplicate_id,
-        lambda d: d.refunded_at is None and d.refund_requested_at is not None,
+        asked=lambda d: d.refunded_at is None and d.refund_requested_at is not None,
+        order_of=_duplicate_refund_order,
+        created_by=created_by,
+        problem=lambda **kwargs: duplicate_refund_problem(duplicate_id=duplicate_id, **kwargs),
     )
-    if claim == "skipped":
-        return "skipped"
-    if claim == "in doubt":
-        problem(error=gettext(REFUND_OUTCOME_UNKNOWN))
-        return "unknown"
-    duplicate = DuplicatePayment.objects.select_related("payment__dossier").get(pk=duplicate_id)
-    answer = _refund_answer(duplicate.provider, duplicate.refund_order(), created_by=created_by, problem=problem)
     if isinstance(answer, str):
         return answer
     with transaction.atomic():
@@ -689,7 +692,7 @@ REFUND_REQUEUE_AFTER = datetime.timedelta(hours=1)  # past the refund task's las
 def refunds_requeue() -> int:
     """Beat: send again the refund requests that were saved but never sent (the task was never
     enqueued: the broker was away at the commit, or the message was lost). A request under way,
-    sent, or in its retries is not touched; sending twice is refused by ``_claim_refund`` anyway."""
+    sent, or in its retries is not touched; sending twice is refused by ``_gateway_refund`` anyway."""
     from ..tasks import request_duplicate_refund, request_refund
 
     stale = timezone.now() - REFUND_REQUEUE_AFTER
