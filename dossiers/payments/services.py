@@ -349,6 +349,17 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
     return "refunded"
 
 
+def _refund_not_made(locked: Payment | DuplicatePayment, error: str, *, keep_asking: bool) -> None:
+    """Keep why the gateway did not refund (a fee or a duplicate payment, locked). Not sent, or
+    answered: no request is in doubt at the gateway any more. Unless the task asks again, the
+    request is closed so an officer can ask anew."""
+    locked.refund_error = error
+    locked.refund_sent_at = None
+    if not keep_asking:
+        locked.refund_requested_at = None
+    locked.save()
+
+
 @transaction.atomic
 def refund_problem(*, payment_id: int, error: str, data: dict | None = None, keep_asking: bool = False) -> None:
     """A refund the gateway did not make: the reason for staff (admin, filter "Refund problem") and
@@ -356,12 +367,7 @@ def refund_problem(*, payment_id: int, error: str, data: dict | None = None, kee
     locked = workflow.lock(payment_id)
     if locked.status != PaymentStatus.PAID:
         return
-    locked.refund_error = error
-    # Not sent, or answered: no request is in doubt at the gateway any more.
-    locked.refund_sent_at = None
-    if not keep_asking:
-        locked.refund_requested_at = None
-    locked.save()
+    _refund_not_made(locked, error, keep_asking=keep_asking)
     workflow.record(locked, source=EventSource.REFUND, note=error, data=data)
 
 
@@ -501,11 +507,7 @@ def duplicate_refund_problem(
     locked = _lock_duplicate(duplicate_id)
     if locked.refunded_at is not None:
         return
-    locked.refund_error = error
-    locked.refund_sent_at = None
-    if not keep_asking:
-        locked.refund_requested_at = None
-    locked.save()
+    _refund_not_made(locked, error, keep_asking=keep_asking)
     workflow.record(locked.payment, source=EventSource.REFUND, note=error, data=data)
 
 
