@@ -6,6 +6,7 @@ simply match, and each agency's provider and bank account. Officers see their ag
 
 from django import forms
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -70,7 +71,8 @@ class PaymentEventInline(admin.TabularInline):
 
 class PaymentOfficerForm(forms.ModelForm):
     """What an officer may do to a fee: change the amount, waive it, refund it (through the gateway
-    for a gateway payment; recorded with the bank transfer's reference for VietQR), or renew a
+    for a gateway payment; recorded with the bank transfer's reference for VietQR; or recorded as
+    made on the gateway's merchant portal when the gateway's call did not settle it), or renew a
     request past its date; the reason is required for each. The status itself is never a field."""
 
     ACTIONS = [
@@ -78,6 +80,7 @@ class PaymentOfficerForm(forms.ModelForm):
         ("adjust", _("Change the amount")),
         ("waive", _("Waive the fee")),
         ("refund", _("Refund (through the gateway, or record the bank transfer back)")),
+        ("refund_made", _("Record a refund made on the gateway's merchant portal")),
         ("renew", _("New payment request (past its date)")),
     ]
     officer_action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, required=False)
@@ -224,6 +227,14 @@ class PaymentAdmin(admin.ModelAdmin):
                         request,
                         _("The refund is asked from the payment gateway; the fee shows as refunded when it confirms."),
                     )
+            elif action == "refund_made":
+                services.payment_refund(
+                    payment=obj,
+                    user=request.user,
+                    note=reason,
+                    amount=form.cleaned_data.get("new_amount"),
+                    made_on_gateway=True,
+                )
             elif action == "renew":
                 services.payment_renew(payment=obj, user=request.user)
         except PaymentError as exc:
@@ -246,6 +257,15 @@ class DuplicateRefundFilter(admin.SimpleListFilter):
         if value == "refunded":
             return queryset.filter(refunded_at__isnull=False)
         return queryset
+
+
+class RefundRecordedForm(forms.Form):
+    note = forms.CharField(
+        label=_("Refund reference on the gateway's merchant portal"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
+        help_text=_("Its date and reference, as the merchant portal shows them."),
+    )
 
 
 @admin.register(DuplicatePayment)
@@ -272,7 +292,7 @@ class DuplicatePaymentAdmin(BackOfficeReadOnly, admin.ModelAdmin):
         "refund_transaction",
         "refund_error",
     )
-    actions = ["refund_again"]
+    actions = ["refund_again", "refund_recorded"]
 
     def get_queryset(self, request):
         return (
@@ -309,6 +329,30 @@ class DuplicatePaymentAdmin(BackOfficeReadOnly, admin.ModelAdmin):
                 messages.error(request, f"{duplicate.order_ref}: {exc.message}")
         if asked:
             messages.info(request, _("Refunds asked from the payment gateway: %(count)s.") % {"count": asked})
+
+    @admin.action(description=_("Record a refund made on the gateway's merchant portal"), permissions=["refund"])
+    def refund_recorded(self, request, queryset):
+        """A page asking for the refund's reference first, then each one recorded (or why not)."""
+        form = RefundRecordedForm(request.POST if request.POST.get("confirm") else None)
+        if form.is_valid():
+            for duplicate in queryset:
+                try:
+                    services.duplicate_refund_recorded(
+                        duplicate=duplicate, user=request.user, note=form.cleaned_data["note"]
+                    )
+                except PaymentError as exc:
+                    messages.error(request, f"{duplicate.order_ref}: {exc.message}")
+                else:
+                    messages.success(request, _("%(order)s: refund recorded.") % {"order": duplicate.order_ref})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Record a refund made on the gateway's merchant portal"),
+            "duplicates": list(queryset),
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/dossiers/duplicatepayment/refund_recorded.html", context)
 
 
 @admin.register(BankStatementLine)

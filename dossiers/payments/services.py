@@ -201,26 +201,38 @@ REFUND_OUTCOME_UNKNOWN = gettext_noop(
 )
 
 
-def payment_refund(*, payment: Payment, user: User, note: str, amount: int | None = None) -> Payment:
+def payment_refund(
+    *, payment: Payment, user: User, note: str, amount: int | None = None, made_on_gateway: bool = False
+) -> Payment:
     """The officer refunds a paid fee after the dossier was refused, rejected or withdrawn.
 
     Paid through a gateway: the refund is asked from the gateway by a task after this commits
     (``request_refund``), and the payment becomes "refunded" only when the gateway says it
     refunded. Paid by bank transfer (VietQR): staff transfer the money back themselves and record
-    it here with the transfer's reference, which makes it "refunded" at once."""
+    it here with the transfer's reference, which makes it "refunded" at once. ``made_on_gateway``
+    records, the same way, a refund staff made on the gateway's merchant portal: the way out when
+    the gateway's refund call did not answer, or answered in doubt, and the portal shows it made."""
     note = (note or "").strip()
     if not note:
         raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
     provider = _refund_provider(payment.provider)
-    if provider is not None and provider.refunds_online:
+    online = provider is not None and provider.refunds_online
+    if online and not made_on_gateway:
         return _refund_request(payment=payment, user=user, note=note, amount=amount)
 
     def apply(locked: Payment) -> None:
         _refund_check(user, locked)
+        if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
+            raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
         if amount is not None and not 0 < amount <= (locked.paid_amount or 0):
             raise PaymentError(_("The refund cannot be more than the amount paid."))
         locked.refund_amount = amount or locked.paid_amount
-        locked.refund_note = gettext("Refunded outside the portal: %(note)s") % {"note": note}
+        recorded = (
+            gettext("Refunded on the gateway's merchant portal: %(note)s")
+            if online
+            else gettext("Refunded outside the portal: %(note)s")
+        )
+        locked.refund_note, locked.refund_error = recorded % {"note": note}, ""
 
     return workflow.transition(
         "refund", payment_id=payment.pk, source=EventSource.OFFICER, actor=user, note=note, apply=apply
@@ -467,6 +479,32 @@ def duplicate_refund_again(*, duplicate: DuplicatePayment, user: User) -> Duplic
 def _duplicate_refund_order(duplicate_id: int) -> tuple[str, RefundOrder]:
     duplicate = DuplicatePayment.objects.select_related("payment__dossier").get(pk=duplicate_id)
     return duplicate.provider, duplicate.refund_order()
+
+
+@transaction.atomic
+def duplicate_refund_recorded(*, duplicate: DuplicatePayment, user: User, note: str) -> DuplicatePayment:
+    """An officer of the agency records a duplicate payment's refund made on the gateway's
+    merchant portal (the gateway's refund call did not answer, or answered in doubt), with its
+    reference: the portal then shows it refunded. Not while a request is under way."""
+    note = (note or "").strip()
+    if not note:
+        raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
+    locked = _lock_duplicate(duplicate.pk)
+    _officer_check(user, locked.payment)
+    if locked.refunded_at is not None:
+        raise PaymentError(_("This duplicate payment is already refunded."))
+    if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
+        raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
+    locked.refunded_at, locked.refund_error = timezone.now(), ""
+    locked.save()
+    workflow.record(
+        locked.payment,
+        source=EventSource.OFFICER,
+        actor=user,
+        note=gettext("Duplicate payment %(number)s refunded on the gateway's merchant portal: %(note)s")
+        % {"number": locked.transaction_no, "note": note},
+    )
+    return locked
 
 
 def duplicate_refund_send(*, duplicate_id: int, created_by: str) -> str:

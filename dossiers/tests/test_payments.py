@@ -398,6 +398,60 @@ def test_a_duplicate_refund_the_gateway_refuses_is_left_for_the_agency_to_ask_ag
         services.duplicate_refund_again(duplicate=duplicate, user=agency_officer)
 
 
+def test_a_duplicate_refund_made_on_the_merchant_portal_is_recorded_with_its_reference(
+    sent_with_fee, paid_twice, agency_officer, django_capture_on_commit_callbacks, client
+):
+    from dossiers.payments import simulator
+
+    simulator.cache.delete(simulator._key(paid_twice["vnp_TxnRef"]))  # the gateway's call refuses
+    with django_capture_on_commit_callbacks(execute=True):
+        services.notification_handle(provider_code="simulator", params=paid_twice)
+    duplicate = DuplicatePayment.objects.get()
+    assert duplicate.refunded_at is None and duplicate.refund_error
+    with pytest.raises(PaymentError):  # another agency's officer
+        services.duplicate_refund_recorded(duplicate=duplicate, user=officer(DossierFactory().agency), note="HT123")
+    client.login(email=agency_officer.email, password=PASSWORD)
+    url = reverse("admin:dossiers_duplicatepayment_changelist")
+    chosen = {"action": "refund_recorded", "_selected_action": [duplicate.pk]}
+    page = client.post(url, chosen)  # first the reference is asked
+    assert page.status_code == 200 and duplicate.order_ref in page.content.decode()
+    missing = client.post(url, {**chosen, "confirm": "yes", "note": " "})
+    assert missing.status_code == 200 and 'class="error-summary"' in missing.content.decode()
+    assert client.post(url, {**chosen, "confirm": "yes", "note": "HT123 ngày 07/12"}).status_code == 302
+    duplicate.refresh_from_db()
+    assert duplicate.refunded_at is not None and not duplicate.refund_error
+    assert duplicate.payment.events.filter(note__contains="HT123 ngày 07/12", actor=agency_officer).exists()
+    with pytest.raises(PaymentError):  # once only
+        services.duplicate_refund_recorded(duplicate=duplicate, user=agency_officer, note="HT124")
+
+
+def test_a_fee_refund_in_doubt_is_closed_by_recording_the_one_made_on_the_merchant_portal(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, vnpay_refund_fails_with, client
+):
+    vnpay_refund_fails_with(requests.ReadTimeout("sent, no answer"))  # the gateway may have refunded
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    with pytest.raises(PaymentError):  # not while the request is under way
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="HT1", made_on_gateway=True)
+    for callback in callbacks:
+        callback()
+    assert refreshed(paid_and_refused.dossier).refund_error  # in doubt: check the merchant portal
+    client.login(email=agency_officer.email, password=PASSWORD)
+    response = client.post(
+        reverse("admin:dossiers_payment_change", args=[paid_and_refused.pk]),
+        {
+            "officer_action": "refund_made",
+            "reason": "HT555 ngày 07/12 trên cổng VNPAY",
+            "events-TOTAL_FORMS": "0",
+            "events-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED and not payment.refund_error
+    assert "HT555" in payment.refund_note and payment.refund_amount == 150000
+
+
 def test_a_duplicate_refund_that_may_have_reached_the_gateway_is_never_sent_again(
     sent_with_fee, paid_twice, django_capture_on_commit_callbacks, monkeypatch
 ):
