@@ -1,7 +1,8 @@
 """The back office for fees: payments (with their history, a filter unpaid / paid / to refund, and
-the officer's changes: amount with a reason, waive, refund), the duplicate payments refunded
-through the gateway (and asked again when it did not), the bank statement lines that did not
-simply match, and each agency's provider and bank account. Officers see their agencies' only.
+the officer's changes: amount with a reason, waive, refund, a refund made on the gateway's
+merchant portal recorded), the duplicate payments refunded through the gateway (asked again when
+it did not, or recorded as refunded on its merchant portal), the bank statement lines that did
+not simply match, and each agency's provider and bank account. Officers see their agencies' only.
 """
 
 from django import forms
@@ -272,7 +273,7 @@ class RefundRecordedForm(forms.Form):
 class DuplicatePaymentAdmin(BackOfficeReadOnly, admin.ModelAdmin):
     """Money taken twice for one fee, refunded through the gateway by the portal itself; staff act
     on the ones it did not refund ("Refund problem"): check the gateway's merchant portal when the
-    reason says so, then ask again."""
+    reason says so, then ask again, or record the refund the merchant portal shows made."""
 
     list_display = ("order_ref", "dossier_code", "amount_vnd", "received_at", "status", "refund_error")
     list_filter = (DuplicateRefundFilter, "provider")
@@ -332,24 +333,29 @@ class DuplicatePaymentAdmin(BackOfficeReadOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Record a refund made on the gateway's merchant portal"), permissions=["refund"])
     def refund_recorded(self, request, queryset):
-        """A page asking for the refund's reference first, then each one recorded (or why not)."""
+        """One duplicate at a time (each refund has its own reference on the merchant portal): a
+        page asking for the reference first, then the refund recorded, or why not."""
+        duplicates = list(queryset[:2])
+        if len(duplicates) != 1:
+            messages.error(request, _("Choose one duplicate payment: each refund has its own reference."))
+            return None
+        duplicate = duplicates[0]
         form = RefundRecordedForm(request.POST if request.POST.get("confirm") else None)
         if form.is_valid():
-            for duplicate in queryset:
-                try:
-                    services.duplicate_refund_recorded(
-                        duplicate=duplicate, user=request.user, note=form.cleaned_data["note"]
-                    )
-                except PaymentError as exc:
-                    messages.error(request, f"{duplicate.order_ref}: {exc.message}")
-                else:
-                    messages.success(request, _("%(order)s: refund recorded.") % {"order": duplicate.order_ref})
+            try:
+                services.duplicate_refund_recorded(
+                    duplicate=duplicate, user=request.user, note=form.cleaned_data["note"]
+                )
+            except PaymentError as exc:
+                messages.error(request, f"{duplicate.order_ref}: {exc.message}")
+            else:
+                messages.success(request, _("%(order)s: refund recorded.") % {"order": duplicate.order_ref})
             return None
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Record a refund made on the gateway's merchant portal"),
-            "duplicates": list(queryset),
+            "duplicate": duplicate,
             "form": form,
         }
         return TemplateResponse(request, "admin/dossiers/duplicatepayment/refund_recorded.html", context)

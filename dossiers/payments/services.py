@@ -217,6 +217,8 @@ def payment_refund(
         raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
     provider = _refund_provider(payment.provider)
     online = provider is not None and provider.refunds_online
+    if made_on_gateway and not online:
+        raise PaymentError(_("This fee was not paid through a payment gateway: use “Refund”."))
     if online and not made_on_gateway:
         return _refund_request(payment=payment, user=user, note=note, amount=amount)
 
@@ -226,13 +228,17 @@ def payment_refund(
             raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
         if amount is not None and not 0 < amount <= (locked.paid_amount or 0):
             raise PaymentError(_("The refund cannot be more than the amount paid."))
-        locked.refund_amount = amount or locked.paid_amount
-        recorded = (
-            gettext("Refunded on the gateway's merchant portal: %(note)s")
-            if online
-            else gettext("Refunded outside the portal: %(note)s")
-        )
-        locked.refund_note, locked.refund_error = recorded % {"note": note}, ""
+        if made_on_gateway:
+            # The amount asked of the gateway before (a partial refund) unless another is given.
+            locked.refund_amount = amount or locked.refund_amount or locked.paid_amount
+            locked.refund_note = gettext("Refunded on the gateway's merchant portal, %(amount)s: %(note)s") % {
+                "amount": vnd(locked.refund_amount),
+                "note": note,
+            }
+        else:
+            locked.refund_amount = amount or locked.paid_amount
+            locked.refund_note = gettext("Refunded outside the portal: %(note)s") % {"note": note}
+        locked.refund_error = ""
 
     return workflow.transition(
         "refund", payment_id=payment.pk, source=EventSource.OFFICER, actor=user, note=note, apply=apply
@@ -348,23 +354,44 @@ def refund_send(*, payment_id: int, created_by: str) -> str:
     def apply(locked: Payment) -> None:
         locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
 
-    workflow.transition(
-        "refund",
-        payment_id=payment_id,
-        source=EventSource.REFUND,
-        data=answer.data,
-        dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
-        note=gettext("The payment gateway refunded %(amount)s VND (transaction %(number)s).")
-        % {"amount": amount, "number": answer.transaction_no},
-        apply=apply,
-    )
+    try:
+        workflow.transition(
+            "refund",
+            payment_id=payment_id,
+            source=EventSource.REFUND,
+            data=answer.data,
+            dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
+            note=gettext("The payment gateway refunded %(amount)s VND (transaction %(number)s).")
+            % {"amount": amount, "number": answer.transaction_no},
+            apply=apply,
+        )
+    except PaymentError:  # recorded as refunded meanwhile (made on the merchant portal)
+        _refunded_again(Payment.objects.get(pk=payment_id), answer)
     return "refunded"
 
 
+def _refunded_again(payment: Payment, answer: providers.RefundAnswer) -> None:
+    """The gateway's success for a refund already recorded (staff recorded one made on its merchant
+    portal while this request was out): said for staff, never lost, never applied twice."""
+    logger.error("Gateway refund %s for payment %s already recorded as refunded", answer.transaction_no, payment.pk)
+    workflow.record(
+        payment,
+        source=EventSource.REFUND,
+        data=answer.data,
+        dedupe_key=f"refund:{answer.transaction_no}"[:100] if answer.transaction_no else "",
+        note=gettext(
+            "The payment gateway also refunded (transaction %(number)s) what was already recorded as refunded: "
+            "check for a double refund."
+        )
+        % {"number": answer.transaction_no},
+    )
+
+
 def _refund_not_made(locked: Payment | DuplicatePayment, error: str, *, keep_asking: bool) -> None:
-    """Keep why the gateway did not refund (a fee or a duplicate payment, locked). Not sent, or
-    answered: no request is in doubt at the gateway any more. Unless the task asks again, the
-    request is closed so an officer can ask anew."""
+    """Keep why the gateway did not refund (a fee or a duplicate payment, locked): the task has no
+    request out any more (one in doubt is left for staff to check on the merchant portal). Unless
+    the task asks again, the request is closed so an officer can ask anew or record a refund made
+    on the merchant portal."""
     locked.refund_error = error
     locked.refund_sent_at = None
     if not keep_asking:
@@ -488,14 +515,14 @@ def duplicate_refund_recorded(*, duplicate: DuplicatePayment, user: User, note: 
     reference: the portal then shows it refunded. Not while a request is under way."""
     note = (note or "").strip()
     if not note:
-        raise PaymentError(_("Say how the fee was refunded (date, transfer reference)."))
+        raise PaymentError(_("Give the refund's date and reference on the gateway's merchant portal."))
     locked = _lock_duplicate(duplicate.pk)
     _officer_check(user, locked.payment)
     if locked.refunded_at is not None:
         raise PaymentError(_("This duplicate payment is already refunded."))
     if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
         raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
-    locked.refunded_at, locked.refund_error = timezone.now(), ""
+    locked.refunded_at, locked.refund_transaction, locked.refund_error = timezone.now(), note[:64], ""
     locked.save()
     workflow.record(
         locked.payment,
@@ -522,6 +549,9 @@ def duplicate_refund_send(*, duplicate_id: int, created_by: str) -> str:
         return answer
     with transaction.atomic():
         locked = _lock_duplicate(duplicate_id)
+        if locked.refunded_at is not None:  # recorded meanwhile (made on the merchant portal)
+            _refunded_again(locked.payment, answer)
+            return "refunded"
         locked.refunded_at, locked.refund_transaction = timezone.now(), answer.transaction_no[:64]
         locked.refund_requested_at, locked.refund_sent_at, locked.refund_error = None, None, ""
         locked.save()

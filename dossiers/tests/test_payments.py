@@ -414,15 +414,53 @@ def test_a_duplicate_refund_made_on_the_merchant_portal_is_recorded_with_its_ref
     url = reverse("admin:dossiers_duplicatepayment_changelist")
     chosen = {"action": "refund_recorded", "_selected_action": [duplicate.pk]}
     page = client.post(url, chosen)  # first the reference is asked
-    assert page.status_code == 200 and duplicate.order_ref in page.content.decode()
+    assert (
+        page.status_code == 200 and duplicate.order_ref in page.content.decode() and "150.000" in page.content.decode()
+    )
     missing = client.post(url, {**chosen, "confirm": "yes", "note": " "})
     assert missing.status_code == 200 and 'class="error-summary"' in missing.content.decode()
     assert client.post(url, {**chosen, "confirm": "yes", "note": "HT123 ngày 07/12"}).status_code == 302
     duplicate.refresh_from_db()
     assert duplicate.refunded_at is not None and not duplicate.refund_error
+    assert duplicate.refund_transaction == "HT123 ngày 07/12"
     assert duplicate.payment.events.filter(note__contains="HT123 ngày 07/12", actor=agency_officer).exists()
     with pytest.raises(PaymentError):  # once only
         services.duplicate_refund_recorded(duplicate=duplicate, user=agency_officer, note="HT124")
+
+
+def test_the_gateway_refunding_what_staff_recorded_meanwhile_is_said_not_lost(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, monkeypatch
+):
+    from dossiers.payments import simulator
+
+    real = simulator.refund
+
+    def answered_after_staff_recorded(body):
+        answer = real(body)
+        # Meanwhile staff recorded a refund made on the merchant portal (a request in doubt).
+        Payment.objects.filter(pk=paid_and_refused.pk).update(status=PaymentStatus.REFUNDED)
+        return answer
+
+    monkeypatch.setattr(simulator, "refund", answered_after_staff_recorded)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn phí")
+    payment = refreshed(paid_and_refused.dossier)
+    assert payment.status == PaymentStatus.REFUNDED
+    assert payment.events.filter(source="refund", note__contains="hoàn trùng").exists()  # said for staff
+
+
+def test_recording_a_merchant_portal_refund_keeps_the_partial_amount_and_is_for_gateway_fees_only(
+    paid_and_refused, agency_officer, django_capture_on_commit_callbacks, vnpay_refund_fails_with, vietqr_dossier
+):
+    vnpay_refund_fails_with(requests.ReadTimeout("sent, no answer"))
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_refund(payment=paid_and_refused, user=agency_officer, note="Hoàn một phần", amount=50000)
+    payment = services.payment_refund(
+        payment=refreshed(paid_and_refused.dossier), user=agency_officer, note="HT7", made_on_gateway=True
+    )
+    assert payment.refund_amount == 50000 and "50.000" in payment.refund_note
+    with pytest.raises(PaymentError):  # a bank transfer is refunded with "Refund"
+        services.payment_refund(payment=refreshed(vietqr_dossier), user=agency_officer, note="x", made_on_gateway=True)
 
 
 def test_a_fee_refund_in_doubt_is_closed_by_recording_the_one_made_on_the_merchant_portal(
