@@ -157,10 +157,14 @@ def admin_login(page: Page, email: str, password: str) -> None:
 
 
 def open_action(page: Page, name: str) -> None:
-    """Unfold one action of the dossier's admin page (the caller fills its inputs, then submit_action)."""
+    """Unfold one action of the dossier's admin page (the caller fills its inputs, then submit_action),
+    from the keyboard like ``submit_action``: a click on its summary was lost the same way (CI,
+    2026-12-07, while a PDF preview above failed to load and resized the page)."""
     action = page.locator(f"#action-{name}")
     if action.get_attribute("open") is None:  # the status's main action is already open
-        action.locator("summary").click()
+        summary = action.locator("summary")
+        summary.focus()
+        summary.press("Enter")
     expect(action.locator("form")).to_be_visible()
 
 
