@@ -20,7 +20,7 @@ from dossiers.tests.factories import real_pdf_bytes
 
 from .checks import audit
 from .live import LivePortal
-from .steps import admin_login, create_officer
+from .steps import admin_login, create_officer, open_action
 
 pytestmark = pytest.mark.e2e
 
@@ -148,10 +148,10 @@ def test_a_team_receives_assigns_handles_and_transfers_from_its_queues(new_page,
     audit(receiver)
     receiver.get_by_role("link", name=codes[4]).click()
     audit(receiver)
-    receiver.locator("#action-transfer summary").click()
+    open_action(receiver, "transfer")  # from the keyboard: the PDF previews above may resize the page
     receiver.locator("#id_transfer_to_agency").select_option(label="UBND Phường Thử nghiệm")
     receiver.locator("#id_transfer_reason").fill("Thuộc thẩm quyền của UBND phường.")
-    receiver.locator("#action-transfer form [type=submit].default").click()
+    receiver.locator("#action-transfer form [type=submit].default").press("Enter")
     expect(receiver.locator(".messagelist")).to_contain_text("đã thực hiện")
     audit(receiver)
     expect(receiver.locator("#result_list")).not_to_contain_text(codes[4])
