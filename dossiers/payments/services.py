@@ -477,19 +477,26 @@ def _lock_duplicate(duplicate_id: int) -> DuplicatePayment:
     return DuplicatePayment.objects.select_for_update(of=("self",)).select_related("payment").get(pk=duplicate_id)
 
 
+def _duplicate_for_officer(duplicate: DuplicatePayment, user: User) -> DuplicatePayment:
+    """The duplicate locked for an officer's action on its refund: an officer of its agency, not
+    refunded yet, no request out at the gateway."""
+    locked = _lock_duplicate(duplicate.pk)
+    _officer_check(user, locked.payment)
+    if locked.refunded_at is not None:
+        raise PaymentError(_("This duplicate payment is already refunded."))
+    if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
+        raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
+    return locked
+
+
 @transaction.atomic
 def duplicate_refund_again(*, duplicate: DuplicatePayment, user: User) -> DuplicatePayment:
     """An officer of the agency asks the gateway again for a duplicate payment's refund it did
     not make (refused, or unanswered after the task's last try). Not while a request is under way,
     nor once refunded."""
-    locked = _lock_duplicate(duplicate.pk)
-    _officer_check(user, locked.payment)
-    if locked.refunded_at is not None:
-        raise PaymentError(_("This duplicate payment is already refunded."))
+    locked = _duplicate_for_officer(duplicate, user)
     if locked.order_at is None:
         raise PaymentError(gettext(ORDER_TIME_UNKNOWN))
-    if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
-        raise PaymentError(_("A refund of this duplicate payment has already been asked from the payment gateway."))
     locked.refund_requested_at, locked.refund_error = timezone.now(), ""
     locked.save()
     workflow.record(
@@ -516,12 +523,7 @@ def duplicate_refund_recorded(*, duplicate: DuplicatePayment, user: User, note: 
     note = (note or "").strip()
     if not note:
         raise PaymentError(_("Give the refund's date and reference on the gateway's merchant portal."))
-    locked = _lock_duplicate(duplicate.pk)
-    _officer_check(user, locked.payment)
-    if locked.refunded_at is not None:
-        raise PaymentError(_("This duplicate payment is already refunded."))
-    if locked.refund_requested_at is not None or locked.refund_sent_at is not None:
-        raise PaymentError(_("A refund request to the payment gateway is under way: wait for its answer."))
+    locked = _duplicate_for_officer(duplicate, user)
     locked.refunded_at, locked.refund_transaction, locked.refund_error = timezone.now(), note[:64], ""
     locked.save()
     workflow.record(
